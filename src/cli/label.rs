@@ -1,0 +1,120 @@
+//! `tasnif label`.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use tasnif::atomic::AtomicFile;
+use tasnif::batch::{label_items, BatchOptions};
+use tasnif::corpus::collect_inputs;
+use tasnif::model::{Classifier, PredictOptions};
+
+use super::output::{Format, RecordWriter};
+use super::ReadOpts;
+
+#[derive(Debug, Args)]
+pub struct LabelArgs {
+    /// Articles: files, directories (every *.txt below, sorted), or - for JSON
+    /// lines with "id" and "text" on standard input (the default when it is not a terminal).
+    paths: Vec<PathBuf>,
+    /// Model file (default: the bundled cyber-topics model).
+    #[arg(short, long)]
+    model: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: Format,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    force: bool,
+    /// How many labels to list in "top".
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    top_k: u64,
+    /// Add the N terms that most drove each decision ("explain").
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    explain: usize,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    read: ReadOpts,
+}
+
+pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
+    let model = match &a.model {
+        Some(p) => Classifier::load(p)?,
+        None => Classifier::from_bytes(tasnif::DEFAULT_MODEL).context("the bundled model")?,
+    };
+    let mut paths = a.paths.clone();
+    if paths.is_empty() {
+        if io::stdin().is_terminal() {
+            anyhow::bail!("no input: give files, directories, or - to read JSON lines from standard input");
+        }
+        paths.push(PathBuf::from("-"));
+    }
+    let items = collect_inputs(&paths);
+    let opts = BatchOptions {
+        predict: PredictOptions {
+            top_k: a.top_k as usize,
+            explain: a.explain,
+        },
+        max_bytes: a.read.max_bytes,
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = a.jobs {
+        anyhow::ensure!(j >= 1, "-j must be at least 1");
+        pool = pool.num_threads(j);
+    }
+    let pool = pool.build().context("starting worker threads")?;
+    let progress = if io::stderr().is_terminal() && items.len() > 1 {
+        let pb = ProgressBar::new(items.len() as u64);
+        pb.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        pb
+    } else {
+        ProgressBar::hidden()
+    };
+    let explain = a.explain > 0;
+    let mut failed = 0usize;
+    let labels = model.labels().clone();
+    let mut run = |out: &mut (dyn Write + Send)| -> anyhow::Result<()> {
+        let mut w = RecordWriter::new(out, a.format, explain)?;
+        pool.install(|| {
+            label_items(&model, &items, &opts, |item, r| -> io::Result<()> {
+                if let Err(e) = &r {
+                    failed += 1;
+                    progress.suspend(|| eprintln!("tasnif: {e}"));
+                }
+                progress.inc(1);
+                w.write(&labels, &item.id, &r)
+            })
+        })?;
+        w.finish()?;
+        Ok(())
+    };
+    match &a.output {
+        Some(path) => {
+            let mut f = AtomicFile::create(path, a.force)?;
+            run(&mut f)?;
+            f.commit()?;
+        }
+        None => {
+            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
+            run(&mut out)?;
+            out.flush()?;
+        }
+    }
+    progress.finish_and_clear();
+    if failed > 0 {
+        eprintln!("tasnif: {failed} of {} inputs failed", items.len());
+        Ok(2)
+    } else {
+        Ok(0)
+    }
+}

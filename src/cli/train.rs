@@ -1,0 +1,56 @@
+//! `tasnif train`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use tasnif::corpus::load_labeled;
+use tasnif::error::ErrorKind;
+use tasnif::model::Classifier;
+
+use super::{ReadOpts, TrainOpts};
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Labeled articles: a directory with one sub-folder per label (*.txt),
+    /// a .csv/.tsv manifest (path,label or text,label; optional id) or a .jsonl file (text, label, optional id).
+    data: PathBuf,
+    /// Where to write the model.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Keep only the documents listed in FILE (paths relative to DATA, one per line).
+    #[arg(long, value_name = "FILE")]
+    list: Option<PathBuf>,
+    /// Overwrite the model file if it exists.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    opts: TrainOpts,
+    #[command(flatten)]
+    read: ReadOpts,
+}
+
+pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
+    if !a.force && a.output.exists() {
+        return Err(tasnif::Error::at(&a.output, ErrorKind::OutputExists).into());
+    }
+    let params = a.opts.params();
+    let start = Instant::now();
+    let data = load_labeled(&a.data, a.list.as_deref())?;
+    let model = Classifier::train_on(&data, &params, a.read.max_bytes)?;
+    model
+        .save(&a.output, a.force)
+        .with_context(|| format!("writing the model to {}", a.output.display()))?;
+    let secs = start.elapsed().as_secs_f64();
+    let counts = data.counts();
+    println!("trained on {} documents, {} labels:", data.len(), data.labels.len());
+    let width = data.labels.names().iter().map(|n| n.chars().count()).max().unwrap_or(5);
+    for (name, c) in data.labels.names().iter().zip(counts) {
+        println!("  {name:<width$}  {c:>7}");
+    }
+    println!("vocabulary: {} terms", model.summary().vocabulary_size);
+    println!("model: {} ({} bytes)", a.output.display(), std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0));
+    println!("wall time: {secs:.2} s");
+    Ok(0)
+}

@@ -1,0 +1,188 @@
+//! Manifests: CSV/TSV with `path,label` or `text,label` (optional `id`), and
+//! JSONL with `text`, `label` and optional `id`.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{Item, Source};
+use crate::error::{Error, Result};
+
+/// Reads a CSV (`delimiter` `,`) or TSV (`\t`) manifest with a header row
+/// naming the columns `path,label` (paths relative to the manifest) or
+/// `text,label`, with an optional `id` column.
+///
+/// # Errors
+/// Unreadable file, a header without the needed columns, or a row with a
+/// missing or empty field (named with its line number).
+pub fn read_manifest(path: &Path, delimiter: u8) -> Result<Vec<(Item, String)>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(std::io::BufReader::new(file));
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::record(path, 1, format!("cannot read the header: {e}")))?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
+    let label_col = col("label").ok_or_else(|| Error::record(path, 1, "the header has no 'label' column"))?;
+    let path_col = col("path");
+    let text_col = col("text");
+    let id_col = col("id");
+    if path_col.is_none() && text_col.is_none() {
+        return Err(Error::record(path, 1, "the header needs a 'path' or a 'text' column"));
+    }
+    let base = path.parent().unwrap_or(Path::new(""));
+    let mut out = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = rec.as_ref().ok().and_then(|r| r.position()).map_or(i as u64 + 2, |p| p.line());
+        let rec = rec.map_err(|e| Error::record(path, line, e.to_string()))?;
+        let field = |c: usize, name: &str| -> Result<String> {
+            match rec.get(c) {
+                Some(v) if !v.trim().is_empty() => Ok(v.to_string()),
+                Some(_) => Err(Error::record(path, line, format!("empty field '{name}'"))),
+                None => Err(Error::record(path, line, format!("missing field '{name}'"))),
+            }
+        };
+        let label = field(label_col, "label")?.trim().to_string();
+        let item = match (path_col, text_col) {
+            (Some(pc), _) => {
+                let rel = field(pc, "path")?;
+                let id = match id_col {
+                    Some(c) => field(c, "id")?,
+                    None => rel.clone(),
+                };
+                Item {
+                    id,
+                    source: Source::File(base.join(rel.trim())),
+                }
+            }
+            (None, Some(tc)) => {
+                let text = field(tc, "text")?;
+                let id = match id_col {
+                    Some(c) => field(c, "id")?,
+                    None => format!("{}:{line}", path.display()),
+                };
+                Item {
+                    id,
+                    source: Source::Text(text),
+                }
+            }
+            (None, None) => unreachable!("checked above"),
+        };
+        out.push((item, label));
+    }
+    Ok(out)
+}
+
+fn id_of(v: &Value) -> Option<String> {
+    match v.get("id") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_line(line: &str) -> std::result::Result<Value, String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
+    if !v.is_object() {
+        return Err("not a JSON object".into());
+    }
+    Ok(v)
+}
+
+fn string_field(v: &Value, name: &str) -> std::result::Result<String, String> {
+    match v.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(format!("field '{name}' is not a string")),
+        None => Err(format!("missing field '{name}'")),
+    }
+}
+
+/// Reads a labeled JSONL file: one object per line with `text`, `label` and
+/// an optional `id` (default `FILE:LINE`). Blank lines are skipped.
+///
+/// # Errors
+/// Unreadable file, a line that is not a JSON object, or a missing field.
+pub fn read_jsonl_labeled(path: &Path) -> Result<Vec<(Item, String)>> {
+    let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8(text).map_err(|e| Error::record(path, 0, format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to())))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v = parse_line(line).map_err(|m| Error::record(path, n, m))?;
+        let text = string_field(&v, "text").map_err(|m| Error::record(path, n, m))?;
+        let label = string_field(&v, "label").map_err(|m| Error::record(path, n, m))?;
+        if label.trim().is_empty() {
+            return Err(Error::record(path, n, "empty field 'label'"));
+        }
+        let id = id_of(&v).unwrap_or_else(|| format!("{}:{n}", path.display()));
+        out.push((
+            Item {
+                id,
+                source: Source::Text(text),
+            },
+            label.trim().to_string(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads unlabeled JSONL (`id` and `text` per line) for `label`. A bad line
+/// becomes a failed item (id `NAME:LINE` when it has none) so the batch goes on.
+pub fn read_jsonl_inputs<R: BufRead>(reader: R, name: &str) -> Vec<Item> {
+    let mut out = Vec::new();
+    for (i, line) in reader.split(b'\n').enumerate() {
+        let n = i + 1;
+        let fallback = format!("{name}:{n}");
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                out.push(Item {
+                    id: fallback,
+                    source: Source::Failed(format!("{name}: line {n}: {e}")),
+                });
+                break;
+            }
+        };
+        let line = match String::from_utf8(line) {
+            Ok(l) => l,
+            Err(_) => {
+                out.push(Item {
+                    id: fallback,
+                    source: Source::Failed(format!("{name}: line {n}: not valid UTF-8")),
+                });
+                continue;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item = match parse_line(&line) {
+            Err(m) => Item {
+                id: fallback,
+                source: Source::Failed(format!("{name}: line {n}: {m}")),
+            },
+            Ok(v) => {
+                let id = id_of(&v).unwrap_or(fallback);
+                match string_field(&v, "text") {
+                    Ok(t) => Item {
+                        id,
+                        source: Source::Text(t),
+                    },
+                    Err(m) => Item {
+                        id,
+                        source: Source::Failed(format!("{name}: line {n}: {m}")),
+                    },
+                }
+            }
+        };
+        out.push(item);
+    }
+    out
+}

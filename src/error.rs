@@ -1,0 +1,203 @@
+//! The library's error type: a struct around a `#[non_exhaustive]` kind, with
+//! lowercase messages that name the file, line or field that is wrong.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong in the library.
+///
+/// An `Error` names the input it is about (a file, a manifest line, a
+/// parameter) so that a user can find and fix it; `Display` prints
+/// `PATH: what is wrong`.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    path: Option<PathBuf>,
+}
+
+/// What went wrong. New kinds may be added in later versions.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The file or directory does not exist.
+    NotFound,
+    /// Reading or writing failed for another reason.
+    Io(io::Error),
+    /// The file's bytes are not valid UTF-8 (offset of the first bad byte).
+    InvalidUtf8 { offset: usize },
+    /// The file contains NUL bytes: it is binary, not text.
+    Binary,
+    /// The document holds no text (empty, or only white space).
+    Empty,
+    /// The document is larger than the configured limit.
+    TooLarge { bytes: u64, limit: u64 },
+    /// A directory or list held no documents.
+    NoDocuments,
+    /// Training needs at least two labels.
+    SingleLabel { label: String },
+    /// A label has too few documents to train on.
+    TooFewDocuments { label: String, count: usize, min: usize },
+    /// A manifest (CSV, TSV, JSONL) or list line is malformed.
+    Record { line: u64, message: String },
+    /// A parameter is outside its valid range.
+    InvalidParam { name: &'static str, message: String },
+    /// The file is not a tasnif model (wrong magic bytes).
+    NotAModel,
+    /// The model file ends before its header or body does.
+    Truncated { expected: u64, found: u64 },
+    /// The model body does not match its checksum.
+    ChecksumMismatch { expected: u32, found: u32 },
+    /// The model file was written in a format this build cannot read.
+    UnsupportedVersion { found: u32, supported: u32 },
+    /// The model body passed its checksum but could not be decoded or is inconsistent.
+    CorruptModel { message: String },
+    /// The output file exists and overwriting was not allowed.
+    OutputExists,
+    /// An input that could not be used, described in full by the message.
+    Invalid { message: String },
+}
+
+impl Error {
+    /// An error of `kind` about no particular file.
+    pub fn new(kind: ErrorKind) -> Error {
+        Error { kind, path: None }
+    }
+
+    /// An error of `kind` about the file or directory at `path`.
+    pub fn at(path: impl Into<PathBuf>, kind: ErrorKind) -> Error {
+        Error {
+            kind,
+            path: Some(path.into()),
+        }
+    }
+
+    /// An I/O error about `path`; `NotFound` is kept apart so it reads plainly.
+    pub fn io(path: impl Into<PathBuf>, err: io::Error) -> Error {
+        let kind = if err.kind() == io::ErrorKind::NotFound {
+            ErrorKind::NotFound
+        } else {
+            ErrorKind::Io(err)
+        };
+        Error::at(path, kind)
+    }
+
+    /// A parameter error.
+    pub fn param(name: &'static str, message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidParam {
+            name,
+            message: message.into(),
+        })
+    }
+
+    /// A malformed record at `line` of the file at `path`.
+    pub fn record(path: impl Into<PathBuf>, line: u64, message: impl Into<String>) -> Error {
+        Error::at(
+            path,
+            ErrorKind::Record {
+                line,
+                message: message.into(),
+            },
+        )
+    }
+
+    /// Sets the path this error is about, when it has none yet.
+    pub fn with_path(mut self, path: impl Into<PathBuf>) -> Error {
+        if self.path.is_none() {
+            self.path = Some(path.into());
+        }
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The file or directory the error is about, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::NotFound => write!(f, "no such file or directory"),
+            ErrorKind::Io(e) => write!(f, "{}", lower_first(&e.to_string())),
+            ErrorKind::InvalidUtf8 { offset } => write!(
+                f,
+                "not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8"
+            ),
+            ErrorKind::Binary => write!(f, "binary file (contains NUL bytes), not text"),
+            ErrorKind::Empty => write!(f, "empty document (no text)"),
+            ErrorKind::TooLarge { bytes, limit } => {
+                write!(f, "document is {bytes} bytes, over the limit of {limit} bytes")
+            }
+            ErrorKind::NoDocuments => write!(f, "no documents found (looked for *.txt files)"),
+            ErrorKind::SingleLabel { label } => write!(
+                f,
+                "only one label ('{label}') in the data; training needs at least two"
+            ),
+            ErrorKind::TooFewDocuments { label, count, min } => write!(
+                f,
+                "label '{label}' has {count} document(s); training needs at least {min} per label"
+            ),
+            ErrorKind::Record { line, message } => write!(f, "line {line}: {message}"),
+            ErrorKind::InvalidParam { name, message } => write!(f, "invalid {name}: {message}"),
+            ErrorKind::NotAModel => write!(f, "not a tasnif model file (wrong magic bytes)"),
+            ErrorKind::Truncated { expected, found } => write!(
+                f,
+                "truncated model file: expected {expected} bytes, found {found}"
+            ),
+            ErrorKind::ChecksumMismatch { expected, found } => write!(
+                f,
+                "corrupted model file: body checksum is {found:08x}, header says {expected:08x}"
+            ),
+            ErrorKind::UnsupportedVersion { found, supported } => write!(
+                f,
+                "model format version {found} is not supported (this build reads version {supported}); retrain the model with this version of tasnif"
+            ),
+            ErrorKind::CorruptModel { message } => write!(f, "corrupted model file: {message}"),
+            ErrorKind::Invalid { message } => write!(f, "{message}"),
+            ErrorKind::OutputExists => {
+                write!(f, "file exists; pass --force to overwrite it")
+            }
+        }
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(p) => write!(f, "{}: {}", p.display(), self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<linfa::Error> for Error {
+    fn from(e: linfa::Error) -> Error {
+        Error::param("parameters", e.to_string())
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,256 @@
+//! From text to sparse feature vectors: word n-grams over the analyzer's
+//! terms, a vocabulary fitted on training documents, and TF-IDF weighting
+//! frozen in the model.
+//!
+//! Training and labeling go through the same two functions,
+//! [`for_each_feature_term`] (which terms a text has) and [`Weighting::apply`]
+//! via [`VectorizerParams::weigh`] (how counts become values), so an article
+//! gets the same vector alone, in a batch, at training time or at labeling time.
+
+mod counts;
+mod sparse;
+mod vocab;
+
+pub use counts::{CountedCorpus, FittedVocabulary};
+pub use sparse::{CsrMatrix, SparseVec};
+pub use vocab::{TermId, Vocabulary};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+use crate::text::{Analyzer, AnalyzerScratch};
+
+/// How term counts become feature values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Weighting {
+    /// Term frequency × smooth inverse document frequency,
+    /// idf(t) = ln((1 + n) / (1 + df(t))) + 1 (scikit-learn's `smooth_idf`).
+    #[default]
+    TfIdf,
+    /// Raw term counts (optionally sublinear and normalized).
+    Counts,
+}
+
+impl fmt::Display for Weighting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Weighting::TfIdf => "tfidf",
+            Weighting::Counts => "counts",
+        })
+    }
+}
+
+impl FromStr for Weighting {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Weighting> {
+        match s {
+            "tfidf" => Ok(Weighting::TfIdf),
+            "counts" => Ok(Weighting::Counts),
+            _ => Err(Error::param("weighting", format!("'{s}' (expected tfidf or counts)"))),
+        }
+    }
+}
+
+/// Settings of the vectorizer, fixed at training and stored in the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VectorizerParams {
+    /// Longest word n-gram: 1 (words) or 2 (words and word pairs). Default 1.
+    pub ngram_max: u8,
+    /// Keep terms found in at least this many training documents. Default 1; at least 1.
+    pub min_df: u32,
+    /// Drop terms found in more than this fraction of training documents. Default 1.0; in (0, 1].
+    pub max_df: f64,
+    /// Keep only the this many most frequent terms (all when `None`). Default `None`.
+    pub max_features: Option<usize>,
+    /// TF-IDF or raw counts. Default TF-IDF.
+    pub weighting: Weighting,
+    /// Replace a count c by 1 + ln(c). Default true.
+    pub sublinear_tf: bool,
+    /// Scale each vector to unit Euclidean length. Default true.
+    pub l2_norm: bool,
+}
+
+impl Default for VectorizerParams {
+    fn default() -> Self {
+        VectorizerParams {
+            ngram_max: 1,
+            min_df: 1,
+            max_df: 1.0,
+            max_features: None,
+            weighting: Weighting::TfIdf,
+            sublinear_tf: true,
+            l2_norm: true,
+        }
+    }
+}
+
+impl VectorizerParams {
+    /// Checks every field's range.
+    ///
+    /// # Errors
+    /// An [`ErrorKind::InvalidParam`](crate::error::ErrorKind::InvalidParam) naming the field.
+    pub fn check(&self) -> Result<()> {
+        if !(1..=2).contains(&self.ngram_max) {
+            return Err(Error::param("ngrams", format!("{} (expected 1 or 2)", self.ngram_max)));
+        }
+        if self.min_df < 1 {
+            return Err(Error::param("min-df", "must be at least 1"));
+        }
+        if !(self.max_df > 0.0 && self.max_df <= 1.0) {
+            return Err(Error::param("max-df", format!("{} (expected a fraction in (0, 1])", self.max_df)));
+        }
+        if self.max_features == Some(0) {
+            return Err(Error::param("max-features", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// Turns counts in `v.values` into feature values: optional sublinear tf,
+    /// idf (for TF-IDF), optional l2 normalization.
+    pub fn weigh(&self, v: &mut SparseVec, idf: &[f64]) {
+        for (t, x) in v.indices.iter().zip(v.values.iter_mut()) {
+            let tf = if self.sublinear_tf { 1.0 + x.ln() } else { *x };
+            *x = match self.weighting {
+                Weighting::TfIdf => tf * idf[t.index()],
+                Weighting::Counts => tf,
+            };
+        }
+        if self.l2_norm {
+            let n = v.l2_norm();
+            if n > 0.0 {
+                v.values.iter_mut().for_each(|x| *x /= n);
+            }
+        }
+    }
+}
+
+/// Smooth inverse document frequency: ln((1 + n) / (1 + df)) + 1.
+pub fn smooth_idf(n_docs: usize, df: u32) -> f64 {
+    ((1.0 + n_docs as f64) / (1.0 + df as f64)).ln() + 1.0
+}
+
+/// Reusable buffers for [`for_each_feature_term`] and [`Vectorizer::transform`].
+#[derive(Default)]
+pub struct FeatureScratch {
+    analyzer: AnalyzerScratch,
+    prev: String,
+    pair: String,
+    ids: Vec<TermId>,
+}
+
+/// Calls `f` with every feature term of `text` in order: each analyzed term,
+/// and when `ngram_max` is 2, each pair of consecutive terms joined by a space
+/// (pairs are formed after stopword removal and stemming).
+pub fn for_each_feature_term<F: FnMut(&str)>(
+    analyzer: &Analyzer,
+    ngram_max: u8,
+    text: &str,
+    scratch: &mut FeatureScratch,
+    mut f: F,
+) {
+    let FeatureScratch {
+        analyzer: a,
+        prev,
+        pair,
+        ..
+    } = scratch;
+    prev.clear();
+    analyzer.for_each_term(text, a, |term| {
+        f(term);
+        if ngram_max >= 2 {
+            if !prev.is_empty() {
+                pair.clear();
+                pair.push_str(prev);
+                pair.push(' ');
+                pair.push_str(term);
+                f(pair);
+            }
+            prev.clear();
+            prev.push_str(term);
+        }
+    });
+}
+
+/// The fitted vectorizer: analyzer, vocabulary and idf, frozen at training.
+#[derive(Debug)]
+pub struct Vectorizer {
+    analyzer: Analyzer,
+    params: VectorizerParams,
+    vocab: Vocabulary,
+    idf: Vec<f64>,
+}
+
+impl Vectorizer {
+    /// Assembles a vectorizer from its fitted parts.
+    ///
+    /// # Errors
+    /// When `idf` and the vocabulary differ in length or the params are invalid.
+    pub fn from_parts(
+        analyzer: Analyzer,
+        params: VectorizerParams,
+        vocab: Vocabulary,
+        idf: Vec<f64>,
+    ) -> Result<Vectorizer> {
+        params.check()?;
+        if idf.len() != vocab.len() {
+            return Err(Error::param(
+                "idf",
+                format!("{} values for {} terms", idf.len(), vocab.len()),
+            ));
+        }
+        Ok(Vectorizer {
+            analyzer,
+            params,
+            vocab,
+            idf,
+        })
+    }
+
+    /// The analyzer.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The vectorizer settings.
+    pub fn params(&self) -> &VectorizerParams {
+        &self.params
+    }
+
+    /// The frozen vocabulary.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocab
+    }
+
+    /// The frozen idf, one value per term.
+    pub fn idf(&self) -> &[f64] {
+        &self.idf
+    }
+
+    /// Writes the feature vector of `text` into `out`. Terms not in the
+    /// vocabulary are ignored. The result depends on `text` alone.
+    pub fn transform(&self, text: &str, scratch: &mut FeatureScratch, out: &mut SparseVec) {
+        out.clear();
+        let mut ids = std::mem::take(&mut scratch.ids);
+        ids.clear();
+        for_each_feature_term(&self.analyzer, self.params.ngram_max, text, scratch, |t| {
+            if let Some(id) = self.vocab.get(t) {
+                ids.push(id);
+            }
+        });
+        ids.sort_unstable();
+        let mut i = 0;
+        while i < ids.len() {
+            let mut j = i + 1;
+            while j < ids.len() && ids[j] == ids[i] {
+                j += 1;
+            }
+            out.indices.push(ids[i]);
+            out.values.push((j - i) as f64);
+            i = j;
+        }
+        scratch.ids = ids;
+        self.params.weigh(out, &self.idf);
+    }
+}

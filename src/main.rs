@@ -1,0 +1,19 @@
+//! The `tasnif` command: raw arguments → validated options → run → exit code.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::parse();
+    match cli::run(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if cli::is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("tasnif: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,543 @@
+//! The classifier a user trains, saves, loads and labels with: analyzer
+//! settings + fitted vectorizer + naive Bayes + label names, in one versioned file.
+//!
+//! # File format (version 1)
+//!
+//! | offset | size | content |
+//! |---:|---:|---|
+//! | 0 | 8 | magic `89 54 53 4E 46 0D 0A 1A` (`\x89TSNF\r\n\x1a`) |
+//! | 8 | 4 | format version, u32 little-endian (1) |
+//! | 12 | 8 | body length in bytes, u64 little-endian |
+//! | 20 | 4 | CRC-32 (IEEE) of the body, u32 little-endian |
+//! | 24 | 1 | length n of the tasnif version string |
+//! | 25 | n | tasnif version that wrote the file (UTF-8) |
+//! | 25+n | body length | body: [`postcard`] encoding of the model |
+
+use std::path::Path;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::corpus::LabeledData;
+use crate::features::{CountedCorpus, FeatureScratch, FittedVocabulary, SparseVec, TermId, Vectorizer, VectorizerParams, Vocabulary};
+use crate::labels::{LabelId, LabelSet};
+use crate::nb::{argmax, softmax_into, NaiveBayes, NbParams, NbValidParams};
+use crate::text::{Analyzer, AnalyzerConfig};
+use linfa::ParamGuard;
+
+/// Magic bytes at the start of every model file.
+pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
+/// The model format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+const FIXED_HEADER: usize = 25;
+
+/// Everything that decides what a model learns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TrainParams {
+    /// Normalization, stopwords and stemming.
+    pub analyzer: AnalyzerConfig,
+    /// N-grams, pruning and weighting.
+    pub vectorizer: VectorizerParams,
+    /// Naive Bayes kind and smoothing.
+    pub nb: NbParams,
+    /// Fewest documents a label may have. Default 2.
+    #[serde(default = "default_min_docs")]
+    pub min_docs_per_label: usize,
+}
+
+fn default_min_docs() -> usize {
+    2
+}
+
+impl TrainParams {
+    /// The default settings (see each field).
+    pub fn new() -> TrainParams {
+        TrainParams {
+            min_docs_per_label: 2,
+            ..Default::default()
+        }
+    }
+}
+
+/// What the model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// Documents per label, in label order.
+    pub docs_per_label: Vec<u64>,
+    /// Terms in the vocabulary.
+    pub vocabulary_size: u64,
+    /// Distinct terms seen before pruning.
+    pub terms_seen: u64,
+}
+
+/// Options for one prediction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PredictOptions {
+    /// How many labels to list in `top` (at least 1).
+    pub top_k: usize,
+    /// How many terms to give as the explanation (0 for none).
+    pub explain: usize,
+}
+
+impl Default for PredictOptions {
+    fn default() -> Self {
+        PredictOptions { top_k: 3, explain: 0 }
+    }
+}
+
+/// One article's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The chosen label.
+    pub label: LabelId,
+    /// Its probability.
+    pub probability: f64,
+    /// The probability of every label, in label order; sums to 1.
+    pub probabilities: Vec<f64>,
+    /// The `top_k` most probable labels, most probable first.
+    pub top: Vec<(LabelId, f64)>,
+    /// The terms that added most to the chosen label's score over the
+    /// runner-up's, with that contribution (in probability log-odds units).
+    pub explain: Vec<(String, f64)>,
+}
+
+/// Reusable buffers for [`Classifier::predict`]; one per worker thread.
+#[derive(Default)]
+pub struct PredictScratch {
+    features: FeatureScratch,
+    vector: SparseVec,
+    scores: Vec<f64>,
+}
+
+/// A trained classifier.
+#[derive(Debug)]
+pub struct Classifier {
+    vectorizer: Vectorizer,
+    nb: NaiveBayes,
+    labels: LabelSet,
+    /// Scores are multiplied by this before the softmax (temperature
+    /// scaling fitted on the training documents).
+    scale: f64,
+    summary: TrainingSummary,
+}
+
+impl Classifier {
+    /// Trains on the documents `subset` of `counted`, whose labels are `targets`
+    /// (one per document of `counted`), named by `labels`.
+    ///
+    /// # Errors
+    /// Invalid parameters, fewer than two labels, a label with too few
+    /// documents, or counts made with other analyzer settings.
+    pub fn train(
+        counted: &CountedCorpus,
+        targets: &[LabelId],
+        labels: &LabelSet,
+        subset: &[usize],
+        params: &TrainParams,
+    ) -> Result<Classifier> {
+        Classifier::train_fitted(counted, targets, labels, subset, params).map(|(m, _)| m)
+    }
+
+    /// Trains on every document of `data`, reading each once, in parallel.
+    ///
+    /// # Errors
+    /// An unreadable document (the error names it), or see [`Classifier::train`].
+    pub fn train_on(data: &LabeledData, params: &TrainParams, max_bytes: u64) -> Result<Classifier> {
+        params.vectorizer.check()?;
+        let analyzer = Analyzer::new(params.analyzer.clone());
+        let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| data.items[i].text(max_bytes))?;
+        let all: Vec<usize> = (0..data.len()).collect();
+        Classifier::train(&counted, &data.targets, &data.labels, &all, params)
+    }
+
+    /// As [`Classifier::train`], also returning the fitted vocabulary map so
+    /// that other documents of `counted` can be vectorized without re-reading them.
+    pub(crate) fn train_fitted(
+        counted: &CountedCorpus,
+        targets: &[LabelId],
+        labels: &LabelSet,
+        subset: &[usize],
+        params: &TrainParams,
+    ) -> Result<(Classifier, FittedVocabulary)> {
+        params.vectorizer.check()?;
+        let nb_params: NbValidParams = params.nb.clone().check()?;
+        if counted.analyzer_config() != &params.analyzer || counted.ngram_max() < params.vectorizer.ngram_max {
+            return Err(Error::param("analyzer", "the documents were analyzed with other settings"));
+        }
+        let mut per_label = vec![0u64; labels.len()];
+        for &d in subset {
+            per_label[targets[d].index()] += 1;
+        }
+        let present: Vec<usize> = (0..labels.len()).filter(|&l| per_label[l] > 0).collect();
+        if present.len() < 2 {
+            let label = present.first().map_or("", |&l| labels.name(LabelId(l as u32))).to_string();
+            return Err(Error::new(ErrorKind::SingleLabel { label }));
+        }
+        if let Some(l) = (0..labels.len()).find(|&l| (per_label[l] as usize) < params.min_docs_per_label.max(1)) {
+            return Err(Error::new(ErrorKind::TooFewDocuments {
+                label: labels.name(LabelId(l as u32)).to_string(),
+                count: per_label[l] as usize,
+                min: params.min_docs_per_label.max(1),
+            }));
+        }
+        let fitted = counted.fit_vocabulary(&params.vectorizer, subset);
+        let map = fitted.clone();
+        let mut x = crate::features::CsrMatrix::new(fitted.vocab.len());
+        let mut y = Vec::with_capacity(subset.len());
+        let mut v = SparseVec::new();
+        for &d in subset {
+            counted.vector(&fitted, &params.vectorizer, d, &mut v);
+            x.push_row(&v);
+            y.push(targets[d]);
+        }
+        let nb = nb_params.fit_weighted(&x, &y, labels.len(), None)?;
+        let scale = fit_temperature(&nb, &x, &y);
+        let summary = TrainingSummary {
+            docs_per_label: per_label,
+            vocabulary_size: fitted.vocab.len() as u64,
+            terms_seen: counted.n_terms() as u64,
+        };
+        let vectorizer = Vectorizer::from_parts(
+            Analyzer::new(params.analyzer.clone()),
+            params.vectorizer.clone(),
+            fitted.vocab,
+            fitted.idf,
+        )?;
+        let model = Classifier {
+            vectorizer,
+            nb,
+            labels: labels.clone(),
+            scale,
+            summary,
+        };
+        Ok((model, map))
+    }
+
+    /// The label names.
+    pub fn labels(&self) -> &LabelSet {
+        &self.labels
+    }
+
+    /// The fitted vectorizer (analyzer, vocabulary, idf).
+    pub fn vectorizer(&self) -> &Vectorizer {
+        &self.vectorizer
+    }
+
+    /// The fitted naive Bayes.
+    pub fn nb(&self) -> &NaiveBayes {
+        &self.nb
+    }
+
+    /// The temperature scale applied to scores before the softmax.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// What the model was trained on.
+    pub fn summary(&self) -> &TrainingSummary {
+        &self.summary
+    }
+
+    /// Labels one article. Depends on `text` alone (never on other articles).
+    pub fn predict(&self, text: &str, scratch: &mut PredictScratch, opts: &PredictOptions) -> Prediction {
+        self.vectorizer.transform(text, &mut scratch.features, &mut scratch.vector);
+        self.predict_vector(&scratch.vector, &mut scratch.scores, opts)
+    }
+
+    /// Labels a feature vector made by this model's vectorizer.
+    pub fn predict_vector(&self, x: &SparseVec, scores: &mut Vec<f64>, opts: &PredictOptions) -> Prediction {
+        let k = self.labels.len();
+        scores.clear();
+        scores.resize(k, 0.0);
+        self.nb.joint_log_likelihood(x, scores);
+        let mut probabilities = vec![0.0; k];
+        softmax_into(scores, self.scale, &mut probabilities);
+        let best = argmax(scores);
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        let top = order
+            .iter()
+            .take(opts.top_k.max(1))
+            .map(|&i| (LabelId(i as u32), probabilities[i]))
+            .collect();
+        let explain = if opts.explain > 0 && k > 1 {
+            self.explain(x, best, order[1], opts.explain)
+        } else {
+            Vec::new()
+        };
+        Prediction {
+            label: LabelId(best as u32),
+            probability: probabilities[best],
+            probabilities,
+            top,
+            explain,
+        }
+    }
+
+    fn explain(&self, x: &SparseVec, best: usize, second: usize, n: usize) -> Vec<(String, f64)> {
+        let mut contrib: Vec<(TermId, f64)> = x
+            .iter()
+            .map(|(t, v)| {
+                let w = self.nb.term_weights(t);
+                (t, self.scale * v * (w[best] - w[second]))
+            })
+            .filter(|(_, c)| *c > 0.0)
+            .collect();
+        contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        contrib
+            .into_iter()
+            .take(n)
+            .map(|(t, c)| (self.vectorizer.vocabulary().term(t).to_string(), c))
+            .collect()
+    }
+
+    /// The `n` terms with the largest weight for each label relative to the
+    /// mean over labels: what the model finds most indicative of it.
+    pub fn top_terms(&self, n: usize) -> Vec<Vec<(String, f64)>> {
+        let w = self.nb.weights();
+        let k = self.labels.len();
+        (0..k)
+            .map(|c| {
+                let mut v: Vec<(usize, f64)> = w
+                    .rows()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(t, row)| {
+                        let mean = row.sum() / k as f64;
+                        (t, row[c] - mean)
+                    })
+                    .collect();
+                v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                v.into_iter()
+                    .take(n)
+                    .map(|(t, s)| (self.vectorizer.vocabulary().term(TermId(t as u32)).to_string(), s))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The model file's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let body = ModelBody {
+            analyzer: self.vectorizer.analyzer().config().clone(),
+            vectorizer: self.vectorizer.params().clone(),
+            vocabulary: self.vectorizer.vocabulary().terms().to_vec(),
+            idf: self.vectorizer.idf().to_vec(),
+            labels: self.labels.names().to_vec(),
+            nb: self.nb.params().clone(),
+            log_prior: self.nb.log_prior().to_vec(),
+            weights: self.nb.weights().iter().copied().collect(),
+            scale: self.scale,
+            summary: self.summary.clone(),
+        };
+        let body = postcard::to_stdvec(&body).unwrap_or_default();
+        let version = env!("CARGO_PKG_VERSION").as_bytes();
+        let mut out = Vec::with_capacity(FIXED_HEADER + version.len() + body.len());
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        out.push(version.len() as u8);
+        out.extend_from_slice(version);
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Reads a model from its file's bytes.
+    ///
+    /// # Errors
+    /// Says which of these it is: not a model file, another format version,
+    /// truncated, checksum mismatch (corrupted), or an undecodable or
+    /// inconsistent body.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Classifier> {
+        let header = read_header(bytes)?;
+        let body_start = FIXED_HEADER + header.version.len();
+        let body = &bytes[body_start..];
+        let found = crc32fast::hash(body);
+        if found != header.crc {
+            return Err(Error::new(ErrorKind::ChecksumMismatch {
+                expected: header.crc,
+                found,
+            }));
+        }
+        let body: ModelBody = postcard::from_bytes(body).map_err(|e| corrupt(format!("cannot decode body: {e}")))?;
+        body.into_classifier()
+    }
+
+    /// Loads a model file.
+    ///
+    /// # Errors
+    /// The file cannot be read, or see [`Classifier::from_bytes`]; the error names the file.
+    pub fn load(path: &Path) -> Result<Classifier> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Classifier::from_bytes(&bytes).map_err(|e| e.with_path(path))
+    }
+
+    /// Writes the model to `path` atomically: to a temporary file in the same
+    /// folder, then renamed, so a failure never leaves a half-written model.
+    ///
+    /// # Errors
+    /// The file exists and `overwrite` is false, or writing fails.
+    pub fn save(&self, path: &Path, overwrite: bool) -> Result<()> {
+        crate::atomic::write_atomic(path, &self.to_bytes(), overwrite)
+    }
+}
+
+struct Header<'a> {
+    crc: u32,
+    version: &'a [u8],
+}
+
+fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
+    let n = bytes.len().min(MAGIC.len());
+    if bytes[..n] != MAGIC[..n] || bytes.is_empty() {
+        return Err(Error::new(ErrorKind::NotAModel));
+    }
+    let truncated = |expected: usize| Error::new(ErrorKind::Truncated { expected: expected as u64, found: bytes.len() as u64 });
+    if bytes.len() < 12 {
+        return Err(truncated(FIXED_HEADER));
+    }
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version != FORMAT_VERSION {
+        return Err(Error::new(ErrorKind::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        }));
+    }
+    if bytes.len() < FIXED_HEADER {
+        return Err(truncated(FIXED_HEADER));
+    }
+    let mut len8 = [0u8; 8];
+    len8.copy_from_slice(&bytes[12..20]);
+    let body_len = u64::from_le_bytes(len8);
+    let crc = u32::from_le_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+    let vlen = bytes[24] as usize;
+    let expected = (FIXED_HEADER + vlen) as u64 + body_len;
+    if (bytes.len() as u64) < expected {
+        return Err(Error::new(ErrorKind::Truncated {
+            expected,
+            found: bytes.len() as u64,
+        }));
+    }
+    if bytes.len() as u64 > expected {
+        return Err(corrupt(format!("{} bytes after the end of the body", bytes.len() as u64 - expected)));
+    }
+    Ok(Header {
+        crc,
+        version: &bytes[FIXED_HEADER..FIXED_HEADER + vlen],
+    })
+}
+
+fn corrupt(message: String) -> Error {
+    Error::new(ErrorKind::CorruptModel { message })
+}
+
+#[derive(Serialize, Deserialize)]
+struct ModelBody {
+    analyzer: AnalyzerConfig,
+    vectorizer: VectorizerParams,
+    vocabulary: Vec<String>,
+    idf: Vec<f64>,
+    labels: Vec<String>,
+    nb: NbValidParams,
+    log_prior: Vec<f64>,
+    weights: Vec<f64>,
+    scale: f64,
+    summary: TrainingSummary,
+}
+
+impl ModelBody {
+    fn into_classifier(self) -> Result<Classifier> {
+        let k = self.labels.len();
+        let v = self.vocabulary.len();
+        if k < 2 || self.log_prior.len() != k || self.summary.docs_per_label.len() != k {
+            return Err(corrupt(format!("{k} labels, {} priors", self.log_prior.len())));
+        }
+        if self.weights.len() != v.saturating_mul(k) || self.idf.len() != v {
+            return Err(corrupt(format!(
+                "{} weights and {} idf values for {v} terms × {k} labels",
+                self.weights.len(),
+                self.idf.len()
+            )));
+        }
+        if !self.scale.is_finite() || self.scale <= 0.0 || self.idf.iter().any(|x| !x.is_finite()) {
+            return Err(corrupt("a stored number is not finite".into()));
+        }
+        let sorted = |v: &[String]| v.windows(2).all(|w| w[0] < w[1]);
+        if !sorted(&self.vocabulary) || !sorted(&self.labels) {
+            return Err(corrupt("vocabulary or labels out of order".into()));
+        }
+        let weights = Array2::from_shape_vec((v, k), self.weights).map_err(|e| corrupt(e.to_string()))?;
+        let nb = NaiveBayes::from_parts(self.nb, self.log_prior, weights).map_err(|e| corrupt(e.to_string()))?;
+        let vectorizer = Vectorizer::from_parts(
+            Analyzer::new(self.analyzer),
+            self.vectorizer,
+            Vocabulary::from(self.vocabulary),
+            self.idf,
+        )
+        .map_err(|e| corrupt(e.to_string()))?;
+        Ok(Classifier {
+            vectorizer,
+            nb,
+            labels: LabelSet::from(self.labels),
+            scale: self.scale,
+            summary: self.summary,
+        })
+    }
+}
+
+/// Temperature scaling: the factor s > 0 that minimizes the negative
+/// log-likelihood of softmax(s · scores) over the training documents. The
+/// loss is convex in s, so a golden-section search over ln s finds it.
+fn fit_temperature(nb: &NaiveBayes, x: &crate::features::CsrMatrix, y: &[LabelId]) -> f64 {
+    let k = nb.n_classes();
+    let mut all = Vec::with_capacity(x.nrows() * k);
+    let mut v = SparseVec::new();
+    let mut s = vec![0.0; k];
+    for i in 0..x.nrows() {
+        let (t, vals) = x.row(i);
+        v.indices.clear();
+        v.indices.extend_from_slice(t);
+        v.values.clear();
+        v.values.extend_from_slice(vals);
+        nb.joint_log_likelihood(&v, &mut s);
+        let m = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        all.extend(s.iter().map(|z| z - m));
+    }
+    let nll = |ln_s: f64| -> f64 {
+        let sc = ln_s.exp();
+        let mut total = 0.0;
+        for (i, row) in all.chunks_exact(k).enumerate() {
+            let lse = row.iter().map(|z| (sc * z).exp()).sum::<f64>().ln();
+            total += lse - sc * row[y[i].index()];
+        }
+        total
+    };
+    let (mut a, mut b) = (-12.0f64, 14.0f64);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let mut c = b - g * (b - a);
+    let mut d = a + g * (b - a);
+    let (mut fc, mut fd) = (nll(c), nll(d));
+    for _ in 0..80 {
+        if fc < fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - g * (b - a);
+            fc = nll(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + g * (b - a);
+            fd = nll(d);
+        }
+    }
+    let s = ((a + b) / 2.0).exp();
+    if s.is_finite() && s > 0.0 {
+        s
+    } else {
+        1.0
+    }
+}

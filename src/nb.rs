@@ -1,0 +1,397 @@
+//! Naive Bayes over sparse vectors: multinomial and complement (Rennie et al. 2003).
+//!
+//! The classifier never sees text: it fits on a [`CsrMatrix`] of feature
+//! vectors and labels, and scores a [`SparseVec`]. It follows linfa's
+//! conventions: unchecked [`NbParams`] → [`ParamGuard::check`] →
+//! [`NbValidParams`] → [`Fit`] → an immutable [`NaiveBayes`] that predicts
+//! through `&self`, and it composes with `linfa::Dataset`.
+//!
+//! ```
+//! use linfa::prelude::*;
+//! use ndarray::array;
+//! use tasnif::features::CsrMatrix;
+//! use tasnif::labels::LabelId;
+//! use tasnif::nb::{NbKind, NbParams};
+//!
+//! let x = CsrMatrix::from_dense(&[vec![3.0, 0.0], vec![0.0, 2.0], vec![2.0, 1.0]]);
+//! let y = array![LabelId(0), LabelId(1), LabelId(0)];
+//! let ds = Dataset::new(x, y);
+//! let model = NbParams::new().kind(NbKind::Multinomial).alpha(1.0).fit(&ds)?;
+//! let pred = model.predict(ds.records());
+//! assert_eq!(pred[1], LabelId(1));
+//! # Ok::<(), tasnif::Error>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use linfa::dataset::{AsSingleTargets, DatasetBase};
+use linfa::traits::{Fit, PredictInplace};
+use linfa::ParamGuard;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::features::{CsrMatrix, SparseVec, TermId};
+use crate::labels::LabelId;
+
+/// Which naive Bayes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum NbKind {
+    /// Multinomial NB: score(c) = log P(c) + Σ_t x_t log θ_ct,
+    /// θ_ct = (N_ct + α) / (N_c + α V).
+    Multinomial,
+    /// Complement NB (Rennie et al. 2003): weights estimated from the counts of
+    /// every *other* class, θ̃_ct = (Ñ_ct + α) / (Ñ_c + α V); score(c) =
+    /// Σ_t x_t w_ct with w_ct = −log θ̃_ct, or with weight normalization
+    /// w_ct = log θ̃_ct / Σ_k log θ̃_ck. Priors are not used (as in Rennie et
+    /// al. and scikit-learn's ComplementNB).
+    #[default]
+    Complement,
+}
+
+impl fmt::Display for NbKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NbKind::Multinomial => "multinomial",
+            NbKind::Complement => "complement",
+        })
+    }
+}
+
+impl FromStr for NbKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<NbKind> {
+        match s {
+            "multinomial" => Ok(NbKind::Multinomial),
+            "complement" => Ok(NbKind::Complement),
+            _ => Err(Error::param("nb", format!("'{s}' (expected multinomial or complement)"))),
+        }
+    }
+}
+
+/// Class priors of the multinomial model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Priors {
+    /// log P(c) = log(documents of c / documents).
+    #[default]
+    Fitted,
+    /// log P(c) = log(1 / classes).
+    Uniform,
+}
+
+/// Unchecked hyper-parameters; [`ParamGuard::check`] turns them into [`NbValidParams`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NbParams(NbValidParams);
+
+/// Checked hyper-parameters: the only kind that can fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NbValidParams {
+    kind: NbKind,
+    alpha: f64,
+    priors: Priors,
+    weight_norm: bool,
+}
+
+impl Default for NbParams {
+    fn default() -> Self {
+        NbParams::new()
+    }
+}
+
+impl NbParams {
+    /// Defaults: complement NB, α = 1, fitted priors, no weight normalization.
+    pub fn new() -> NbParams {
+        NbParams(NbValidParams {
+            kind: NbKind::Complement,
+            alpha: 1.0,
+            priors: Priors::Fitted,
+            weight_norm: false,
+        })
+    }
+
+    /// Which naive Bayes. Default complement.
+    pub fn kind(mut self, kind: NbKind) -> Self {
+        self.0.kind = kind;
+        self
+    }
+
+    /// Additive (Lidstone) smoothing α. Default 1.0; finite and > 0.
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.0.alpha = alpha;
+        self
+    }
+
+    /// Fitted or uniform class priors (multinomial only). Default fitted.
+    pub fn priors(mut self, priors: Priors) -> Self {
+        self.0.priors = priors;
+        self
+    }
+
+    /// Rennie's weight normalization (complement only). Default false.
+    pub fn weight_norm(mut self, on: bool) -> Self {
+        self.0.weight_norm = on;
+        self
+    }
+}
+
+impl NbValidParams {
+    /// Which naive Bayes.
+    pub fn kind(&self) -> NbKind {
+        self.kind
+    }
+    /// Smoothing α.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+    /// Class priors (multinomial).
+    pub fn priors(&self) -> Priors {
+        self.priors
+    }
+    /// Weight normalization (complement).
+    pub fn weight_norm(&self) -> bool {
+        self.weight_norm
+    }
+
+    /// Fits on rows of `x` with labels `y` (`n_classes` labels in all) and
+    /// optional per-document weights.
+    ///
+    /// # Errors
+    /// When `x` and `y` differ in length, a label is out of range, a weight is
+    /// negative or not finite, or a class has no document.
+    pub fn fit_weighted(
+        &self,
+        x: &CsrMatrix,
+        y: &[LabelId],
+        n_classes: usize,
+        sample_weight: Option<&[f64]>,
+    ) -> Result<NaiveBayes> {
+        if x.nrows() != y.len() {
+            return Err(Error::param("targets", format!("{} labels for {} documents", y.len(), x.nrows())));
+        }
+        if let Some(w) = sample_weight {
+            if w.len() != y.len() || w.iter().any(|v| !v.is_finite() || *v < 0.0) {
+                return Err(Error::param("weights", "one finite, non-negative weight per document"));
+            }
+        }
+        if n_classes < 1 {
+            return Err(Error::param("targets", "no classes"));
+        }
+        let v = x.ncols();
+        // N_ct as a term-major matrix (term × class), summed in document order.
+        let mut counts = Array2::<f64>::zeros((v, n_classes));
+        let mut docs = vec![0.0f64; n_classes];
+        for (i, &c) in y.iter().enumerate() {
+            let c = c.index();
+            if c >= n_classes {
+                return Err(Error::param("targets", format!("label {c} out of range ({n_classes} classes)")));
+            }
+            let w = sample_weight.map_or(1.0, |w| w[i]);
+            docs[c] += w;
+            let (terms, vals) = x.row(i);
+            for (t, val) in terms.iter().zip(vals) {
+                counts[[t.index(), c]] += w * val;
+            }
+        }
+        if let Some(c) = docs.iter().position(|&d| d <= 0.0) {
+            return Err(Error::param("targets", format!("class {c} has no document")));
+        }
+        let alpha = self.alpha;
+        let mut class_total = vec![0.0f64; n_classes];
+        for row in counts.rows() {
+            for (c, x) in row.iter().enumerate() {
+                class_total[c] += x;
+            }
+        }
+        let total_docs: f64 = docs.iter().sum();
+        let mut weights = Array2::<f64>::zeros((v, n_classes));
+        let mut log_prior = vec![0.0f64; n_classes];
+        match self.kind {
+            NbKind::Multinomial => {
+                for c in 0..n_classes {
+                    let denom = (class_total[c] + alpha * v as f64).ln();
+                    for t in 0..v {
+                        weights[[t, c]] = (counts[[t, c]] + alpha).ln() - denom;
+                    }
+                    log_prior[c] = match self.priors {
+                        Priors::Fitted => (docs[c] / total_docs).ln(),
+                        Priors::Uniform => -(n_classes as f64).ln(),
+                    };
+                }
+            }
+            NbKind::Complement => {
+                let all: f64 = class_total.iter().sum();
+                let row_totals: Vec<f64> = counts.rows().into_iter().map(|r| r.sum()).collect();
+                for c in 0..n_classes {
+                    let denom = (all - class_total[c] + alpha * v as f64).ln();
+                    let mut sum = 0.0;
+                    for t in 0..v {
+                        let comp = row_totals[t] - counts[[t, c]];
+                        let logged = (comp.max(0.0) + alpha).ln() - denom;
+                        weights[[t, c]] = logged;
+                        sum += logged;
+                    }
+                    for t in 0..v {
+                        let w = weights[[t, c]];
+                        weights[[t, c]] = if self.weight_norm && sum != 0.0 { w / sum } else { -w };
+                    }
+                }
+            }
+        }
+        NaiveBayes::from_parts(self.clone(), log_prior, weights)
+    }
+}
+
+impl ParamGuard for NbParams {
+    type Checked = NbValidParams;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&NbValidParams> {
+        let a = self.0.alpha;
+        if !(a.is_finite() && a > 0.0) {
+            return Err(Error::param("alpha", format!("{a} (expected a finite number > 0)")));
+        }
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<NbValidParams> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+impl<T> Fit<CsrMatrix, T, Error> for NbValidParams
+where
+    T: AsSingleTargets<Elem = LabelId>,
+{
+    type Object = NaiveBayes;
+
+    fn fit(&self, dataset: &DatasetBase<CsrMatrix, T>) -> Result<NaiveBayes> {
+        let y: Vec<LabelId> = dataset.targets().as_single_targets().iter().copied().collect();
+        let n_classes = y.iter().map(|l| l.index() + 1).max().unwrap_or(0);
+        let weights = dataset.weights().filter(|w| w.len() == y.len()).map(|w| w.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
+        self.fit_weighted(dataset.records(), &y, n_classes, weights.as_deref())
+    }
+}
+
+/// A fitted naive Bayes classifier: one weight per term and class, and a
+/// log prior per class (zero for complement NB).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NaiveBayes {
+    params: NbValidParams,
+    log_prior: Vec<f64>,
+    /// term × class, so the weights of one term are contiguous.
+    weights: Array2<f64>,
+}
+
+impl NaiveBayes {
+    /// Assembles a classifier from stored parts (a loaded model).
+    ///
+    /// # Errors
+    /// When the shapes disagree or a value is not finite.
+    pub fn from_parts(params: NbValidParams, log_prior: Vec<f64>, weights: Array2<f64>) -> Result<NaiveBayes> {
+        if weights.ncols() != log_prior.len() {
+            return Err(Error::param("weights", format!("{} classes in weights, {} priors", weights.ncols(), log_prior.len())));
+        }
+        if log_prior.iter().chain(weights.iter()).any(|v| !v.is_finite()) {
+            return Err(Error::param("weights", "a weight or prior is not finite"));
+        }
+        Ok(NaiveBayes { params, log_prior, weights })
+    }
+
+    /// The hyper-parameters it was fitted with.
+    pub fn params(&self) -> &NbValidParams {
+        &self.params
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.log_prior.len()
+    }
+
+    /// Number of features (terms).
+    pub fn n_features(&self) -> usize {
+        self.weights.nrows()
+    }
+
+    /// The log prior of each class (zeros for complement NB).
+    pub fn log_prior(&self) -> &[f64] {
+        &self.log_prior
+    }
+
+    /// The term × class weight matrix.
+    pub fn weights(&self) -> &Array2<f64> {
+        &self.weights
+    }
+
+    /// The weight of `term` for each class.
+    pub fn term_weights(&self, term: TermId) -> &[f64] {
+        let row = self.weights.row(term.index());
+        row.to_slice().unwrap_or(&[])
+    }
+
+    /// Writes each class's score for `x` into `out` (length = classes):
+    /// the joint log-likelihood for multinomial NB, Σ x_t w_ct for complement NB.
+    /// Terms outside the model's range are ignored.
+    pub fn joint_log_likelihood(&self, x: &SparseVec, out: &mut [f64]) {
+        out.copy_from_slice(&self.log_prior);
+        let v = self.weights.nrows();
+        let ws = self.weights.as_slice().unwrap_or(&[]);
+        let k = self.log_prior.len();
+        for (t, val) in x.iter() {
+            let t = t.index();
+            if t >= v {
+                continue;
+            }
+            let row = &ws[t * k..(t + 1) * k];
+            for (o, w) in out.iter_mut().zip(row) {
+                *o += val * w;
+            }
+        }
+    }
+}
+
+/// Probabilities from scores: softmax of `scale · score` with the maximum
+/// subtracted first, so every value is finite and they sum to 1.
+pub fn softmax_into(scores: &[f64], scale: f64, out: &mut [f64]) {
+    let m = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut sum = 0.0;
+    for (o, s) in out.iter_mut().zip(scores) {
+        *o = (scale * (s - m)).exp();
+        sum += *o;
+    }
+    for o in out.iter_mut() {
+        *o /= sum;
+    }
+}
+
+impl PredictInplace<CsrMatrix, Array1<LabelId>> for NaiveBayes {
+    fn predict_inplace(&self, x: &CsrMatrix, y: &mut Array1<LabelId>) {
+        let mut scores = vec![0.0; self.n_classes()];
+        let mut v = SparseVec::new();
+        for (i, out) in y.iter_mut().enumerate().take(x.nrows()) {
+            let (t, vals) = x.row(i);
+            v.indices.clear();
+            v.indices.extend_from_slice(t);
+            v.values.clear();
+            v.values.extend_from_slice(vals);
+            self.joint_log_likelihood(&v, &mut scores);
+            *out = LabelId(argmax(&scores) as u32);
+        }
+    }
+
+    fn default_target(&self, x: &CsrMatrix) -> Array1<LabelId> {
+        Array1::from_elem(x.nrows(), LabelId(0))
+    }
+}
+
+/// Index of the largest value (the first one on ties).
+pub fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
