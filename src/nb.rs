@@ -15,9 +15,9 @@
 //!
 //! let x = CsrMatrix::from_dense(&[vec![3.0, 0.0], vec![0.0, 2.0], vec![2.0, 1.0]]);
 //! let y = array![LabelId(0), LabelId(1), LabelId(0)];
-//! let ds = Dataset::new(x, y);
+//! let ds = linfa::DatasetBase::new(x, y);
 //! let model = NbParams::new().kind(NbKind::Multinomial).alpha(1.0).fit(&ds)?;
-//! let pred = model.predict(ds.records());
+//! let pred: ndarray::Array1<LabelId> = model.predict(&ds);
 //! assert_eq!(pred[1], LabelId(1));
 //! # Ok::<(), tasnif::Error>(())
 //! ```

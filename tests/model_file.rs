@@ -1,0 +1,102 @@
+//! The model file: round trip, and every damaged form gives an error (never a panic).
+
+mod common;
+
+use tasnif::corpus::{Item, LabeledData, Source};
+use tasnif::features::{CountedCorpus, FeatureScratch, SparseVec};
+use tasnif::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
+use tasnif::text::Analyzer;
+use tasnif::ErrorKind;
+
+fn data(per_label: usize) -> LabeledData {
+    let mut pairs = Vec::new();
+    for (t, (name, _)) in common::TOPICS.iter().enumerate() {
+        for n in 0..per_label {
+            pairs.push((
+                Item {
+                    id: format!("{name}/{n}"),
+                    source: Source::Text(common::article(t, n)),
+                },
+                name.to_string(),
+            ));
+        }
+    }
+    LabeledData::from_pairs(pairs)
+}
+
+fn small_model() -> Classifier {
+    let mut p = TrainParams::new();
+    p.vectorizer.ngram_max = 2;
+    Classifier::train_on(&data(4), &p, u64::MAX).expect("trains")
+}
+
+#[test]
+fn save_load_predict_gives_identical_records() {
+    let m = small_model();
+    let bytes = m.to_bytes();
+    let back = Classifier::from_bytes(&bytes).expect("loads");
+    assert_eq!(back.to_bytes(), bytes, "re-saving gives the same bytes");
+    let opts = PredictOptions { top_k: 3, explain: 4 };
+    let (mut s1, mut s2) = (PredictScratch::default(), PredictScratch::default());
+    for n in 0..20 {
+        let text = common::article(n % 3, 900 + n);
+        assert_eq!(m.predict(&text, &mut s1, &opts), back.predict(&text, &mut s2, &opts));
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error_not_a_panic() {
+    let bytes = small_model().to_bytes();
+    for len in 0..bytes.len() {
+        let err = Classifier::from_bytes(&bytes[..len]).expect_err("a truncated model must not load");
+        assert!(
+            matches!(err.kind(), ErrorKind::Truncated { .. } | ErrorKind::NotAModel),
+            "length {len}: {err}"
+        );
+    }
+}
+
+#[test]
+fn every_flipped_byte_is_detected() {
+    let bytes = small_model().to_bytes();
+    for i in 0..bytes.len() {
+        let mut b = bytes.clone();
+        b[i] ^= 0x01;
+        // a flip in the version string is harmless (it is informational); every other flip is caught
+        if (25..25 + bytes[24] as usize).contains(&i) {
+            continue;
+        }
+        assert!(Classifier::from_bytes(&b).is_err(), "flip at byte {i} went unnoticed");
+    }
+}
+
+#[test]
+fn trailing_bytes_are_reported() {
+    let mut bytes = small_model().to_bytes();
+    bytes.extend_from_slice(b"junk");
+    let err = Classifier::from_bytes(&bytes).expect_err("trailing bytes");
+    assert!(err.to_string().contains("4 bytes after the end"), "{err}");
+}
+
+#[test]
+fn training_vectors_equal_labeling_vectors() {
+    // The vector a document gets from the training-side counts must be the
+    // one the frozen vectorizer gives its text at labeling time.
+    let d = data(5);
+    let mut p = TrainParams::new();
+    p.vectorizer.ngram_max = 2;
+    let analyzer = Analyzer::new(p.analyzer.clone());
+    let counted = CountedCorpus::build(&analyzer, 2, d.len(), |i| d.items[i].text(u64::MAX)).expect("counts");
+    let all: Vec<usize> = (0..d.len()).collect();
+    let model = Classifier::train(&counted, &d.targets, &d.labels, &all, &p).expect("trains");
+    let fitted = counted.fit_vocabulary(&p.vectorizer, &all);
+    let (mut a, mut b) = (SparseVec::new(), SparseVec::new());
+    let mut scratch = FeatureScratch::default();
+    for i in 0..d.len() {
+        counted.vector(&fitted, &p.vectorizer, i, &mut a);
+        let text = d.items[i].text(u64::MAX).expect("text");
+        model.vectorizer().transform(&text, &mut scratch, &mut b);
+        assert!(a.nnz() > 0);
+        assert_eq!(a, b, "document {i}");
+    }
+}
