@@ -40,7 +40,12 @@ impl Default for BatchOptions {
 /// # Errors
 /// Only the errors of `sink`; a document that cannot be read or decoded is
 /// passed to `sink` as an `Err` and the batch goes on.
-pub fn label_items<E, F>(model: &Classifier, items: &[Item], opts: &BatchOptions, mut sink: F) -> Result<(), E>
+pub fn label_items<E, F>(
+    model: &Classifier,
+    items: &[Item],
+    opts: &BatchOptions,
+    mut sink: F,
+) -> Result<(), E>
 where
     F: FnMut(&Item, Result<Prediction, Error>) -> Result<(), E>,
 {

@@ -37,7 +37,11 @@ pub enum ErrorKind {
     /// Training needs at least two labels.
     SingleLabel { label: String },
     /// A label has too few documents to train on.
-    TooFewDocuments { label: String, count: usize, min: usize },
+    TooFewDocuments {
+        label: String,
+        count: usize,
+        min: usize,
+    },
     /// A manifest (CSV, TSV, JSONL) or list line is malformed.
     Record { line: u64, message: String },
     /// A parameter is outside its valid range.

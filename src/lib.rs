@@ -20,6 +20,7 @@ pub mod corpus;
 pub mod error;
 pub mod eval;
 pub mod features;
+pub mod folds;
 pub mod labels;
 pub mod model;
 pub mod nb;

@@ -65,7 +65,10 @@ impl FromStr for NbKind {
         match s {
             "multinomial" => Ok(NbKind::Multinomial),
             "complement" => Ok(NbKind::Complement),
-            _ => Err(Error::param("nb", format!("'{s}' (expected multinomial or complement)"))),
+            _ => Err(Error::param(
+                "nb",
+                format!("'{s}' (expected multinomial or complement)"),
+            )),
         }
     }
 }
@@ -167,11 +170,17 @@ impl NbValidParams {
         sample_weight: Option<&[f64]>,
     ) -> Result<NaiveBayes> {
         if x.nrows() != y.len() {
-            return Err(Error::param("targets", format!("{} labels for {} documents", y.len(), x.nrows())));
+            return Err(Error::param(
+                "targets",
+                format!("{} labels for {} documents", y.len(), x.nrows()),
+            ));
         }
         if let Some(w) = sample_weight {
             if w.len() != y.len() || w.iter().any(|v| !v.is_finite() || *v < 0.0) {
-                return Err(Error::param("weights", "one finite, non-negative weight per document"));
+                return Err(Error::param(
+                    "weights",
+                    "one finite, non-negative weight per document",
+                ));
             }
         }
         if n_classes < 1 {
@@ -184,7 +193,10 @@ impl NbValidParams {
         for (i, &c) in y.iter().enumerate() {
             let c = c.index();
             if c >= n_classes {
-                return Err(Error::param("targets", format!("label {c} out of range ({n_classes} classes)")));
+                return Err(Error::param(
+                    "targets",
+                    format!("label {c} out of range ({n_classes} classes)"),
+                ));
             }
             let w = sample_weight.map_or(1.0, |w| w[i]);
             docs[c] += w;
@@ -194,7 +206,10 @@ impl NbValidParams {
             }
         }
         if let Some(c) = docs.iter().position(|&d| d <= 0.0) {
-            return Err(Error::param("targets", format!("class {c} has no document")));
+            return Err(Error::param(
+                "targets",
+                format!("class {c} has no document"),
+            ));
         }
         let alpha = self.alpha;
         let mut class_total = vec![0.0f64; n_classes];
@@ -233,7 +248,11 @@ impl NbValidParams {
                     }
                     for t in 0..v {
                         let w = weights[[t, c]];
-                        weights[[t, c]] = if self.weight_norm && sum != 0.0 { w / sum } else { -w };
+                        weights[[t, c]] = if self.weight_norm && sum != 0.0 {
+                            w / sum
+                        } else {
+                            -w
+                        };
                     }
                 }
             }
@@ -249,7 +268,10 @@ impl ParamGuard for NbParams {
     fn check_ref(&self) -> Result<&NbValidParams> {
         let a = self.0.alpha;
         if !(a.is_finite() && a > 0.0) {
-            return Err(Error::param("alpha", format!("{a} (expected a finite number > 0)")));
+            return Err(Error::param(
+                "alpha",
+                format!("{a} (expected a finite number > 0)"),
+            ));
         }
         Ok(&self.0)
     }
@@ -267,9 +289,17 @@ where
     type Object = NaiveBayes;
 
     fn fit(&self, dataset: &DatasetBase<CsrMatrix, T>) -> Result<NaiveBayes> {
-        let y: Vec<LabelId> = dataset.targets().as_single_targets().iter().copied().collect();
+        let y: Vec<LabelId> = dataset
+            .targets()
+            .as_single_targets()
+            .iter()
+            .copied()
+            .collect();
         let n_classes = y.iter().map(|l| l.index() + 1).max().unwrap_or(0);
-        let weights = dataset.weights().filter(|w| w.len() == y.len()).map(|w| w.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
+        let weights = dataset
+            .weights()
+            .filter(|w| w.len() == y.len())
+            .map(|w| w.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
         self.fit_weighted(dataset.records(), &y, n_classes, weights.as_deref())
     }
 }
@@ -289,14 +319,33 @@ impl NaiveBayes {
     ///
     /// # Errors
     /// When the shapes disagree or a value is not finite.
-    pub fn from_parts(params: NbValidParams, log_prior: Vec<f64>, weights: Array2<f64>) -> Result<NaiveBayes> {
+    pub fn from_parts(
+        params: NbValidParams,
+        log_prior: Vec<f64>,
+        weights: Array2<f64>,
+    ) -> Result<NaiveBayes> {
         if weights.ncols() != log_prior.len() {
-            return Err(Error::param("weights", format!("{} classes in weights, {} priors", weights.ncols(), log_prior.len())));
+            return Err(Error::param(
+                "weights",
+                format!(
+                    "{} classes in weights, {} priors",
+                    weights.ncols(),
+                    log_prior.len()
+                ),
+            ));
         }
-        if log_prior.iter().chain(weights.iter()).any(|v| !v.is_finite()) {
+        if log_prior
+            .iter()
+            .chain(weights.iter())
+            .any(|v| !v.is_finite())
+        {
             return Err(Error::param("weights", "a weight or prior is not finite"));
         }
-        Ok(NaiveBayes { params, log_prior, weights })
+        Ok(NaiveBayes {
+            params,
+            log_prior,
+            weights,
+        })
     }
 
     /// The hyper-parameters it was fitted with.

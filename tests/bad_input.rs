@@ -26,15 +26,29 @@ fn no_panic(out: &std::process::Output) {
 fn label_reports(f: &Fixture, bad: &str, problem: &str) {
     let out = f.run(&["label", "corpus/sports/000.txt", bad, "-m", "model.tasnif"]);
     no_panic(&out);
-    assert_eq!(out.status.code(), Some(2), "exit code for {bad}: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit code for {bad}: {}",
+        stderr(&out)
+    );
     let recs = records(&stdout(&out));
     assert_eq!(recs.len(), 2, "a record for every input");
-    let msg = recs[1]["error"].as_str().unwrap_or_else(|| panic!("no error for {bad}: {}", recs[1]));
-    assert!(msg.contains(bad) && msg.contains(problem), "error for {bad} should name it and say '{problem}': {msg}");
+    let msg = recs[1]["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error for {bad}: {}", recs[1]));
+    assert!(
+        msg.contains(bad) && msg.contains(problem),
+        "error for {bad} should name it and say '{problem}': {msg}"
+    );
     assert_eq!(recs[1]["label"], serde_json::Value::Null);
     assert!(stderr(&out).contains(msg), "stderr lacks the message");
     let alone = f.run(&["label", "corpus/sports/000.txt", "-m", "model.tasnif"]);
-    assert_eq!(records(&stdout(&alone))[0], recs[0], "the good article's record changed");
+    assert_eq!(
+        records(&stdout(&alone))[0],
+        recs[0],
+        "the good article's record changed"
+    );
     assert_eq!(alone.status.code(), Some(0));
 }
 
@@ -44,7 +58,10 @@ fn train_fails(f: &Fixture, data: &str, what: &str, problem: &str) {
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1), "train {data} should fail");
     let err = stderr(&out);
-    assert!(err.contains(what) && err.contains(problem), "train {data}: expected '{what}' and '{problem}' in: {err}");
+    assert!(
+        err.contains(what) && err.contains(problem),
+        "train {data}: expected '{what}' and '{problem}' in: {err}"
+    );
     assert!(!f.path("never.tasnif").exists(), "no model written");
 }
 
@@ -55,8 +72,14 @@ fn non_utf8_file() {
     label_reports(&f, "latin1.txt", "not valid UTF-8");
     write(&f.path("bad/economy/x.txt"), b"\xff\xfe\xfa");
     for n in 0..3 {
-        write(&f.path(&format!("bad/economy/{n}.txt")), article(0, n).as_bytes());
-        write(&f.path(&format!("bad/sports/{n}.txt")), article(1, n).as_bytes());
+        write(
+            &f.path(&format!("bad/economy/{n}.txt")),
+            article(0, n).as_bytes(),
+        );
+        write(
+            &f.path(&format!("bad/sports/{n}.txt")),
+            article(1, n).as_bytes(),
+        );
     }
     train_fails(&f, "bad", "x.txt", "not valid UTF-8");
 }
@@ -73,7 +96,10 @@ fn empty_file() {
 #[test]
 fn binary_file() {
     let f = Fixture::new(4);
-    write(&f.path("image.txt"), &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0xff, 0]);
+    write(
+        &f.path("image.txt"),
+        &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0xff, 0],
+    );
     label_reports(&f, "image.txt", "binary");
 }
 
@@ -99,7 +125,10 @@ fn path_that_does_not_exist() {
 fn label_folder_with_a_single_document() {
     let f = Fixture::new(4);
     for n in 0..3 {
-        write(&f.path(&format!("one/economy/{n}.txt")), article(0, n).as_bytes());
+        write(
+            &f.path(&format!("one/economy/{n}.txt")),
+            article(0, n).as_bytes(),
+        );
     }
     write(&f.path("one/sports/0.txt"), article(1, 0).as_bytes());
     train_fails(&f, "one", "'sports'", "has 1 document");
@@ -109,7 +138,10 @@ fn label_folder_with_a_single_document() {
 fn data_with_a_single_label() {
     let f = Fixture::new(4);
     for n in 0..3 {
-        write(&f.path(&format!("single/economy/{n}.txt")), article(0, n).as_bytes());
+        write(
+            &f.path(&format!("single/economy/{n}.txt")),
+            article(0, n).as_bytes(),
+        );
     }
     train_fails(&f, "single", "'economy'", "at least two");
 }
@@ -122,7 +154,10 @@ fn csv_row_with_a_missing_field() {
         b"path,label\ncorpus/economy/000.txt,economy\ncorpus/sports/000.txt\ncorpus/sports/001.txt,sports\n",
     );
     train_fails(&f, "m.csv", "m.csv", "line 3: missing field 'label'");
-    write(&f.path("nolabel.csv"), b"path,topic\ncorpus/economy/000.txt,economy\n");
+    write(
+        &f.path("nolabel.csv"),
+        b"path,topic\ncorpus/economy/000.txt,economy\n",
+    );
     train_fails(&f, "nolabel.csv", "nolabel.csv", "no 'label' column");
 }
 
@@ -130,7 +165,10 @@ fn csv_row_with_a_missing_field() {
 fn jsonl_line_that_is_not_json() {
     let f = Fixture::new(4);
     let good = serde_json::json!({"text": article(0, 1), "label": "economy"}).to_string();
-    write(&f.path("d.jsonl"), format!("{good}\n{{\"text\": \"unterminated\n").as_bytes());
+    write(
+        &f.path("d.jsonl"),
+        format!("{good}\n{{\"text\": \"unterminated\n").as_bytes(),
+    );
     train_fails(&f, "d.jsonl", "d.jsonl", "line 2: not valid JSON");
     // on standard input, label reports the line and goes on
     use std::io::Write;
@@ -143,16 +181,30 @@ fn jsonl_line_that_is_not_json() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let input = format!("not json\n{}\n{{\"id\":\"x\"}}\n", serde_json::json!({"id": "ok", "text": article(1, 3)}));
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    let input = format!(
+        "not json\n{}\n{{\"id\":\"x\"}}\n",
+        serde_json::json!({"id": "ok", "text": article(1, 3)})
+    );
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
     no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let recs = records(&stdout(&out));
     assert_eq!(recs.len(), 3);
-    assert!(recs[0]["error"].as_str().expect("error").contains("stdin: line 1: not valid JSON"));
+    assert!(recs[0]["error"]
+        .as_str()
+        .expect("error")
+        .contains("stdin: line 1: not valid JSON"));
     assert_eq!(recs[1]["label"], "sports");
-    assert!(recs[2]["error"].as_str().expect("error").contains("missing field 'text'"));
+    assert!(recs[2]["error"]
+        .as_str()
+        .expect("error")
+        .contains("missing field 'text'"));
     assert_eq!(recs[2]["id"], "x");
 }
 
@@ -161,9 +213,21 @@ fn model_files_that_are_truncated_corrupted_or_of_another_version() {
     let f = Fixture::new(4);
     let good = std::fs::read(f.path("model.tasnif")).expect("model");
     let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("truncated.tasnif", good[..good.len() / 2].to_vec(), "truncated model file"),
-        ("header-only.tasnif", good[..10].to_vec(), "truncated model file"),
-        ("text.tasnif", b"this is not a model\n".to_vec(), "not a tasnif model file"),
+        (
+            "truncated.tasnif",
+            good[..good.len() / 2].to_vec(),
+            "truncated model file",
+        ),
+        (
+            "header-only.tasnif",
+            good[..10].to_vec(),
+            "truncated model file",
+        ),
+        (
+            "text.tasnif",
+            b"this is not a model\n".to_vec(),
+            "not a tasnif model file",
+        ),
         ("empty.tasnif", Vec::new(), "not a tasnif model file"),
     ];
     let mut flipped = good.clone();
@@ -175,12 +239,18 @@ fn model_files_that_are_truncated_corrupted_or_of_another_version() {
     cases.push(("future.tasnif", v2, "format version 2 is not supported"));
     for (name, bytes, problem) in cases {
         write(&f.path(name), &bytes);
-        for cmd in [vec!["label", "corpus/sports/000.txt", "-m", name], vec!["inspect", name]] {
+        for cmd in [
+            vec!["label", "corpus/sports/000.txt", "-m", name],
+            vec!["inspect", name],
+        ] {
             let out = f.run(&cmd);
             no_panic(&out);
             assert_eq!(out.status.code(), Some(1), "{cmd:?}");
             let err = stderr(&out);
-            assert!(err.contains(name) && err.contains(problem), "{cmd:?}: expected '{problem}' in {err}");
+            assert!(
+                err.contains(name) && err.contains(problem),
+                "{cmd:?}: expected '{problem}' in {err}"
+            );
             assert!(stdout(&out).is_empty(), "no records from a bad model");
         }
     }
@@ -201,7 +271,17 @@ fn label_goes_on_past_every_kind_of_bad_input_in_one_directory() {
     assert_eq!(out.status.code(), Some(2));
     let recs = records(&stdout(&out));
     let ids: Vec<&str> = recs.iter().map(|r| r["id"].as_str().expect("id")).collect();
-    assert_eq!(ids, ["mixed/a-good.txt", "mixed/b-empty.txt", "mixed/c-binary.txt", "mixed/d-latin1.txt", "mixed/e-good.txt", "mixed/sub/f-good.txt"]);
+    assert_eq!(
+        ids,
+        [
+            "mixed/a-good.txt",
+            "mixed/b-empty.txt",
+            "mixed/c-binary.txt",
+            "mixed/d-latin1.txt",
+            "mixed/e-good.txt",
+            "mixed/sub/f-good.txt"
+        ]
+    );
     let failed: Vec<bool> = recs.iter().map(|r| !r["error"].is_null()).collect();
     assert_eq!(failed, [false, true, true, true, false, false]);
     assert!(stderr(&out).contains("3 of 6 inputs failed"));

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 #[test]
 fn reference_split_meets_the_accuracy_floor_with_default_options() {
-    let Some(data) = shared_data("reference_split_meets_the_accuracy_floor_with_default_options") else {
+    let Some(data) = shared_data("reference_split_meets_the_accuracy_floor_with_default_options")
+    else {
         return;
     };
     let ant = data.join("ant-multisource");
@@ -18,7 +19,14 @@ fn reference_split_meets_the_accuracy_floor_with_default_options() {
     let dir = tempfile::tempdir().expect("tempdir");
     let model = dir.path().join("a.tasnif");
     let json = dir.path().join("eval.json");
-    let out = tasnif(&["train", ant, "--list", &format!("{ant}/split/train.txt"), "-o", model.to_str().expect("path")]);
+    let out = tasnif(&[
+        "train",
+        ant,
+        "--list",
+        &format!("{ant}/split/train.txt"),
+        "-o",
+        model.to_str().expect("path"),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("16672 documents"), "{}", stdout(&out));
     let out = tasnif(&[
@@ -32,13 +40,23 @@ fn reference_split_meets_the_accuracy_floor_with_default_options() {
         json.to_str().expect("path"),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let j: Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("valid JSON");
-    let (acc, f1) = (j["accuracy"].as_f64().expect("accuracy"), j["macro_f1"].as_f64().expect("macro_f1"));
+    let j: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("valid JSON");
+    let (acc, f1) = (
+        j["accuracy"].as_f64().expect("accuracy"),
+        j["macro_f1"].as_f64().expect("macro_f1"),
+    );
     eprintln!("reference split, default options: accuracy {acc:.4}, macro-F1 {f1:.4}");
-    assert_eq!(j["confusion"]["matrix"].as_array().expect("matrix").len(), 6);
+    assert_eq!(
+        j["confusion"]["matrix"].as_array().expect("matrix").len(),
+        6
+    );
     assert!(f1 >= 0.85, "macro-F1 {f1:.4} < 0.85");
     assert!(acc >= 0.86, "accuracy {acc:.4} < 0.86");
-    assert!(acc < 0.95, "accuracy {acc:.4} is implausibly high for this split: leakage?");
+    assert!(
+        acc < 0.95,
+        "accuracy {acc:.4} is implausibly high for this split: leakage?"
+    );
 }
 
 #[test]
@@ -49,24 +67,37 @@ fn default_model_rebuilds_byte_for_byte() {
     // The manifest names corpus files relative to itself, as ../../shared/data/...;
     // build a copy that points at wherever the corpus is.
     let dir = tempfile::tempdir().expect("tempdir");
-    let manifest = std::fs::read_to_string(root().join("data/default-model.csv")).expect("manifest");
+    let manifest =
+        std::fs::read_to_string(root().join("data/default-model.csv")).expect("manifest");
     let ant = data.join("ant-multisource");
     let seeds = root().join("seeds");
     let rewritten: String = manifest
         .lines()
         .map(|l| {
-            l.replace("../../shared/data/ant-multisource", ant.to_str().expect("path"))
-                .replace("../seeds", seeds.to_str().expect("path"))
+            l.replace(
+                "../../shared/data/ant-multisource",
+                ant.to_str().expect("path"),
+            )
+            .replace("../seeds", seeds.to_str().expect("path"))
                 + "\n"
         })
         .collect();
     let m = dir.path().join("default.csv");
     std::fs::write(&m, rewritten).expect("write");
     let model = dir.path().join("default.tasnif");
-    let out = tasnif(&["train", m.to_str().expect("path"), "-o", model.to_str().expect("path")]);
+    let out = tasnif(&[
+        "train",
+        m.to_str().expect("path"),
+        "-o",
+        model.to_str().expect("path"),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let rebuilt = std::fs::read(&model).expect("model");
     let shipped = std::fs::read(root().join("models/default.tasnif")).expect("shipped model");
     assert!(rebuilt == shipped, "models/default.tasnif differs from a rebuild with `tasnif train data/default-model.csv` (rebuild it as models/README.md says)");
-    assert_eq!(shipped, tasnif::DEFAULT_MODEL, "the binary embeds models/default.tasnif");
+    assert_eq!(
+        shipped,
+        tasnif::DEFAULT_MODEL,
+        "the binary embeds models/default.tasnif"
+    );
 }

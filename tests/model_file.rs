@@ -36,11 +36,17 @@ fn save_load_predict_gives_identical_records() {
     let bytes = m.to_bytes();
     let back = Classifier::from_bytes(&bytes).expect("loads");
     assert_eq!(back.to_bytes(), bytes, "re-saving gives the same bytes");
-    let opts = PredictOptions { top_k: 3, explain: 4 };
+    let opts = PredictOptions {
+        top_k: 3,
+        explain: 4,
+    };
     let (mut s1, mut s2) = (PredictScratch::default(), PredictScratch::default());
     for n in 0..20 {
         let text = common::article(n % 3, 900 + n);
-        assert_eq!(m.predict(&text, &mut s1, &opts), back.predict(&text, &mut s2, &opts));
+        assert_eq!(
+            m.predict(&text, &mut s1, &opts),
+            back.predict(&text, &mut s2, &opts)
+        );
     }
 }
 
@@ -48,9 +54,13 @@ fn save_load_predict_gives_identical_records() {
 fn every_truncation_is_an_error_not_a_panic() {
     let bytes = small_model().to_bytes();
     for len in 0..bytes.len() {
-        let err = Classifier::from_bytes(&bytes[..len]).expect_err("a truncated model must not load");
+        let err =
+            Classifier::from_bytes(&bytes[..len]).expect_err("a truncated model must not load");
         assert!(
-            matches!(err.kind(), ErrorKind::Truncated { .. } | ErrorKind::NotAModel),
+            matches!(
+                err.kind(),
+                ErrorKind::Truncated { .. } | ErrorKind::NotAModel
+            ),
             "length {len}: {err}"
         );
     }
@@ -66,7 +76,10 @@ fn every_flipped_byte_is_detected() {
         if (25..25 + bytes[24] as usize).contains(&i) {
             continue;
         }
-        assert!(Classifier::from_bytes(&b).is_err(), "flip at byte {i} went unnoticed");
+        assert!(
+            Classifier::from_bytes(&b).is_err(),
+            "flip at byte {i} went unnoticed"
+        );
     }
 }
 
@@ -86,7 +99,8 @@ fn training_vectors_equal_labeling_vectors() {
     let mut p = TrainParams::new();
     p.vectorizer.ngram_max = 2;
     let analyzer = Analyzer::new(p.analyzer.clone());
-    let counted = CountedCorpus::build(&analyzer, 2, d.len(), |i| d.items[i].text(u64::MAX)).expect("counts");
+    let counted =
+        CountedCorpus::build(&analyzer, 2, d.len(), |i| d.items[i].text(u64::MAX)).expect("counts");
     let all: Vec<usize> = (0..d.len()).collect();
     let model = Classifier::train(&counted, &d.targets, &d.labels, &all, &p).expect("trains");
     let fitted = counted.fit_vocabulary(&p.vectorizer, &all);

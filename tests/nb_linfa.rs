@@ -50,7 +50,10 @@ fn multinomial_matches_linfa_bayes_joint_log_likelihood() {
             .kind(NbKind::Multinomial)
             .alpha(alpha)
             .priors(Priors::Fitted)
-            .fit(&DatasetBase::new(CsrMatrix::from_dense(&rows), y.mapv(|c| LabelId(c as u32))))
+            .fit(&DatasetBase::new(
+                CsrMatrix::from_dense(&rows),
+                y.mapv(|c| LabelId(c as u32)),
+            ))
             .expect("tasnif fits");
         let mut scores = vec![0.0; 3];
         for (i, row) in x.rows().into_iter().enumerate() {
@@ -73,9 +76,17 @@ fn predicts_through_linfa_traits() {
     let rows: Vec<Vec<f64>> = x.rows().into_iter().map(|r| r.to_vec()).collect();
     let ds = DatasetBase::new(CsrMatrix::from_dense(&rows), y.mapv(|c| LabelId(c as u32)));
     for kind in [NbKind::Multinomial, NbKind::Complement] {
-        let model = NbParams::new().kind(kind).alpha(0.5).fit(&ds).expect("fits");
+        let model = NbParams::new()
+            .kind(kind)
+            .alpha(0.5)
+            .fit(&ds)
+            .expect("fits");
         let pred: Array1<LabelId> = model.predict(&ds);
-        let correct = pred.iter().zip(y.iter()).filter(|(p, &t)| p.index() == t).count();
+        let correct = pred
+            .iter()
+            .zip(y.iter())
+            .filter(|(p, &t)| p.index() == t)
+            .count();
         assert!(correct >= 6, "{kind}: {correct}/7 training documents right");
     }
 }
@@ -83,7 +94,10 @@ fn predicts_through_linfa_traits() {
 #[test]
 fn invalid_alpha_is_rejected_by_check() {
     for alpha in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-        let err = NbParams::new().alpha(alpha).check().expect_err("must be rejected");
+        let err = NbParams::new()
+            .alpha(alpha)
+            .check()
+            .expect_err("must be rejected");
         assert!(err.to_string().contains("alpha"), "{err}");
     }
 }

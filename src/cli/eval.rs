@@ -52,7 +52,13 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             let model = Classifier::load(m)?;
             evaluate_model(&model, &data, a.read.max_bytes)?
         }
-        (None, Some(k)) => cross_validate(&data, &a.opts.params(), k as usize, a.seed, a.read.max_bytes)?,
+        (None, Some(k)) => cross_validate(
+            &data,
+            &a.opts.params(),
+            k as usize,
+            a.seed,
+            a.read.max_bytes,
+        )?,
         (None, None) => anyhow::bail!("give a model (-m MODEL) or --cv K"),
     };
     let secs = start.elapsed().as_secs_f64();
@@ -76,31 +82,64 @@ pub fn render(ev: &Evaluation) -> String {
     use std::fmt::Write;
     let r = &ev.report;
     let mut s = String::new();
-    let _ = writeln!(s, "accuracy {:.4}   macro-F1 {:.4}   weighted-F1 {:.4}", r.accuracy, r.macro_f1, r.weighted_f1);
+    let _ = writeln!(
+        s,
+        "accuracy {:.4}   macro-F1 {:.4}   weighted-F1 {:.4}",
+        r.accuracy, r.macro_f1, r.weighted_f1
+    );
     if !ev.folds.is_empty() {
         let (m, sd) = mean_std(ev.folds.iter().map(|f| f.macro_f1));
         let (am, asd) = mean_std(ev.folds.iter().map(|f| f.accuracy));
-        let _ = writeln!(s, "over {} folds: accuracy {am:.4} ± {asd:.4}   macro-F1 {m:.4} ± {sd:.4}", ev.folds.len());
+        let _ = writeln!(
+            s,
+            "over {} folds: accuracy {am:.4} ± {asd:.4}   macro-F1 {m:.4} ± {sd:.4}",
+            ev.folds.len()
+        );
     }
-    let width = r.confusion.labels.iter().map(|l| l.chars().count()).max().unwrap_or(5).max(12);
+    let width = r
+        .confusion
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(12);
     let _ = writeln!(s);
-    let _ = writeln!(s, "{:<width$}  {:>9}  {:>6}  {:>6}  {:>7}", "label", "precision", "recall", "F1", "support");
+    let _ = writeln!(
+        s,
+        "{:<width$}  {:>9}  {:>6}  {:>6}  {:>7}",
+        "label", "precision", "recall", "F1", "support"
+    );
     for (name, m) in &r.per_label {
-        let _ = writeln!(s, "{name:<width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}", m.precision, m.recall, m.f1, m.support);
+        let _ = writeln!(
+            s,
+            "{name:<width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}",
+            m.precision, m.recall, m.f1, m.support
+        );
     }
     let _ = writeln!(s);
     let n = r.documents;
     for (name, p, rc, f) in [
         ("macro avg", r.macro_precision, r.macro_recall, r.macro_f1),
         ("micro avg", r.micro_precision, r.micro_recall, r.micro_f1),
-        ("weighted avg", r.weighted_precision, r.weighted_recall, r.weighted_f1),
+        (
+            "weighted avg",
+            r.weighted_precision,
+            r.weighted_recall,
+            r.weighted_f1,
+        ),
     ] {
         let _ = writeln!(s, "{name:<width$}  {p:>9.4}  {rc:>6.4}  {f:>6.4}  {n:>7}");
     }
     let _ = writeln!(s);
     let _ = writeln!(s, "confusion matrix (rows: true label, columns: predicted)");
     let labels = &r.confusion.labels;
-    let cw = labels.iter().map(|l| l.chars().count()).max().unwrap_or(5).max(6);
+    let cw = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(6);
     let _ = write!(s, "{:<width$}", "");
     for l in labels {
         let _ = write!(s, "  {l:>cw$}");
@@ -119,14 +158,27 @@ pub fn render(ev: &Evaluation) -> String {
         if total == 0 {
             continue;
         }
-        let mut errs: Vec<(usize, u64)> = row.iter().enumerate().filter(|&(j, &c)| j != i && c > 0).map(|(j, &c)| (j, c)).collect();
+        let mut errs: Vec<(usize, u64)> = row
+            .iter()
+            .enumerate()
+            .filter(|&(j, &c)| j != i && c > 0)
+            .map(|(j, &c)| (j, c))
+            .collect();
         if errs.is_empty() {
             let _ = writeln!(s, "{}: no errors", labels[i]);
             continue;
         }
         errs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let parts: Vec<String> = errs.iter().map(|&(j, c)| format!("{} {:.1}%", labels[j], 100.0 * c as f64 / total as f64)).collect();
-        let _ = writeln!(s, "{}: erroneously classified as {}", labels[i], parts.join(", "));
+        let parts: Vec<String> = errs
+            .iter()
+            .map(|&(j, c)| format!("{} {:.1}%", labels[j], 100.0 * c as f64 / total as f64))
+            .collect();
+        let _ = writeln!(
+            s,
+            "{}: erroneously classified as {}",
+            labels[i],
+            parts.join(", ")
+        );
     }
     s
 }

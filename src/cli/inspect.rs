@@ -21,7 +21,10 @@ pub fn run(a: InspectArgs) -> anyhow::Result<u8> {
     let nb = m.nb().params();
     println!("model: {}", a.model.display());
     println!("format version: {}", tasnif::model::FORMAT_VERSION);
-    println!("analyzer: stemmer={} fold_teh_marbuta={} stopwords={} min_token_chars={}", an.stemmer, an.normalize.fold_teh_marbuta, an.remove_stopwords, an.min_token_chars);
+    println!(
+        "analyzer: stemmer={} fold_teh_marbuta={} stopwords={} min_token_chars={}",
+        an.stemmer, an.normalize.fold_teh_marbuta, an.remove_stopwords, an.min_token_chars
+    );
     println!(
         "features: ngrams=1..{} min_df={} max_df={} max_features={} weighting={} sublinear_tf={} l2_norm={}",
         vp.ngram_max,
@@ -32,11 +35,28 @@ pub fn run(a: InspectArgs) -> anyhow::Result<u8> {
         vp.sublinear_tf,
         vp.l2_norm
     );
-    println!("naive bayes: {} alpha={} priors={:?} weight_norm={} probability scale={:.4}", nb.kind(), nb.alpha(), nb.priors(), nb.weight_norm(), m.scale());
-    println!("vocabulary: {} terms ({} seen before pruning)", m.summary().vocabulary_size, m.summary().terms_seen);
+    println!(
+        "naive bayes: {} alpha={} priors={:?} weight_norm={} probability scale={:.4}",
+        nb.kind(),
+        nb.alpha(),
+        nb.priors(),
+        nb.weight_norm(),
+        m.scale()
+    );
+    println!(
+        "vocabulary: {} terms ({} seen before pruning)",
+        m.summary().vocabulary_size,
+        m.summary().terms_seen
+    );
     let total: u64 = m.summary().docs_per_label.iter().sum();
     println!("trained on {total} documents:");
-    let width = m.labels().names().iter().map(|n| n.chars().count()).max().unwrap_or(5);
+    let width = m
+        .labels()
+        .names()
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(5);
     for (name, c) in m.labels().names().iter().zip(&m.summary().docs_per_label) {
         println!("  {name:<width$}  {c:>7}");
     }

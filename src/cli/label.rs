@@ -52,7 +52,9 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
     let mut paths = a.paths.clone();
     if paths.is_empty() {
         if io::stdin().is_terminal() {
-            anyhow::bail!("no input: give files, directories, or - to read JSON lines from standard input");
+            anyhow::bail!(
+                "no input: give files, directories, or - to read JSON lines from standard input"
+            );
         }
         paths.push(PathBuf::from("-"));
     }

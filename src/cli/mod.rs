@@ -7,7 +7,6 @@ mod label;
 mod output;
 mod train;
 
-
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tasnif::features::{VectorizerParams, Weighting};
 use tasnif::model::TrainParams;
@@ -87,7 +86,7 @@ pub enum NbArg {
 #[derive(Debug, Clone, Args)]
 pub struct TrainOpts {
     /// Stemmer.
-    #[arg(long, value_enum, default_value = "light10")]
+    #[arg(long, value_enum, default_value = "none")]
     stemmer: StemmerArg,
     /// Longest word n-gram (1 = words, 2 = words and word pairs).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
@@ -108,7 +107,7 @@ pub struct TrainOpts {
     #[arg(long, value_enum, default_value = "complement")]
     nb: NbArg,
     /// Smoothing alpha (> 0).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 0.1)]
     alpha: f64,
     /// Use uniform class priors instead of fitted ones (multinomial NB).
     #[arg(long)]
@@ -130,11 +129,13 @@ pub struct TrainOpts {
 impl TrainOpts {
     /// The library's training parameters for these options.
     pub fn params(&self) -> TrainParams {
-        let mut analyzer = AnalyzerConfig::default();
-        analyzer.stemmer = match self.stemmer {
-            StemmerArg::Light10 => StemmerKind::Light10,
-            StemmerArg::Snowball => StemmerKind::Snowball,
-            StemmerArg::None => StemmerKind::None,
+        let mut analyzer = AnalyzerConfig {
+            stemmer: match self.stemmer {
+                StemmerArg::Light10 => StemmerKind::Light10,
+                StemmerArg::Snowball => StemmerKind::Snowball,
+                StemmerArg::None => StemmerKind::None,
+            },
+            ..AnalyzerConfig::default()
         };
         analyzer.normalize.fold_teh_marbuta = !self.keep_teh_marbuta;
         let vectorizer = VectorizerParams {
@@ -155,7 +156,11 @@ impl TrainOpts {
                 NbArg::Complement => NbKind::Complement,
             })
             .alpha(self.alpha)
-            .priors(if self.uniform_priors { Priors::Uniform } else { Priors::Fitted })
+            .priors(if self.uniform_priors {
+                Priors::Uniform
+            } else {
+                Priors::Fitted
+            })
             .weight_norm(self.weight_norm);
         TrainParams {
             analyzer,
@@ -195,4 +200,18 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_defaults_are_the_library_defaults() {
+        let cli = Cli::parse_from(["tasnif", "train", "data", "-o", "m"]);
+        let Command::Train(t) = cli.command else {
+            panic!("parsed as another command")
+        };
+        assert_eq!(t.opts().params(), TrainParams::new());
+    }
 }

@@ -44,7 +44,7 @@ struct Record<'a> {
 
 enum Sink<W: Write> {
     Json(W),
-    Delimited(csv::Writer<W>),
+    Delimited(Box<csv::Writer<W>>),
 }
 
 /// Writes records in one format.
@@ -68,14 +68,19 @@ impl<W: Write> RecordWriter<W> {
                 }
                 header.push("error");
                 w.write_record(&header)?;
-                Sink::Delimited(w)
+                Sink::Delimited(Box::new(w))
             }
         };
         Ok(RecordWriter { explain, sink })
     }
 
     /// Writes the record of one article.
-    pub fn write(&mut self, labels: &LabelSet, id: &str, result: &Result<Prediction, Error>) -> io::Result<()> {
+    pub fn write(
+        &mut self,
+        labels: &LabelSet,
+        id: &str,
+        result: &Result<Prediction, Error>,
+    ) -> io::Result<()> {
         let rec = match result {
             Ok(p) => Record {
                 id,
@@ -89,9 +94,15 @@ impl<W: Write> RecordWriter<W> {
                         probability: pr,
                     })
                     .collect(),
-                explain: self
-                    .explain
-                    .then(|| p.explain.iter().map(|(t, w)| Term { term: t, weight: *w }).collect()),
+                explain: self.explain.then(|| {
+                    p.explain
+                        .iter()
+                        .map(|(t, w)| Term {
+                            term: t,
+                            weight: *w,
+                        })
+                        .collect()
+                }),
                 error: None,
             },
             Err(e) => Record {
@@ -114,10 +125,19 @@ impl<W: Write> RecordWriter<W> {
                     rec.id.to_string(),
                     rec.label.unwrap_or("").to_string(),
                     rec.probability.map_or(String::new(), |p| p.to_string()),
-                    join(rec.top.iter().map(|s| format!("{}:{}", s.label, s.probability)).collect()),
+                    join(
+                        rec.top
+                            .iter()
+                            .map(|s| format!("{}:{}", s.label, s.probability))
+                            .collect(),
+                    ),
                 ];
                 if let Some(ex) = &rec.explain {
-                    row.push(join(ex.iter().map(|t| format!("{}:{}", t.term, t.weight)).collect()));
+                    row.push(join(
+                        ex.iter()
+                            .map(|t| format!("{}:{}", t.term, t.weight))
+                            .collect(),
+                    ));
                 }
                 row.push(rec.error.unwrap_or_default());
                 w.write_record(&row).map_err(io::Error::from)

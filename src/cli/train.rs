@@ -31,6 +31,14 @@ pub struct TrainArgs {
     read: ReadOpts,
 }
 
+impl TrainArgs {
+    /// The training options (for tests of the defaults).
+    #[cfg(test)]
+    pub fn opts(&self) -> &TrainOpts {
+        &self.opts
+    }
+}
+
 pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     if !a.force && a.output.exists() {
         return Err(tasnif::Error::at(&a.output, ErrorKind::OutputExists).into());
@@ -44,13 +52,27 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("writing the model to {}", a.output.display()))?;
     let secs = start.elapsed().as_secs_f64();
     let counts = data.counts();
-    println!("trained on {} documents, {} labels:", data.len(), data.labels.len());
-    let width = data.labels.names().iter().map(|n| n.chars().count()).max().unwrap_or(5);
+    println!(
+        "trained on {} documents, {} labels:",
+        data.len(),
+        data.labels.len()
+    );
+    let width = data
+        .labels
+        .names()
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(5);
     for (name, c) in data.labels.names().iter().zip(counts) {
         println!("  {name:<width$}  {c:>7}");
     }
     println!("vocabulary: {} terms", model.summary().vocabulary_size);
-    println!("model: {} ({} bytes)", a.output.display(), std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0));
+    println!(
+        "model: {} ({} bytes)",
+        a.output.display(),
+        std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0)
+    );
     println!("wall time: {secs:.2} s");
     Ok(0)
 }

@@ -67,7 +67,11 @@ pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
             continue;
         }
         for rel in files {
-            let rel_str = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
+            let rel_str = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
             pairs.push((
                 Item {
                     id: format!("{label}/{rel_str}"),

@@ -26,18 +26,33 @@ pub fn read_manifest(path: &Path, delimiter: u8) -> Result<Vec<(Item, String)>> 
         .headers()
         .map_err(|e| Error::record(path, 1, format!("cannot read the header: {e}")))?
         .clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
-    let label_col = col("label").ok_or_else(|| Error::record(path, 1, "the header has no 'label' column"))?;
+    let col = |name: &str| {
+        headers.iter().position(|h| {
+            h.trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(name)
+        })
+    };
+    let label_col =
+        col("label").ok_or_else(|| Error::record(path, 1, "the header has no 'label' column"))?;
     let path_col = col("path");
     let text_col = col("text");
     let id_col = col("id");
     if path_col.is_none() && text_col.is_none() {
-        return Err(Error::record(path, 1, "the header needs a 'path' or a 'text' column"));
+        return Err(Error::record(
+            path,
+            1,
+            "the header needs a 'path' or a 'text' column",
+        ));
     }
     let base = path.parent().unwrap_or(Path::new(""));
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
-        let line = rec.as_ref().ok().and_then(|r| r.position()).map_or(i as u64 + 2, |p| p.line());
+        let line = rec
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map_or(i as u64 + 2, |p| p.line());
         let rec = rec.map_err(|e| Error::record(path, line, e.to_string()))?;
         let field = |c: usize, name: &str| -> Result<String> {
             match rec.get(c) {
@@ -108,7 +123,13 @@ fn string_field(v: &Value, name: &str) -> std::result::Result<String, String> {
 /// Unreadable file, a line that is not a JSON object, or a missing field.
 pub fn read_jsonl_labeled(path: &Path) -> Result<Vec<(Item, String)>> {
     let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(text).map_err(|e| Error::record(path, 0, format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to())))?;
+    let text = String::from_utf8(text).map_err(|e| {
+        Error::record(
+            path,
+            0,
+            format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+        )
+    })?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i as u64 + 1;

@@ -46,7 +46,9 @@ impl Item {
     pub fn text(&self, max_bytes: u64) -> Result<Cow<'_, str>> {
         match &self.source {
             Source::File(p) => read_text(p, max_bytes).map(Cow::Owned),
-            Source::Text(t) => check_text(t).map(|_| Cow::Borrowed(t.as_str())).map_err(|k| Error::at(&self.id, k)),
+            Source::Text(t) => check_text(t)
+                .map(|_| Cow::Borrowed(t.as_str()))
+                .map_err(|k| Error::at(&self.id, k)),
             Source::Failed(m) => Err(Error::new(ErrorKind::Invalid { message: m.clone() })),
         }
     }
@@ -74,7 +76,11 @@ impl LabeledData {
             targets.push(labels.id(&l).unwrap_or_default());
             items.push(item);
         }
-        LabeledData { items, labels, targets }
+        LabeledData {
+            items,
+            labels,
+            targets,
+        }
     }
 
     /// Number of documents.
@@ -135,7 +141,8 @@ pub fn load_labeled(data: &Path, list: Option<&Path>) -> Result<LabeledData> {
 }
 
 fn extension(p: &Path) -> Option<String> {
-    p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase())
+    p.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
 }
 
 fn filter_by_list(pairs: Vec<(Item, String)>, list: &Path) -> Result<Vec<(Item, String)>> {
@@ -147,7 +154,8 @@ fn filter_by_list(pairs: Vec<(Item, String)>, list: &Path) -> Result<Vec<(Item, 
             wanted.push((l, i as u64 + 1));
         }
     }
-    let mut by_id: HashMap<String, (Item, String)> = pairs.into_iter().map(|p| (p.0.id.clone(), p)).collect();
+    let mut by_id: HashMap<String, (Item, String)> =
+        pairs.into_iter().map(|p| (p.0.id.clone(), p)).collect();
     let mut out = Vec::with_capacity(wanted.len());
     for (id, line) in wanted {
         match by_id.remove(id) {
@@ -173,10 +181,19 @@ fn filter_by_list(pairs: Vec<(Item, String)>, list: &Path) -> Result<Vec<(Item, 
 pub fn read_text(path: &Path, max_bytes: u64) -> Result<String> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
-        return Err(Error::param("input", format!("{}: is a directory", path.display())));
+        return Err(Error::param(
+            "input",
+            format!("{}: is a directory", path.display()),
+        ));
     }
     if meta.len() > max_bytes {
-        return Err(Error::at(path, ErrorKind::TooLarge { bytes: meta.len(), limit: max_bytes }));
+        return Err(Error::at(
+            path,
+            ErrorKind::TooLarge {
+                bytes: meta.len(),
+                limit: max_bytes,
+            },
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     decode_text(bytes).map_err(|k| Error::at(path, k))

@@ -148,12 +148,18 @@ impl Report {
         let k = names.len();
         let mut matrix = vec![vec![0u64; k]; k];
         for (t, p) in pairs {
-            let (Ok(i), Ok(j)) = (names.binary_search_by(|n| n.as_str().cmp(t)), names.binary_search_by(|n| n.as_str().cmp(p))) else {
+            let (Ok(i), Ok(j)) = (
+                names.binary_search_by(|n| n.as_str().cmp(t)),
+                names.binary_search_by(|n| n.as_str().cmp(p)),
+            ) else {
                 continue;
             };
             matrix[i][j] += 1;
         }
-        Report::from_confusion(Confusion { labels: names, matrix })
+        Report::from_confusion(Confusion {
+            labels: names,
+            matrix,
+        })
     }
 }
 
@@ -168,7 +174,14 @@ mod tests {
     #[test]
     fn matches_hand_computed_figures() {
         // truth a a a b b c ; predicted a a b b b a
-        let pairs = [("a", "a"), ("a", "a"), ("a", "b"), ("b", "b"), ("b", "b"), ("c", "a")];
+        let pairs = [
+            ("a", "a"),
+            ("a", "a"),
+            ("a", "b"),
+            ("b", "b"),
+            ("b", "b"),
+            ("c", "a"),
+        ];
         let r = Report::from_pairs(pairs.iter().copied());
         assert!(close(r.accuracy, 4.0 / 6.0));
         let a = r.per_label["a"];
@@ -176,10 +189,17 @@ mod tests {
         let b = r.per_label["b"];
         assert!(close(b.precision, 2.0 / 3.0) && close(b.recall, 1.0));
         let c = r.per_label["c"];
-        assert_eq!((c.precision, c.recall, c.f1), (0.0, 0.0, 0.0), "never predicted: 0, not NaN");
+        assert_eq!(
+            (c.precision, c.recall, c.f1),
+            (0.0, 0.0, 0.0),
+            "never predicted: 0, not NaN"
+        );
         let fb = 2.0 * (2.0 / 3.0) / (2.0 / 3.0 + 1.0);
         assert!(close(r.macro_f1, (2.0 / 3.0 + fb + 0.0) / 3.0));
         assert!(close(r.weighted_f1, 0.5 * (2.0 / 3.0) + (2.0 / 6.0) * fb));
-        assert_eq!(r.confusion.matrix, vec![vec![2, 1, 0], vec![0, 2, 0], vec![1, 0, 0]]);
+        assert_eq!(
+            r.confusion.matrix,
+            vec![vec![2, 1, 0], vec![0, 2, 0], vec![1, 0, 0]]
+        );
     }
 }

@@ -14,6 +14,8 @@ use crate::labels::LabelId;
 use crate::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
 use crate::text::Analyzer;
 
+pub use crate::folds::{stratified_folds, SplitMix64};
+
 /// One evaluated document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -42,8 +44,15 @@ pub struct Evaluation {
 ///
 /// # Errors
 /// A document that cannot be read (the error names it).
-pub fn evaluate_model(model: &Classifier, data: &LabeledData, max_bytes: u64) -> Result<Evaluation> {
-    let opts = PredictOptions { top_k: 1, explain: 0 };
+pub fn evaluate_model(
+    model: &Classifier,
+    data: &LabeledData,
+    max_bytes: u64,
+) -> Result<Evaluation> {
+    let opts = PredictOptions {
+        top_k: 1,
+        explain: 0,
+    };
     let preds: Vec<Result<(LabelId, f64)>> = data
         .items
         .par_iter()
@@ -63,7 +72,11 @@ pub fn evaluate_model(model: &Classifier, data: &LabeledData, max_bytes: u64) ->
             probability,
         });
     }
-    let report = Report::from_pairs(outcomes.iter().map(|o| (o.truth.as_str(), o.predicted.as_str())));
+    let report = Report::from_pairs(
+        outcomes
+            .iter()
+            .map(|o| (o.truth.as_str(), o.predicted.as_str())),
+    );
     Ok(Evaluation {
         report,
         folds: Vec::new(),
@@ -79,9 +92,18 @@ pub fn evaluate_model(model: &Classifier, data: &LabeledData, max_bytes: u64) ->
 /// # Errors
 /// `k` < 2, a label with fewer than `k` documents, an unreadable document, or
 /// invalid parameters.
-pub fn cross_validate(data: &LabeledData, params: &TrainParams, k: usize, seed: u64, max_bytes: u64) -> Result<Evaluation> {
+pub fn cross_validate(
+    data: &LabeledData,
+    params: &TrainParams,
+    k: usize,
+    seed: u64,
+    max_bytes: u64,
+) -> Result<Evaluation> {
     if k < 2 {
-        return Err(Error::param("cv", format!("{k} folds (expected at least 2)")));
+        return Err(Error::param(
+            "cv",
+            format!("{k} folds (expected at least 2)"),
+        ));
     }
     for (l, &c) in data.counts().iter().enumerate() {
         if c < k {
@@ -96,14 +118,20 @@ pub fn cross_validate(data: &LabeledData, params: &TrainParams, k: usize, seed: 
     }
     params.vectorizer.check()?;
     let analyzer = Analyzer::new(params.analyzer.clone());
-    let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| data.items[i].text(max_bytes))?;
+    let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
+        data.items[i].text(max_bytes)
+    })?;
     let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
     let per_fold: Vec<Result<Vec<Outcome>>> = (0..k)
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..data.len()).filter(|&i| fold_of[i] != f).collect();
-            let (model, fitted) = Classifier::train_fitted(&counted, &data.targets, &data.labels, &train, params)?;
-            let opts = PredictOptions { top_k: 1, explain: 0 };
+            let (model, fitted) =
+                Classifier::train_fitted(&counted, &data.targets, &data.labels, &train, params)?;
+            let opts = PredictOptions {
+                top_k: 1,
+                explain: 0,
+            };
             let mut v = SparseVec::new();
             let mut scores = Vec::new();
             Ok((0..data.len())
@@ -125,65 +153,20 @@ pub fn cross_validate(data: &LabeledData, params: &TrainParams, k: usize, seed: 
     let mut outcomes = Vec::with_capacity(data.len());
     for f in per_fold {
         let f = f?;
-        folds.push(Report::from_pairs(f.iter().map(|o| (o.truth.as_str(), o.predicted.as_str()))));
+        folds.push(Report::from_pairs(
+            f.iter().map(|o| (o.truth.as_str(), o.predicted.as_str())),
+        ));
         outcomes.extend(f);
     }
     outcomes.sort_by_key(|o| o.index);
-    let report = Report::from_pairs(outcomes.iter().map(|o| (o.truth.as_str(), o.predicted.as_str())));
-    Ok(Evaluation { report, folds, outcomes })
-}
-
-/// The fold (0..k) of each document: per label, documents are shuffled with
-/// `seed` and dealt round-robin, continuing where the previous label stopped,
-/// so folds differ in size by at most one document.
-pub fn stratified_folds(targets: &[LabelId], n_labels: usize, k: usize, seed: u64) -> Vec<usize> {
-    let mut rng = SplitMix64(seed);
-    let mut fold_of = vec![0; targets.len()];
-    let mut next = 0usize;
-    for l in 0..n_labels {
-        let mut idx: Vec<usize> = (0..targets.len()).filter(|&i| targets[i].index() == l).collect();
-        for i in (1..idx.len()).rev() {
-            let j = (rng.next() % (i as u64 + 1)) as usize;
-            idx.swap(i, j);
-        }
-        for i in idx {
-            fold_of[i] = next % k.max(1);
-            next += 1;
-        }
-    }
-    fold_of
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a small, seedable generator, so a
-/// seed gives the same folds on every machine and version.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn folds_are_stratified_and_seeded() {
-        let targets: Vec<LabelId> = (0..50).map(|i| LabelId(if i < 30 { 0 } else { 1 })).collect();
-        let a = stratified_folds(&targets, 2, 5, 7);
-        assert_eq!(a, stratified_folds(&targets, 2, 5, 7));
-        assert_ne!(a, stratified_folds(&targets, 2, 5, 8));
-        for f in 0..5 {
-            let l0 = (0..30).filter(|&i| a[i] == f).count();
-            let l1 = (30..50).filter(|&i| a[i] == f).count();
-            assert_eq!((l0, l1), (6, 4), "fold {f}");
-        }
-    }
+    let report = Report::from_pairs(
+        outcomes
+            .iter()
+            .map(|o| (o.truth.as_str(), o.predicted.as_str())),
+    );
+    Ok(Evaluation {
+        report,
+        folds,
+        outcomes,
+    })
 }

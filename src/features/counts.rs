@@ -7,7 +7,10 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::{for_each_feature_term, smooth_idf, FeatureScratch, SparseVec, TermId, VectorizerParams, Vocabulary};
+use super::{
+    for_each_feature_term, smooth_idf, FeatureScratch, SparseVec, TermId, VectorizerParams,
+    Vocabulary,
+};
 use crate::error::Result;
 use crate::text::{Analyzer, AnalyzerConfig};
 
@@ -42,7 +45,12 @@ impl CountedCorpus {
     ///
     /// # Errors
     /// The first error of `text_of`, in document order.
-    pub fn build<'a, F>(analyzer: &Analyzer, ngram_max: u8, n: usize, text_of: F) -> Result<CountedCorpus>
+    pub fn build<'a, F>(
+        analyzer: &Analyzer,
+        ngram_max: u8,
+        n: usize,
+        text_of: F,
+    ) -> Result<CountedCorpus>
     where
         F: Fn(usize) -> Result<Cow<'a, str>> + Sync,
     {
@@ -55,7 +63,12 @@ impl CountedCorpus {
             let chunk: Vec<Result<Vec<(String, u32)>>> = (start..end)
                 .into_par_iter()
                 .map_init(
-                    || (FeatureScratch::default(), FxHashMap::<String, u32>::default()),
+                    || {
+                        (
+                            FeatureScratch::default(),
+                            FxHashMap::<String, u32>::default(),
+                        )
+                    },
                     |(scratch, counts), i| {
                         let text = text_of(i)?;
                         counts.clear();
@@ -158,14 +171,27 @@ impl CountedCorpus {
         for (i, &t) in keep.iter().enumerate() {
             map[t as usize] = i as u32;
         }
-        let idf = keep.iter().map(|&t| smooth_idf(n, df[t as usize])).collect();
-        let vocab = Vocabulary::from(keep.iter().map(|&t| self.terms[t as usize].to_string()).collect::<Vec<_>>());
+        let idf = keep
+            .iter()
+            .map(|&t| smooth_idf(n, df[t as usize]))
+            .collect();
+        let vocab = Vocabulary::from(
+            keep.iter()
+                .map(|&t| self.terms[t as usize].to_string())
+                .collect::<Vec<_>>(),
+        );
         FittedVocabulary { vocab, idf, map }
     }
 
     /// Writes document `doc`'s feature vector under `fitted` into `out`;
     /// the same vector [`super::Vectorizer::transform`] gives for its text.
-    pub fn vector(&self, fitted: &FittedVocabulary, params: &VectorizerParams, doc: usize, out: &mut SparseVec) {
+    pub fn vector(
+        &self,
+        fitted: &FittedVocabulary,
+        params: &VectorizerParams,
+        doc: usize,
+        out: &mut SparseVec,
+    ) {
         out.clear();
         let mut pairs: Vec<(TermId, f64)> = self.docs[doc]
             .iter()

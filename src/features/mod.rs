@@ -48,7 +48,10 @@ impl FromStr for Weighting {
         match s {
             "tfidf" => Ok(Weighting::TfIdf),
             "counts" => Ok(Weighting::Counts),
-            _ => Err(Error::param("weighting", format!("'{s}' (expected tfidf or counts)"))),
+            _ => Err(Error::param(
+                "weighting",
+                format!("'{s}' (expected tfidf or counts)"),
+            )),
         }
     }
 }
@@ -93,13 +96,19 @@ impl VectorizerParams {
     /// An [`ErrorKind::InvalidParam`](crate::error::ErrorKind::InvalidParam) naming the field.
     pub fn check(&self) -> Result<()> {
         if !(1..=2).contains(&self.ngram_max) {
-            return Err(Error::param("ngrams", format!("{} (expected 1 or 2)", self.ngram_max)));
+            return Err(Error::param(
+                "ngrams",
+                format!("{} (expected 1 or 2)", self.ngram_max),
+            ));
         }
         if self.min_df < 1 {
             return Err(Error::param("min-df", "must be at least 1"));
         }
         if !(self.max_df > 0.0 && self.max_df <= 1.0) {
-            return Err(Error::param("max-df", format!("{} (expected a fraction in (0, 1])", self.max_df)));
+            return Err(Error::param(
+                "max-df",
+                format!("{} (expected a fraction in (0, 1])", self.max_df),
+            ));
         }
         if self.max_features == Some(0) {
             return Err(Error::param("max-features", "must be at least 1"));

@@ -30,7 +30,10 @@ impl SparseVec {
 
     /// Iterates over `(term, value)` pairs in term order.
     pub fn iter(&self) -> impl Iterator<Item = (TermId, f64)> + '_ {
-        self.indices.iter().copied().zip(self.values.iter().copied())
+        self.indices
+            .iter()
+            .copied()
+            .zip(self.values.iter().copied())
     }
 
     /// Euclidean norm.

@@ -58,19 +58,65 @@ pub fn shared_data(test: &str) -> Option<PathBuf> {
 pub const TOPICS: [(&str, &[&str]); 3] = [
     (
         "economy",
-        &["الاقتصاد", "البنك", "الأسعار", "التضخم", "النفط", "الاستثمار", "الأسواق", "الدولار", "الميزانية", "الصادرات"],
+        &[
+            "الاقتصاد",
+            "البنك",
+            "الأسعار",
+            "التضخم",
+            "النفط",
+            "الاستثمار",
+            "الأسواق",
+            "الدولار",
+            "الميزانية",
+            "الصادرات",
+        ],
     ),
     (
         "sports",
-        &["المباراة", "الفريق", "الهدف", "الدوري", "اللاعب", "المدرب", "البطولة", "الملعب", "الكأس", "المنتخب"],
+        &[
+            "المباراة",
+            "الفريق",
+            "الهدف",
+            "الدوري",
+            "اللاعب",
+            "المدرب",
+            "البطولة",
+            "الملعب",
+            "الكأس",
+            "المنتخب",
+        ],
     ),
     (
         "technology",
-        &["التقنية", "الهاتف", "الإنترنت", "البرمجيات", "الشركة", "التطبيق", "الحاسوب", "البيانات", "الذكاء", "الشبكة"],
+        &[
+            "التقنية",
+            "الهاتف",
+            "الإنترنت",
+            "البرمجيات",
+            "الشركة",
+            "التطبيق",
+            "الحاسوب",
+            "البيانات",
+            "الذكاء",
+            "الشبكة",
+        ],
     ),
 ];
 
-const COMMON: &[&str] = &["في", "من", "على", "قال", "اليوم", "العام", "الجديد", "وفي", "التي", "الدولة", "الأخبار", "المصادر"];
+const COMMON: &[&str] = &[
+    "في",
+    "من",
+    "على",
+    "قال",
+    "اليوم",
+    "العام",
+    "الجديد",
+    "وفي",
+    "التي",
+    "الدولة",
+    "الأخبار",
+    "المصادر",
+];
 
 /// A deterministic synthetic article of `topic` (index into [`TOPICS`]).
 pub fn article(topic: usize, n: usize) -> String {
@@ -142,14 +188,24 @@ pub fn records(text: &str) -> Vec<serde_json::Value> {
 /// labels) sums to 1 within 1e-9.
 pub fn assert_probabilities(rec: &serde_json::Value, n_labels: usize) {
     let top = rec["top"].as_array().expect("top is a list");
-    assert_eq!(top.len(), n_labels, "top-k must list every label here: {rec}");
+    assert_eq!(
+        top.len(),
+        n_labels,
+        "top-k must list every label here: {rec}"
+    );
     let sum: f64 = top
         .iter()
         .map(|t| {
             let p = t["probability"].as_f64().expect("probability is a number");
-            assert!(p.is_finite() && (0.0..=1.0).contains(&p), "bad probability {p}");
+            assert!(
+                p.is_finite() && (0.0..=1.0).contains(&p),
+                "bad probability {p}"
+            );
             p
         })
         .sum();
-    assert!((sum - 1.0).abs() <= 1e-9, "probabilities sum to {sum}: {rec}");
+    assert!(
+        (sum - 1.0).abs() <= 1e-9,
+        "probabilities sum to {sum}: {rec}"
+    );
 }
