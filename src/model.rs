@@ -595,17 +595,12 @@ fn calibrate(
                 .map(|&g| if g == f { 0.0 } else { 1.0 })
                 .collect();
             let nb = params.fit_weighted(x, y, n_classes, Some(&w))?;
-            let mut v = SparseVec::new();
-            let mut s = vec![0.0; n_classes];
             let mut out = Vec::new();
             for i in (0..x.nrows()).filter(|&i| fold_of[i] == f) {
                 let (t, vals) = x.row(i);
-                v.indices.clear();
-                v.indices.extend_from_slice(t);
-                v.values.clear();
-                v.values.extend_from_slice(vals);
-                nb.joint_log_likelihood(&v, &mut s);
-                out.push((i, s.clone()));
+                let mut s = vec![0.0; n_classes];
+                nb.scores(t, vals, &mut s);
+                out.push((i, s));
             }
             Ok(out)
         })

@@ -383,11 +383,17 @@ impl NaiveBayes {
     /// the joint log-likelihood for multinomial NB, Σ x_t w_ct for complement NB.
     /// Terms outside the model's range are ignored.
     pub fn joint_log_likelihood(&self, x: &SparseVec, out: &mut [f64]) {
+        self.scores(&x.indices, &x.values, out);
+    }
+
+    /// As [`NaiveBayes::joint_log_likelihood`], for a vector given as parallel
+    /// slices (a row of a [`CsrMatrix`]).
+    pub fn scores(&self, terms: &[TermId], values: &[f64], out: &mut [f64]) {
         out.copy_from_slice(&self.log_prior);
         let v = self.weights.nrows();
         let ws = self.weights.as_slice().unwrap_or(&[]);
         let k = self.log_prior.len();
-        for (t, val) in x.iter() {
+        for (t, val) in terms.iter().zip(values) {
             let t = t.index();
             if t >= v {
                 continue;
@@ -417,14 +423,9 @@ pub fn softmax_into(scores: &[f64], scale: f64, out: &mut [f64]) {
 impl PredictInplace<CsrMatrix, Array1<LabelId>> for NaiveBayes {
     fn predict_inplace(&self, x: &CsrMatrix, y: &mut Array1<LabelId>) {
         let mut scores = vec![0.0; self.n_classes()];
-        let mut v = SparseVec::new();
         for (i, out) in y.iter_mut().enumerate().take(x.nrows()) {
             let (t, vals) = x.row(i);
-            v.indices.clear();
-            v.indices.extend_from_slice(t);
-            v.values.clear();
-            v.values.extend_from_slice(vals);
-            self.joint_log_likelihood(&v, &mut scores);
+            self.scores(t, vals, &mut scores);
             *out = LabelId(argmax(&scores) as u32);
         }
     }

@@ -40,6 +40,17 @@ pub struct Evaluation {
     pub outcomes: Vec<Outcome>,
 }
 
+impl Report {
+    /// The report of evaluated documents.
+    pub fn from_outcomes(outcomes: &[Outcome]) -> Report {
+        Report::from_pairs(
+            outcomes
+                .iter()
+                .map(|o| (o.truth.as_str(), o.predicted.as_str())),
+        )
+    }
+}
+
 /// Evaluates `model` on `data`. Data labels the model does not know count as errors.
 ///
 /// # Errors
@@ -72,11 +83,7 @@ pub fn evaluate_model(
             probability,
         });
     }
-    let report = Report::from_pairs(
-        outcomes
-            .iter()
-            .map(|o| (o.truth.as_str(), o.predicted.as_str())),
-    );
+    let report = Report::from_outcomes(&outcomes);
     Ok(Evaluation {
         report,
         folds: Vec::new(),
@@ -153,17 +160,11 @@ pub fn cross_validate(
     let mut outcomes = Vec::with_capacity(data.len());
     for f in per_fold {
         let f = f?;
-        folds.push(Report::from_pairs(
-            f.iter().map(|o| (o.truth.as_str(), o.predicted.as_str())),
-        ));
+        folds.push(Report::from_outcomes(&f));
         outcomes.extend(f);
     }
     outcomes.sort_by_key(|o| o.index);
-    let report = Report::from_pairs(
-        outcomes
-            .iter()
-            .map(|o| (o.truth.as_str(), o.predicted.as_str())),
-    );
+    let report = Report::from_outcomes(&outcomes);
     Ok(Evaluation {
         report,
         folds,
