@@ -21,14 +21,13 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::LabeledData;
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{
-    CountedCorpus, FeatureScratch, FittedVocabulary, SparseVec, TermId, Vectorizer,
+    CountedCorpus, FeatureScratch, FittedRows, FittedVocabulary, SparseVec, TermId, Vectorizer,
     VectorizerParams, Vocabulary,
 };
 use crate::labels::{LabelId, LabelSet};
-use crate::nb::{argmax, softmax_into, NaiveBayes, NbParams, NbValidParams};
+use crate::nb::{argmax, softmax_into, NaiveBayes, NbCounts, NbParams, NbValidParams};
 use crate::text::{Analyzer, AnalyzerConfig};
 use linfa::ParamGuard;
-use rayon::prelude::*;
 
 /// Magic bytes at the start of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
@@ -163,6 +162,8 @@ impl Classifier {
     }
 
     /// Trains on every document of `data`, reading each once, in parallel.
+    /// The per-document term counts are dropped once the vocabulary is
+    /// fitted, so memory peaks at about the size of the counts.
     ///
     /// # Errors
     /// An unreadable document (the error names it), or see [`Classifier::train`].
@@ -172,16 +173,29 @@ impl Classifier {
         max_bytes: u64,
     ) -> Result<Classifier> {
         params.vectorizer.check()?;
+        let nb_params: NbValidParams = params.nb.clone().check()?;
+        let per_label = check_labels(&data.targets, &data.labels, params.min_docs_per_label)?;
         let analyzer = Analyzer::new(params.analyzer.clone());
         let counted =
             CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
                 data.items[i].text(max_bytes)
             })?;
         let all: Vec<usize> = (0..data.len()).collect();
-        Classifier::train(&counted, &data.targets, &data.labels, &all, params)
+        let fitted = counted.fit_vocabulary(&params.vectorizer, &all);
+        let terms_seen = counted.n_terms() as u64;
+        let rows = counted.into_rows(&fitted);
+        Classifier::fit_rows(
+            &rows,
+            &data.targets,
+            labels_and_counts(&data.labels, per_label),
+            params,
+            &nb_params,
+            fitted,
+            terms_seen,
+        )
     }
 
-    /// As [`Classifier::train`], also returning the fitted vocabulary map so
+    /// As [`Classifier::train`], also returning the fitted vocabulary so
     /// that other documents of `counted` can be vectorized without re-reading them.
     pub(crate) fn train_fitted(
         counted: &CountedCorpus,
@@ -200,58 +214,60 @@ impl Classifier {
                 "the documents were analyzed with other settings",
             ));
         }
-        let mut per_label = vec![0u64; labels.len()];
-        for &d in subset {
-            per_label[targets[d].index()] += 1;
-        }
-        let present: Vec<usize> = (0..labels.len()).filter(|&l| per_label[l] > 0).collect();
-        if present.len() < 2 {
-            let label = present
-                .first()
-                .map_or("", |&l| labels.name(LabelId(l as u32)))
-                .to_string();
-            return Err(Error::new(ErrorKind::SingleLabel { label }));
-        }
-        if let Some(l) =
-            (0..labels.len()).find(|&l| (per_label[l] as usize) < params.min_docs_per_label.max(1))
-        {
-            return Err(Error::new(ErrorKind::TooFewDocuments {
-                label: labels.name(LabelId(l as u32)).to_string(),
-                count: per_label[l] as usize,
-                min: params.min_docs_per_label.max(1),
-            }));
-        }
+        let y: Vec<LabelId> = subset.iter().map(|&d| targets[d]).collect();
+        let per_label = check_labels(&y, labels, params.min_docs_per_label)?;
         let fitted = counted.fit_vocabulary(&params.vectorizer, subset);
-        let map = fitted.clone();
-        let mut x = crate::features::CsrMatrix::new(fitted.vocab.len());
-        let mut y = Vec::with_capacity(subset.len());
+        let rows = counted.rows(&fitted, subset);
+        let model = Classifier::fit_rows(
+            &rows,
+            &y,
+            labels_and_counts(labels, per_label),
+            params,
+            &nb_params,
+            fitted.clone(),
+            counted.n_terms() as u64,
+        )?;
+        Ok((model, fitted))
+    }
+
+    /// Fits naive Bayes and the probability scale on weighted rows.
+    fn fit_rows(
+        rows: &FittedRows,
+        y: &[LabelId],
+        (labels, per_label): (&LabelSet, Vec<u64>),
+        params: &TrainParams,
+        nb_params: &NbValidParams,
+        fitted: FittedVocabulary,
+        terms_seen: u64,
+    ) -> Result<Classifier> {
+        let vp = &params.vectorizer;
+        let n_terms = fitted.vocab.len();
+        let mut counts = NbCounts::new(n_terms, labels.len())?;
         let mut v = SparseVec::new();
-        for &d in subset {
-            counted.vector(&fitted, &params.vectorizer, d, &mut v);
-            x.push_row(&v);
-            y.push(targets[d]);
+        for (i, &c) in y.iter().enumerate() {
+            rows.vector(i, vp, &fitted.idf, &mut v);
+            counts.add(&v.indices, &v.values, c, 1.0)?;
         }
-        let nb = nb_params.fit_weighted(&x, &y, labels.len(), None)?;
-        let scale = calibrate(&nb_params, &x, &y, labels.len())?;
+        let scale = calibrate(nb_params, rows, vp, &fitted.idf, y, &counts)?;
+        let nb = nb_params.fit_counts_into(counts)?;
         let summary = TrainingSummary {
             docs_per_label: per_label,
-            vocabulary_size: fitted.vocab.len() as u64,
-            terms_seen: counted.n_terms() as u64,
+            vocabulary_size: n_terms as u64,
+            terms_seen,
         };
         let vectorizer = Vectorizer::from_parts(
             Analyzer::new(params.analyzer.clone()),
-            params.vectorizer.clone(),
+            vp.clone(),
             fitted.vocab,
             fitted.idf,
         )?;
-        let model = Classifier {
+        Ok(Classifier {
             vectorizer,
             nb,
             labels: labels.clone(),
             scale,
             summary,
-        };
-        Ok((model, map))
+        })
     }
 
     /// The label names.
@@ -378,28 +394,40 @@ impl Classifier {
 
     /// The model file's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let body = ModelBody {
-            analyzer: self.vectorizer.analyzer().config().clone(),
-            vectorizer: self.vectorizer.params().clone(),
-            vocabulary: self.vectorizer.vocabulary().terms().to_vec(),
-            idf: self.vectorizer.idf().to_vec(),
-            labels: self.labels.names().to_vec(),
-            nb: self.nb.params().clone(),
-            log_prior: self.nb.log_prior().to_vec(),
-            weights: self.nb.weights().iter().copied().collect(),
+        let body = self.body();
+        let mut out = self.header(&body);
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// The body: postcard encoding of the model, serialized from borrowed
+    /// parts (no copy of the vocabulary or weights).
+    fn body(&self) -> Vec<u8> {
+        let body = ModelBodyRef {
+            analyzer: self.vectorizer.analyzer().config(),
+            vectorizer: self.vectorizer.params(),
+            vocabulary: self.vectorizer.vocabulary(),
+            idf: self.vectorizer.idf(),
+            labels: self.labels.names(),
+            nb: self.nb.params(),
+            log_prior: self.nb.log_prior(),
+            weights: self.nb.weights().as_slice().unwrap_or(&[]),
             scale: self.scale,
-            summary: self.summary.clone(),
+            summary: &self.summary,
         };
-        let body = postcard::to_stdvec(&body).unwrap_or_default();
+        // Serializing plain data into a Vec cannot fail.
+        postcard::to_stdvec(&body).unwrap_or_default()
+    }
+
+    fn header(&self, body: &[u8]) -> Vec<u8> {
         let version = env!("CARGO_PKG_VERSION").as_bytes();
-        let mut out = Vec::with_capacity(FIXED_HEADER + version.len() + body.len());
+        let mut out = Vec::with_capacity(FIXED_HEADER + version.len());
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
         out.push(version.len() as u8);
         out.extend_from_slice(version);
-        out.extend_from_slice(&body);
         out
     }
 
@@ -440,7 +468,13 @@ impl Classifier {
     /// # Errors
     /// The file exists and `overwrite` is false, or writing fails.
     pub fn save(&self, path: &Path, overwrite: bool) -> Result<()> {
-        crate::atomic::write_atomic(path, &self.to_bytes(), overwrite)
+        use std::io::Write;
+        let body = self.body();
+        let mut f = crate::atomic::AtomicFile::create(path, overwrite)?;
+        f.write_all(&self.header(&body))
+            .and_then(|_| f.write_all(&body))
+            .map_err(|e| Error::io(path, e))?;
+        f.commit()
     }
 }
 
@@ -501,11 +535,26 @@ fn corrupt(message: String) -> Error {
     Error::new(ErrorKind::CorruptModel { message })
 }
 
-#[derive(Serialize, Deserialize)]
+/// What the body holds, borrowed for writing; must match [`ModelBody`] field for field.
+#[derive(Serialize)]
+struct ModelBodyRef<'a> {
+    analyzer: &'a AnalyzerConfig,
+    vectorizer: &'a VectorizerParams,
+    vocabulary: &'a Vocabulary,
+    idf: &'a [f64],
+    labels: &'a [String],
+    nb: &'a NbValidParams,
+    log_prior: &'a [f64],
+    weights: &'a [f64],
+    scale: f64,
+    summary: &'a TrainingSummary,
+}
+
+#[derive(Deserialize)]
 struct ModelBody {
     analyzer: AnalyzerConfig,
     vectorizer: VectorizerParams,
-    vocabulary: Vec<String>,
+    vocabulary: Vocabulary,
     idf: Vec<f64>,
     labels: Vec<String>,
     nb: NbValidParams,
@@ -536,8 +585,8 @@ impl ModelBody {
             return Err(corrupt("a stored number is not finite".into()));
         }
         let sorted = |v: &[String]| v.windows(2).all(|w| w[0] < w[1]);
-        if !sorted(&self.vocabulary) || !sorted(&self.labels) {
-            return Err(corrupt("vocabulary or labels out of order".into()));
+        if !sorted(&self.labels) {
+            return Err(corrupt("labels out of order".into()));
         }
         let weights =
             Array2::from_shape_vec((v, k), self.weights).map_err(|e| corrupt(e.to_string()))?;
@@ -546,7 +595,7 @@ impl ModelBody {
         let vectorizer = Vectorizer::from_parts(
             Analyzer::new(self.analyzer),
             self.vectorizer,
-            Vocabulary::from(self.vocabulary),
+            self.vocabulary,
             self.idf,
         )
         .map_err(|e| corrupt(e.to_string()))?;
@@ -560,23 +609,54 @@ impl ModelBody {
     }
 }
 
-/// Out-of-fold scores of one fold: (document, score per class).
-type FoldScores = Vec<(usize, Vec<f64>)>;
+/// Documents per label of `y`; checks there are two labels or more and
+/// that each has at least `min` documents.
+fn check_labels(y: &[LabelId], labels: &LabelSet, min: usize) -> Result<Vec<u64>> {
+    let mut per_label = vec![0u64; labels.len()];
+    for l in y {
+        per_label[l.index()] += 1;
+    }
+    let present: Vec<usize> = (0..labels.len()).filter(|&l| per_label[l] > 0).collect();
+    if present.len() < 2 {
+        let label = present
+            .first()
+            .map_or("", |&l| labels.name(LabelId(l as u32)))
+            .to_string();
+        return Err(Error::new(ErrorKind::SingleLabel { label }));
+    }
+    let min = min.max(1);
+    if let Some(l) = (0..labels.len()).find(|&l| (per_label[l] as usize) < min) {
+        return Err(Error::new(ErrorKind::TooFewDocuments {
+            label: labels.name(LabelId(l as u32)).to_string(),
+            count: per_label[l] as usize,
+            min,
+        }));
+    }
+    Ok(per_label)
+}
+
+fn labels_and_counts(labels: &LabelSet, per_label: Vec<u64>) -> (&LabelSet, Vec<u64>) {
+    (labels, per_label)
+}
 
 /// Seed of the calibration folds (fixed: the same data gives the same model).
 const CALIBRATION_SEED: u64 = 0x7a5_41f;
 
-/// The temperature scale of a model fitted on `x`, `y`: scores of each
-/// training document by a model fitted without it (stratified K-fold, K =
-/// the smallest class size up to 5; held-out rows get weight 0), then the
-/// scale that makes the softmax of those out-of-fold scores most likely.
-/// With a class of one document there is nothing to hold out: the scale is 1.
+/// The temperature scale of a model fitted on `rows`, `y` (whose sums are
+/// `total`): scores of each training document by a model fitted without it
+/// (stratified K-fold, K = the smallest class size up to 5; each fold's
+/// training sums are `total` minus the fold's own), then the scale that makes
+/// the softmax of those out-of-fold scores most likely. With a class of one
+/// document there is nothing to hold out: the scale is 1.
 fn calibrate(
     params: &NbValidParams,
-    x: &crate::features::CsrMatrix,
+    rows: &FittedRows,
+    vp: &VectorizerParams,
+    idf: &[f64],
     y: &[LabelId],
-    n_classes: usize,
+    total: &NbCounts,
 ) -> Result<f64> {
+    let n_classes = total.n_classes();
     let mut per_class = vec![0usize; n_classes];
     for l in y {
         per_class[l.index()] += 1;
@@ -587,29 +667,23 @@ fn calibrate(
     }
     let k = smallest.min(5);
     let fold_of = crate::folds::stratified_folds(y, n_classes, k, CALIBRATION_SEED);
-    let per_fold: Vec<Result<FoldScores>> = (0..k)
-        .into_par_iter()
-        .map(|f| {
-            let w: Vec<f64> = fold_of
-                .iter()
-                .map(|&g| if g == f { 0.0 } else { 1.0 })
-                .collect();
-            let nb = params.fit_weighted(x, y, n_classes, Some(&w))?;
-            let mut out = Vec::new();
-            for i in (0..x.nrows()).filter(|&i| fold_of[i] == f) {
-                let (t, vals) = x.row(i);
-                let mut s = vec![0.0; n_classes];
-                nb.scores(t, vals, &mut s);
-                out.push((i, s));
+    let mut scores = vec![0.0; y.len() * n_classes];
+    let mut sums = NbCounts::new(idf.len(), n_classes)?;
+    let mut v = SparseVec::new();
+    for f in 0..k {
+        for (i, &c) in y.iter().enumerate() {
+            if fold_of[i] == f {
+                rows.vector(i, vp, idf, &mut v);
+                sums.add(&v.indices, &v.values, c, 1.0)?;
             }
-            Ok(out)
-        })
-        .collect();
-    let mut scores = vec![0.0; x.nrows() * n_classes];
-    for f in per_fold {
-        for (i, s) in f? {
-            scores[i * n_classes..(i + 1) * n_classes].copy_from_slice(&s);
         }
+        sums.complement_in(total)?;
+        let nb = params.fit_counts_into(sums)?;
+        for i in (0..y.len()).filter(|&i| fold_of[i] == f) {
+            rows.vector(i, vp, idf, &mut v);
+            nb.joint_log_likelihood(&v, &mut scores[i * n_classes..(i + 1) * n_classes]);
+        }
+        sums = nb.into_counts();
     }
     Ok(fit_temperature(&scores, n_classes, y))
 }

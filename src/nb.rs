@@ -176,35 +176,37 @@ impl NbValidParams {
             ));
         }
         if let Some(w) = sample_weight {
-            if w.len() != y.len() || w.iter().any(|v| !v.is_finite() || *v < 0.0) {
-                return Err(Error::param(
-                    "weights",
-                    "one finite, non-negative weight per document",
-                ));
+            if w.len() != y.len() {
+                return Err(Error::param("weights", "one weight per document"));
             }
         }
-        if n_classes < 1 {
-            return Err(Error::param("targets", "no classes"));
-        }
-        let v = x.ncols();
-        // N_ct as a term-major matrix (term × class), summed in document order.
-        let mut counts = Array2::<f64>::zeros((v, n_classes));
-        let mut docs = vec![0.0f64; n_classes];
+        let mut counts = NbCounts::new(x.ncols(), n_classes)?;
         for (i, &c) in y.iter().enumerate() {
-            let c = c.index();
-            if c >= n_classes {
-                return Err(Error::param(
-                    "targets",
-                    format!("label {c} out of range ({n_classes} classes)"),
-                ));
-            }
-            let w = sample_weight.map_or(1.0, |w| w[i]);
-            docs[c] += w;
             let (terms, vals) = x.row(i);
-            for (t, val) in terms.iter().zip(vals) {
-                counts[[t.index(), c]] += w * val;
-            }
+            counts.add(terms, vals, c, sample_weight.map_or(1.0, |w| w[i]))?;
         }
+        self.fit_counts(&counts)
+    }
+
+    /// Fits from accumulated per-class counts.
+    ///
+    /// # Errors
+    /// When a class has no document (of positive weight).
+    pub fn fit_counts(&self, acc: &NbCounts) -> Result<NaiveBayes> {
+        self.fit_counts_into(acc.clone())
+    }
+
+    /// Fits from accumulated per-class counts, turning their matrix into the
+    /// weight matrix in place (no second term × class matrix is allocated).
+    ///
+    /// # Errors
+    /// When a class has no document (of positive weight).
+    pub fn fit_counts_into(&self, acc: NbCounts) -> Result<NaiveBayes> {
+        let NbCounts {
+            counts: mut m,
+            docs,
+        } = acc;
+        let (v, n_classes) = m.dim();
         if let Some(c) = docs.iter().position(|&d| d <= 0.0) {
             return Err(Error::param(
                 "targets",
@@ -213,21 +215,25 @@ impl NbValidParams {
         }
         let alpha = self.alpha;
         let mut class_total = vec![0.0f64; n_classes];
-        for row in counts.rows() {
+        for row in m.rows() {
             for (c, x) in row.iter().enumerate() {
                 class_total[c] += x;
             }
         }
         let total_docs: f64 = docs.iter().sum();
-        let mut weights = Array2::<f64>::zeros((v, n_classes));
         let mut log_prior = vec![0.0f64; n_classes];
         match self.kind {
             NbKind::Multinomial => {
-                for c in 0..n_classes {
-                    let denom = (class_total[c] + alpha * v as f64).ln();
-                    for t in 0..v {
-                        weights[[t, c]] = (counts[[t, c]] + alpha).ln() - denom;
+                let denom: Vec<f64> = class_total
+                    .iter()
+                    .map(|t| (t + alpha * v as f64).ln())
+                    .collect();
+                for mut row in m.rows_mut() {
+                    for (n, d) in row.iter_mut().zip(&denom) {
+                        *n = (*n + alpha).ln() - d;
                     }
+                }
+                for c in 0..n_classes {
                     log_prior[c] = match self.priors {
                         Priors::Fitted => (docs[c] / total_docs).ln(),
                         Priors::Uniform => -(n_classes as f64).ln(),
@@ -236,28 +242,130 @@ impl NbValidParams {
             }
             NbKind::Complement => {
                 let all: f64 = class_total.iter().sum();
-                let row_totals: Vec<f64> = counts.rows().into_iter().map(|r| r.sum()).collect();
-                for c in 0..n_classes {
-                    let denom = (all - class_total[c] + alpha * v as f64).ln();
-                    let mut sum = 0.0;
-                    for t in 0..v {
-                        let comp = row_totals[t] - counts[[t, c]];
-                        let logged = (comp.max(0.0) + alpha).ln() - denom;
-                        weights[[t, c]] = logged;
-                        sum += logged;
+                let denom: Vec<f64> = class_total
+                    .iter()
+                    .map(|t| (all - t + alpha * v as f64).ln())
+                    .collect();
+                let mut sums = vec![0.0f64; n_classes];
+                for mut row in m.rows_mut() {
+                    let row_total: f64 = row.sum();
+                    for (c, n) in row.iter_mut().enumerate() {
+                        let comp = (row_total - *n).max(0.0);
+                        let logged = (comp + alpha).ln() - denom[c];
+                        *n = logged;
+                        sums[c] += logged;
                     }
-                    for t in 0..v {
-                        let w = weights[[t, c]];
-                        weights[[t, c]] = if self.weight_norm && sum != 0.0 {
-                            w / sum
+                }
+                for mut row in m.rows_mut() {
+                    for (c, w) in row.iter_mut().enumerate() {
+                        *w = if self.weight_norm && sums[c] != 0.0 {
+                            *w / sums[c]
                         } else {
-                            -w
+                            -*w
                         };
                     }
                 }
             }
         }
-        NaiveBayes::from_parts(self.clone(), log_prior, weights)
+        NaiveBayes::from_parts(self.clone(), log_prior, m)
+    }
+}
+
+/// Per-class sums of feature values and of document weights: all that
+/// naive Bayes needs from the training documents, filled one row at a time
+/// so the rows never have to be held together.
+#[derive(Debug, Clone)]
+pub struct NbCounts {
+    /// term × class sums of feature values.
+    counts: Array2<f64>,
+    /// Sum of document weights per class.
+    docs: Vec<f64>,
+}
+
+impl NbCounts {
+    /// Empty sums for `n_terms` terms and `n_classes` classes.
+    ///
+    /// # Errors
+    /// When there are no classes.
+    pub fn new(n_terms: usize, n_classes: usize) -> Result<NbCounts> {
+        if n_classes < 1 {
+            return Err(Error::param("targets", "no classes"));
+        }
+        Ok(NbCounts {
+            counts: Array2::zeros((n_terms, n_classes)),
+            docs: vec![0.0; n_classes],
+        })
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Resets every sum to zero, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.counts.fill(0.0);
+        self.docs.fill(0.0);
+    }
+
+    /// Replaces these sums by `total` minus them: the sums of the documents
+    /// of `total` that were not added here (a cross-validation training part).
+    ///
+    /// # Errors
+    /// When the shapes differ.
+    pub fn complement_in(&mut self, total: &NbCounts) -> Result<()> {
+        if self.counts.dim() != total.counts.dim() {
+            return Err(Error::param("counts", "shapes differ"));
+        }
+        self.counts
+            .zip_mut_with(&total.counts, |x, t| *x = (t - *x).max(0.0));
+        for (d, t) in self.docs.iter_mut().zip(&total.docs) {
+            *d = (t - *d).max(0.0);
+        }
+        Ok(())
+    }
+
+    /// Adds one document of class `label` with weight `weight`.
+    ///
+    /// # Errors
+    /// A label or term out of range, or a negative or non-finite weight.
+    pub fn add(
+        &mut self,
+        terms: &[TermId],
+        values: &[f64],
+        label: LabelId,
+        weight: f64,
+    ) -> Result<()> {
+        let (v, k) = self.counts.dim();
+        let c = label.index();
+        if c >= k {
+            return Err(Error::param(
+                "targets",
+                format!("label {c} out of range ({k} classes)"),
+            ));
+        }
+        if !(weight.is_finite() && weight >= 0.0) {
+            return Err(Error::param(
+                "weights",
+                "one finite, non-negative weight per document",
+            ));
+        }
+        if weight == 0.0 {
+            return Ok(());
+        }
+        self.docs[c] += weight;
+        let flat = self.counts.as_slice_mut().unwrap_or(&mut []);
+        for (t, val) in terms.iter().zip(values) {
+            let t = t.index();
+            if t >= v {
+                return Err(Error::param(
+                    "features",
+                    format!("term {t} out of range ({v} terms)"),
+                ));
+            }
+            flat[t * k + c] += weight * val;
+        }
+        Ok(())
     }
 }
 
@@ -366,6 +474,15 @@ impl NaiveBayes {
     /// The log prior of each class (zeros for complement NB).
     pub fn log_prior(&self) -> &[f64] {
         &self.log_prior
+    }
+
+    /// Gives back the weight matrix as zeroed sums, to fit again without a
+    /// new allocation.
+    pub fn into_counts(self) -> NbCounts {
+        let mut counts = self.weights;
+        counts.fill(0.0);
+        let docs = vec![0.0; counts.ncols()];
+        NbCounts { counts, docs }
     }
 
     /// The term × class weight matrix.

@@ -3,10 +3,11 @@
 //! subset of documents (a cross-validation fold, the whole training set).
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
+use super::strtab::StrTable;
 use super::{
     for_each_feature_term, smooth_idf, FeatureScratch, SparseVec, TermId, VectorizerParams,
     Vocabulary,
@@ -14,16 +15,16 @@ use super::{
 use crate::error::Result;
 use crate::text::{Analyzer, AnalyzerConfig};
 
-/// Documents processed together: bounds the memory held by strings that are
-/// not yet interned while keeping both cores busy.
-const CHUNK: usize = 1024;
-
 /// Term counts of a set of documents, indexed by document position.
+///
+/// Provisional term numbers depend on how the work was split between
+/// threads; nothing derived from them does (vocabularies are sorted by term),
+/// so the same documents always give the same models.
 #[derive(Debug)]
 pub struct CountedCorpus {
     analyzer: AnalyzerConfig,
     ngram_max: u8,
-    terms: Vec<Box<str>>,
+    terms: StrTable,
     docs: Vec<Vec<(u32, u32)>>,
 }
 
@@ -40,8 +41,25 @@ pub struct FittedVocabulary {
 
 const DROPPED: u32 = u32::MAX;
 
+/// A document's counts over its worker's term table: (worker, pairs).
+type WorkerCounts = (usize, Vec<(u32, u32)>);
+
+/// Sorts term numbers and turns runs into `(term, count)` pairs.
+fn run_lengths(ids: &mut [u32], out: &mut Vec<(u32, u32)>) {
+    ids.sort_unstable();
+    out.clear();
+    for &t in ids.iter() {
+        match out.last_mut() {
+            Some((last, c)) if *last == t => *c += 1,
+            _ => out.push((t, 1)),
+        }
+    }
+}
+
 impl CountedCorpus {
     /// Analyzes `n` documents in parallel; `text_of(i)` yields document `i`.
+    /// Each worker thread numbers terms in a table of its own; the tables are
+    /// merged at the end, so no lock is shared between workers.
     ///
     /// # Errors
     /// The first error of `text_of`, in document order.
@@ -54,56 +72,66 @@ impl CountedCorpus {
     where
         F: Fn(usize) -> Result<Cow<'a, str>> + Sync,
     {
-        let mut index: FxHashMap<Box<str>, u32> = FxHashMap::default();
-        let mut terms: Vec<Box<str>> = Vec::new();
-        let mut docs = Vec::with_capacity(n);
-        let mut start = 0;
-        while start < n {
-            let end = (start + CHUNK).min(n);
-            let chunk: Vec<Result<Vec<(String, u32)>>> = (start..end)
-                .into_par_iter()
-                .map_init(
-                    || {
-                        (
-                            FeatureScratch::default(),
-                            FxHashMap::<String, u32>::default(),
-                        )
-                    },
-                    |(scratch, counts), i| {
-                        let text = text_of(i)?;
-                        counts.clear();
-                        for_each_feature_term(analyzer, ngram_max, &text, scratch, |t| {
-                            if let Some(c) = counts.get_mut(t) {
-                                *c += 1;
-                            } else {
-                                counts.insert(t.to_owned(), 1);
-                            }
-                        });
-                        Ok(counts.drain().collect())
-                    },
-                )
-                .collect();
-            for doc in chunk {
-                let doc = doc?;
-                let mut v: Vec<(u32, u32)> = Vec::with_capacity(doc.len());
-                for (s, c) in doc {
-                    let id = match index.get(s.as_str()) {
-                        Some(&id) => id,
-                        None => {
-                            let id = terms.len() as u32;
-                            let b: Box<str> = s.into_boxed_str();
-                            terms.push(b.clone());
-                            index.insert(b, id);
-                            id
-                        }
-                    };
-                    v.push((id, c));
-                }
-                v.sort_unstable();
-                docs.push(v);
-            }
-            start = end;
+        let workers: Vec<Mutex<StrTable>> = (0..rayon::current_num_threads().max(1) + 1)
+            .map(|_| Mutex::new(StrTable::default()))
+            .collect();
+        let local: Vec<Result<WorkerCounts>> = (0..n)
+            .into_par_iter()
+            .map_init(
+                || (FeatureScratch::default(), Vec::<u32>::new()),
+                |(scratch, ids), i| {
+                    let text = text_of(i)?;
+                    // The last table serves a caller outside the pool (never in practice).
+                    let w = rayon::current_thread_index()
+                        .unwrap_or(workers.len() - 1)
+                        .min(workers.len() - 1);
+                    let mut table = workers[w].lock().unwrap_or_else(|e| e.into_inner());
+                    ids.clear();
+                    for_each_feature_term(analyzer, ngram_max, &text, scratch, |t| {
+                        ids.push(table.intern(t));
+                    });
+                    drop(table);
+                    let mut pairs = Vec::new();
+                    run_lengths(ids, &mut pairs);
+                    Ok((w, pairs))
+                },
+            )
+            .collect();
+        // Merge the worker tables into one table numbered in term order, so
+        // that any vocabulary fitted later keeps the provisional order and
+        // mapping a document never needs a sort.
+        let tables: Vec<StrTable> = workers
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect();
+        let mut all: Vec<&str> = tables.iter().flat_map(|t| t.iter()).collect();
+        all.par_sort_unstable();
+        all.dedup();
+        let mut terms = StrTable::with_capacity(all.len());
+        for t in all {
+            terms.push_distinct(t);
         }
+        let maps: Vec<Vec<u32>> = tables
+            .iter()
+            .map(|t| t.iter().map(|term| terms.find(term).unwrap_or(0)).collect())
+            .collect();
+        drop(tables);
+        let mut docs: Vec<Vec<(u32, u32)>> = Vec::with_capacity(n);
+        let mut owner: Vec<usize> = Vec::with_capacity(n);
+        for r in local {
+            let (w, pairs) = r?;
+            owner.push(w);
+            docs.push(pairs);
+        }
+        docs.par_iter_mut()
+            .zip(owner.par_iter())
+            .for_each(|(pairs, &w)| {
+                let map = &maps[w];
+                for p in pairs.iter_mut() {
+                    p.0 = map[p.0 as usize];
+                }
+                pairs.sort_unstable();
+            });
         Ok(CountedCorpus {
             analyzer: analyzer.config().clone(),
             ngram_max,
@@ -150,6 +178,7 @@ impl CountedCorpus {
         }
         let n = subset.len();
         let max_count = params.max_df * n as f64;
+        // Provisional numbers are in term order, so ascending numbers are sorted terms.
         let mut keep: Vec<u32> = (0..self.terms.len() as u32)
             .filter(|&t| {
                 let d = df[t as usize];
@@ -158,15 +187,11 @@ impl CountedCorpus {
             .collect();
         if let Some(k) = params.max_features {
             if keep.len() > k {
-                keep.sort_by(|&a, &b| {
-                    total[b as usize]
-                        .cmp(&total[a as usize])
-                        .then_with(|| self.terms[a as usize].cmp(&self.terms[b as usize]))
-                });
+                keep.sort_by(|&a, &b| total[b as usize].cmp(&total[a as usize]).then(a.cmp(&b)));
                 keep.truncate(k);
+                keep.sort_unstable();
             }
         }
-        keep.sort_by(|&a, &b| self.terms[a as usize].cmp(&self.terms[b as usize]));
         let mut map = vec![DROPPED; self.terms.len()];
         for (i, &t) in keep.iter().enumerate() {
             map[t as usize] = i as u32;
@@ -175,11 +200,8 @@ impl CountedCorpus {
             .iter()
             .map(|&t| smooth_idf(n, df[t as usize]))
             .collect();
-        let vocab = Vocabulary::from(
-            keep.iter()
-                .map(|&t| self.terms[t as usize].to_string())
-                .collect::<Vec<_>>(),
-        );
+        let vocab = Vocabulary::try_from_sorted(keep.iter().map(|&t| self.terms.get(t)))
+            .unwrap_or_default();
         FittedVocabulary { vocab, idf, map }
     }
 
@@ -193,18 +215,87 @@ impl CountedCorpus {
         out: &mut SparseVec,
     ) {
         out.clear();
-        let mut pairs: Vec<(TermId, f64)> = self.docs[doc]
-            .iter()
-            .filter_map(|&(t, c)| {
-                let m = fitted.map[t as usize];
-                (m != DROPPED).then_some((TermId(m), f64::from(c)))
-            })
-            .collect();
-        pairs.sort_unstable_by_key(|p| p.0);
-        for (t, v) in pairs {
+        for (t, c) in self.mapped(fitted, doc) {
             out.indices.push(t);
-            out.values.push(v);
+            out.values.push(f64::from(c));
         }
         params.weigh(out, &fitted.idf);
+    }
+
+    /// Document `doc`'s counts under `fitted`'s vocabulary ids, in term
+    /// order (provisional numbers and vocabulary ids are both in term order).
+    fn mapped<'s>(
+        &'s self,
+        fitted: &'s FittedVocabulary,
+        doc: usize,
+    ) -> impl Iterator<Item = (TermId, u32)> + 's {
+        self.docs[doc].iter().filter_map(|&(t, c)| {
+            let m = fitted.map[t as usize];
+            (m != DROPPED).then_some((TermId(m), c))
+        })
+    }
+
+    /// The counts of the documents `subset` under `fitted`'s vocabulary, as
+    /// rows (see [`FittedRows`]).
+    pub fn rows(&self, fitted: &FittedVocabulary, subset: &[usize]) -> FittedRows {
+        FittedRows {
+            rows: subset
+                .iter()
+                .map(|&d| self.mapped(fitted, d).collect())
+                .collect(),
+        }
+    }
+
+    /// As [`CountedCorpus::rows`] for every document in order, reusing the
+    /// counts' own memory (for training on everything: nothing is copied).
+    pub fn into_rows(self, fitted: &FittedVocabulary) -> FittedRows {
+        let map = &fitted.map;
+        let rows = self
+            .docs
+            .into_par_iter()
+            .map(|doc| {
+                let mut doc = doc;
+                doc.retain_mut(|p| {
+                    let m = map[p.0 as usize];
+                    p.0 = m;
+                    m != DROPPED
+                });
+                doc.shrink_to_fit();
+                // (u32, u32) and (TermId, u32) have the same layout, but convert safely:
+                doc.into_iter().map(|(t, c)| (TermId(t), c)).collect()
+            })
+            .collect();
+        FittedRows { rows }
+    }
+}
+
+/// Term counts of training documents under a fitted vocabulary, sorted by
+/// term within each row (8 bytes per stored term). Feature values are
+/// computed from them when needed ([`FittedRows::vector`]), so weighted rows
+/// are never all held at once.
+#[derive(Debug, Clone, Default)]
+pub struct FittedRows {
+    rows: Vec<Vec<(TermId, u32)>>,
+}
+
+impl FittedRows {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Row `i`'s feature vector (weighted by `params` with `idf`) into `out`.
+    pub fn vector(&self, i: usize, params: &VectorizerParams, idf: &[f64], out: &mut SparseVec) {
+        out.clear();
+        for &(t, c) in &self.rows[i] {
+            out.indices.push(t);
+            out.values.push(f64::from(c));
+        }
+        params.weigh(out, idf);
     }
 }

@@ -9,9 +9,10 @@
 
 mod counts;
 mod sparse;
+mod strtab;
 mod vocab;
 
-pub use counts::{CountedCorpus, FittedVocabulary};
+pub use counts::{CountedCorpus, FittedRows, FittedVocabulary};
 pub use sparse::{CsrMatrix, SparseVec};
 pub use vocab::{TermId, Vocabulary};
 

@@ -1,8 +1,11 @@
 //! The frozen vocabulary: term strings in a deterministic order, each with a [`TermId`].
 
-use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+
+use super::strtab::StrTable;
 
 /// The column of a term in feature vectors and weight matrices.
 #[derive(
@@ -29,6 +32,7 @@ impl fmt::Display for TermId {
 ///
 /// The order does not depend on the order documents were read in, so the
 /// same training data always gives the same ids (and the same model bytes).
+/// All terms live in one buffer with one hash table of ids.
 ///
 /// ```
 /// use tasnif::features::Vocabulary;
@@ -36,11 +40,9 @@ impl fmt::Display for TermId {
 /// assert_eq!(v.term(v.get("امن").unwrap()), "امن");
 /// assert_eq!(v.len(), 2);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(from = "Vec<String>", into = "Vec<String>")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Vocabulary {
-    terms: Vec<String>,
-    index: FxHashMap<String, TermId>,
+    table: StrTable,
 }
 
 impl Vocabulary {
@@ -48,50 +50,121 @@ impl Vocabulary {
     pub fn from_terms(mut terms: Vec<String>) -> Vocabulary {
         terms.sort_unstable();
         terms.dedup();
-        Vocabulary::from(terms)
+        Vocabulary::from_sorted(terms.iter().map(String::as_str))
+    }
+
+    /// Builds a vocabulary from terms already sorted and distinct (as stored
+    /// in a model); returns `None` when they are not.
+    pub fn try_from_sorted<'a, I>(terms: I) -> Option<Vocabulary>
+    where
+        I: IntoIterator<Item = &'a str>,
+    {
+        let terms = terms.into_iter();
+        let mut table = StrTable::with_capacity(terms.size_hint().0);
+        let mut prev: Option<&str> = None;
+        for t in terms {
+            if prev.is_some_and(|p| p >= t) {
+                return None;
+            }
+            table.push_distinct(t);
+            prev = Some(t);
+        }
+        Some(Vocabulary { table })
+    }
+
+    fn from_sorted<'a, I: IntoIterator<Item = &'a str>>(terms: I) -> Vocabulary {
+        let mut table = StrTable::default();
+        for t in terms {
+            table.push_distinct(t);
+        }
+        Vocabulary { table }
     }
 
     /// The id of `term`, if it is in the vocabulary.
     #[inline]
     pub fn get(&self, term: &str) -> Option<TermId> {
-        self.index.get(term).copied()
+        self.table.find(term).map(TermId)
     }
 
     /// The term with id `id`.
     pub fn term(&self, id: TermId) -> &str {
-        &self.terms[id.index()]
+        self.table.get(id.0)
     }
 
     /// Number of terms.
     pub fn len(&self) -> usize {
-        self.terms.len()
+        self.table.len()
     }
 
     /// True when there are no terms.
     pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+        self.table.len() == 0
     }
 
     /// All terms in id order.
-    pub fn terms(&self) -> &[String] {
-        &self.terms
+    pub fn terms(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.table.iter()
     }
 }
 
-impl From<Vec<String>> for Vocabulary {
-    /// Takes terms already in their final order (as stored in a model).
-    fn from(terms: Vec<String>) -> Vocabulary {
-        let mut index = FxHashMap::default();
-        index.reserve(terms.len());
-        for (i, t) in terms.iter().enumerate() {
-            index.insert(t.clone(), TermId(i as u32));
+/// Serialized as the sequence of terms in id order.
+impl Serialize for Vocabulary {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for t in self.terms() {
+            seq.serialize_element(t)?;
         }
-        Vocabulary { terms, index }
+        seq.end()
     }
 }
 
-impl From<Vocabulary> for Vec<String> {
-    fn from(v: Vocabulary) -> Vec<String> {
-        v.terms
+impl<'de> Deserialize<'de> for Vocabulary {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Vocabulary, D::Error> {
+        d.deserialize_seq(TermsVisitor)
+    }
+}
+
+struct TermsVisitor;
+
+impl<'de> Visitor<'de> for TermsVisitor {
+    type Value = Vocabulary;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sorted sequence of distinct terms")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vocabulary, A::Error> {
+        let mut table = StrTable::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 22));
+        while seq.next_element_seed(PushTerm(&mut table))?.is_some() {}
+        Ok(Vocabulary { table })
+    }
+}
+
+/// Deserializes one term straight into the table (no `String` per term),
+/// refusing a term not greater than the previous one.
+struct PushTerm<'t>(&'t mut StrTable);
+
+impl<'de> DeserializeSeed<'de> for PushTerm<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for PushTerm<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a term")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, t: &str) -> Result<(), E> {
+        let n = self.0.len();
+        if n > 0 && self.0.get(n as u32 - 1) >= t {
+            return Err(E::custom("vocabulary out of order"));
+        }
+        self.0.push_distinct(t);
+        Ok(())
     }
 }
