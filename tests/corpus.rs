@@ -101,3 +101,35 @@ fn default_model_rebuilds_byte_for_byte() {
         "the binary embeds models/default.tasnif"
     );
 }
+
+#[test]
+fn one_pass_analysis_equals_normalize_then_tokenize_on_every_article() {
+    use tasnif::text::{
+        normalize, tokens, Analyzer, AnalyzerConfig, NormalizeOptions, StemmerKind,
+    };
+    let Some(data) =
+        shared_data("one_pass_analysis_equals_normalize_then_tokenize_on_every_article")
+    else {
+        return;
+    };
+    let ant = data.join("ant-multisource");
+    let analyzer = Analyzer::new(AnalyzerConfig {
+        stemmer: StemmerKind::None,
+        remove_stopwords: false,
+        min_token_chars: 1,
+        ..AnalyzerConfig::default()
+    });
+    let mut n = 0;
+    for list in ["split/train.txt", "split/test.txt"] {
+        let paths = std::fs::read_to_string(ant.join(list)).expect("split list");
+        for p in paths.lines() {
+            let text = std::fs::read_to_string(ant.join(p)).expect("article");
+            let expected: Vec<String> = tokens(&normalize(&text, NormalizeOptions::default()))
+                .map(str::to_string)
+                .collect();
+            assert_eq!(analyzer.terms(&text), expected, "{p}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, 20_839);
+}

@@ -66,13 +66,50 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         },
         max_bytes: a.read.max_bytes,
     };
+    let show_progress = io::stderr().is_terminal() && items.len() > 1;
+    let run = |out: &mut (dyn Write + Send)| -> anyhow::Result<usize> {
+        write_records(&model, &items, &opts, a.jobs, a.format, out, show_progress)
+    };
+    let failed;
+    match &a.output {
+        Some(path) => {
+            let mut f = AtomicFile::create(path, a.force)?;
+            failed = run(&mut f)?;
+            f.commit()?;
+        }
+        None => {
+            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
+            failed = run(&mut out)?;
+            out.flush()?;
+        }
+    }
+    if failed > 0 {
+        eprintln!("tasnif: {failed} of {} inputs failed", items.len());
+        Ok(2)
+    } else {
+        Ok(0)
+    }
+}
+
+/// Labels `items` with `model` on `jobs` threads (all cores when `None`) and
+/// writes one record per item to `out`, in input order; reports each failed
+/// input on stderr. Returns the number of failed inputs.
+pub fn write_records(
+    model: &Classifier,
+    items: &[tasnif::corpus::Item],
+    opts: &BatchOptions,
+    jobs: Option<usize>,
+    format: Format,
+    out: &mut (dyn Write + Send),
+    show_progress: bool,
+) -> anyhow::Result<usize> {
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(j) = a.jobs {
+    if let Some(j) = jobs {
         anyhow::ensure!(j >= 1, "-j must be at least 1");
         pool = pool.num_threads(j);
     }
     let pool = pool.build().context("starting worker threads")?;
-    let progress = if io::stderr().is_terminal() && items.len() > 1 {
+    let progress = if show_progress {
         let pb = ProgressBar::new(items.len() as u64);
         pb.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, eta {eta}")
@@ -82,41 +119,20 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
     } else {
         ProgressBar::hidden()
     };
-    let explain = a.explain > 0;
+    let labels = model.labels();
     let mut failed = 0usize;
-    let labels = model.labels().clone();
-    let mut run = |out: &mut (dyn Write + Send)| -> anyhow::Result<()> {
-        let mut w = RecordWriter::new(out, a.format, explain)?;
-        pool.install(|| {
-            label_items(&model, &items, &opts, |item, r| -> io::Result<()> {
-                if let Err(e) = &r {
-                    failed += 1;
-                    progress.suspend(|| eprintln!("tasnif: {e}"));
-                }
-                progress.inc(1);
-                w.write(&labels, &item.id, &r)
-            })
-        })?;
-        w.finish()?;
-        Ok(())
-    };
-    match &a.output {
-        Some(path) => {
-            let mut f = AtomicFile::create(path, a.force)?;
-            run(&mut f)?;
-            f.commit()?;
-        }
-        None => {
-            let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
-            run(&mut out)?;
-            out.flush()?;
-        }
-    }
+    let mut w = RecordWriter::new(out, format, opts.predict.explain > 0)?;
+    pool.install(|| {
+        label_items(model, items, opts, |item, r| -> io::Result<()> {
+            if let Err(e) = &r {
+                failed += 1;
+                progress.suspend(|| eprintln!("tasnif: {e}"));
+            }
+            progress.inc(1);
+            w.write(labels, &item.id, &r)
+        })
+    })?;
+    w.finish()?;
     progress.finish_and_clear();
-    if failed > 0 {
-        eprintln!("tasnif: {failed} of {} inputs failed", items.len());
-        Ok(2)
-    } else {
-        Ok(0)
-    }
+    Ok(failed)
 }

@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions and dispatch. Every command
 //! is a thin layer over the library.
 
+mod bench;
 mod eval;
 mod inspect;
 mod label;
@@ -47,6 +48,13 @@ enum Command {
   tasnif eval ../shared/data/ant-multisource -m /tmp/a.tasnif --list ../shared/data/ant-multisource/split/test.txt
   tasnif eval corpus/ --cv 5 --seed 42 --json cv.json")]
     Eval(eval::EvalArgs),
+    /// Measure train and label speed and memory on a corpus and its split.
+    #[command(after_help = "Examples:
+  tasnif bench                                   the reference split in $TASNIF_DATA or ../shared/data
+  tasnif bench corpus/ --train-list a.txt --test-list b.txt --runs 3 --json bench.json")]
+    Bench(bench::BenchArgs),
+    #[command(hide = true)]
+    BenchOp(bench::BenchOpArgs),
     /// Show a model's settings, labels, training summary and top terms.
     #[command(after_help = "Example:
   tasnif inspect news.tasnif --top-terms 20")]
@@ -171,6 +179,54 @@ impl TrainOpts {
     }
 }
 
+/// The command-line arguments that reproduce `opts` (for child processes).
+pub fn train_opts_args(o: &TrainOpts) -> Vec<String> {
+    let v = |e: &dyn ValueEnumName| e.name();
+    let mut a = vec![
+        "--stemmer".to_string(),
+        v(&o.stemmer),
+        "--ngrams".into(),
+        o.ngrams.to_string(),
+        "--min-df".into(),
+        o.min_df.to_string(),
+        "--max-df".into(),
+        o.max_df.to_string(),
+        "--weighting".into(),
+        v(&o.weighting),
+        "--nb".into(),
+        v(&o.nb),
+        "--alpha".into(),
+        o.alpha.to_string(),
+    ];
+    if let Some(n) = o.max_features {
+        a.extend(["--max-features".into(), n.to_string()]);
+    }
+    for (on, flag) in [
+        (o.uniform_priors, "--uniform-priors"),
+        (o.weight_norm, "--weight-norm"),
+        (o.no_sublinear_tf, "--no-sublinear-tf"),
+        (o.no_l2_norm, "--no-l2-norm"),
+        (o.keep_teh_marbuta, "--keep-teh-marbuta"),
+    ] {
+        if on {
+            a.push(flag.into());
+        }
+    }
+    a
+}
+
+/// The command-line spelling of a value-enum choice.
+trait ValueEnumName {
+    fn name(&self) -> String;
+}
+
+impl<T: ValueEnum> ValueEnumName for T {
+    fn name(&self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |p| p.get_name().to_string())
+    }
+}
+
 /// Options for reading documents.
 #[derive(Debug, Clone, Args)]
 pub struct ReadOpts {
@@ -191,6 +247,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Label(a) => label::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::BenchOp(a) => bench::run_op(a),
     }
 }
 

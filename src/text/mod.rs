@@ -18,6 +18,7 @@
 //! This module depends on nothing else in the crate; models store its
 //! [`AnalyzerConfig`] so that labeling analyzes text exactly as training did.
 
+mod fused;
 mod normalize;
 mod stem;
 mod stopwords;
@@ -91,6 +92,7 @@ pub struct Analyzer {
     config: AnalyzerConfig,
     stopwords: Stopwords,
     stemmer: Stemmer,
+    fast: fused::FastTable,
 }
 
 /// Reusable buffers for [`Analyzer::for_each_term`].
@@ -101,7 +103,7 @@ pub struct Analyzer {
 /// for the Snowball stemmer's internal state).
 #[derive(Debug, Default)]
 pub struct AnalyzerScratch {
-    normalized: String,
+    fused: fused::FusedScratch,
     stem: String,
 }
 
@@ -111,10 +113,12 @@ impl Analyzer {
     pub fn new(config: AnalyzerConfig) -> Analyzer {
         let stopwords = Stopwords::builtin(config.normalize);
         let stemmer = Stemmer::new(config.stemmer);
+        let fast = fused::FastTable::new(config.normalize);
         Analyzer {
             config,
             stopwords,
             stemmer,
+            fast,
         }
     }
 
@@ -142,19 +146,19 @@ impl Analyzer {
         scratch: &mut AnalyzerScratch,
         mut f: F,
     ) {
-        let AnalyzerScratch { normalized, stem } = scratch;
-        normalize_into(text, self.config.normalize, normalized);
+        let AnalyzerScratch { fused, stem, .. } = scratch;
         let min_chars = self.config.min_token_chars;
-        for token in tokens(normalized) {
+        // Same tokens as `tokens(&normalize(text))`, in one pass (see fused.rs).
+        fused::for_each_token(text, &self.fast, self.config.normalize, fused, |token| {
             if self.config.remove_stopwords && self.stopwords.contains(token) {
-                continue;
+                return;
             }
             let term = self.stemmer.stem(token, stem);
             if shorter_than(term, min_chars) {
-                continue;
+                return;
             }
             f(term);
-        }
+        });
     }
 
     /// The terms of `text` as owned strings.
@@ -415,10 +419,11 @@ mod tests {
         let mut scratch = AnalyzerScratch::default();
         let mut sink = 0usize;
 
+        let mut buf = String::new();
         let t = Instant::now();
         for _ in 0..reps {
-            normalize_into(&seeds, NormalizeOptions::default(), &mut scratch.normalized);
-            sink += scratch.normalized.len();
+            normalize_into(&seeds, NormalizeOptions::default(), &mut buf);
+            sink += buf.len();
         }
         let norm = bytes / t.elapsed().as_secs_f64() / 1e6;
 

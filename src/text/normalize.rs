@@ -224,7 +224,7 @@ fn fold_chunk_slow(chunk: &str, opts: NormalizeOptions, out: &mut String) {
 /// Whether NFKC leaves `c` alone in any context, up to the order of marks
 /// that fold removes (see "Fast path" in the module docs).
 #[inline]
-fn is_nfkc_inert(c: char) -> bool {
+pub(super) fn is_nfkc_inert(c: char) -> bool {
     match c {
         '\u{0600}'..='\u{06FF}' => !is_arabic_nfkc_sensitive(c),
         _ => {
@@ -239,7 +239,7 @@ fn is_nfkc_inert(c: char) -> bool {
 /// compose with the letter before them, letters with a compatibility
 /// decomposition, and combining marks that fold keeps (NFKC may reorder them).
 #[inline]
-fn is_arabic_nfkc_sensitive(c: char) -> bool {
+pub(super) fn is_arabic_nfkc_sensitive(c: char) -> bool {
     matches!(
         c,
         '\u{0610}'..='\u{061A}' // ARABIC SIGN SALLALLAHOU ALAYHE WASSALLAM .. ARABIC SMALL KASRA
@@ -254,7 +254,7 @@ fn is_arabic_nfkc_sensitive(c: char) -> bool {
 
 /// What fold does with one code point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fold {
+pub(super) enum Fold {
     /// Removed.
     Drop,
     /// Replaced by U+0020 SPACE.
@@ -269,7 +269,7 @@ enum Fold {
 
 /// The folding table (one code point per line, with its Unicode name).
 #[inline]
-fn fold_rule(c: char) -> Fold {
+pub(super) fn fold_rule(c: char) -> Fold {
     match c {
         // Tashkeel, superscript alef, tatweel and the hamza/madda marks.
         '\u{064B}' // ARABIC FATHATAN

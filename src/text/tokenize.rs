@@ -44,7 +44,7 @@ pub struct Tokens<'a> {
 
 /// What a character does in a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
+pub(super) enum Class {
     /// Letter or digit: starts or continues a token.
     Word,
     /// Combining mark: continues a token, never starts one.
@@ -54,7 +54,7 @@ enum Class {
 }
 
 #[inline]
-fn classify(c: char) -> Class {
+pub(super) fn classify(c: char) -> Class {
     match c {
         // Fast path for the letters of Arabic news text: hamza..ghain, feh..yeh.
         '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' => Class::Word,

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The peer comparison in one command: tasnif and its peers on the reference
+# split of ANT Corpus v2.1, measured now on this machine, printed as Markdown.
+#
+#   benches/peers/run.sh [options]
+#
+#   --data DIR        folder holding ant-multisource/ (default: $TASNIF_DATA,
+#                     else ../shared/data beside the project root)
+#   --out FILE        all figures as one JSON file (default: target/peers/results.json)
+#   --skip-tasnif     do not build or run tasnif; peers only
+#   --only SYSTEM     run only SYSTEM (repeatable): tasnif, sklearn-snowball-cnb,
+#                     sklearn-mnb, fasttext or nltk-isri-mnb
+#   --repeats N       label runs per peer, median reported (default 3)
+#   --fit-repeats N   fits per peer, median reported (default 1)
+#   --tasnif-arg ARG  extra argument for `tasnif bench` (repeatable), e.g. --tasnif-arg=--runs=3
+#   -h, --help        this text
+#
+# The raw JSON of every system goes to target/peers/run-<time>/; the table is
+# also saved there as table.md. Exits 1 when a system failed (the others are
+# still measured and shown).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+all_peers=(sklearn-snowball-cnb sklearn-mnb fasttext nltk-isri-mnb)
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
+
+data=${TASNIF_DATA:-$root/../shared/data}
+out=$root/target/peers/results.json
+skip_tasnif=0
+only=()
+repeats=3
+fit_repeats=1
+tasnif_args=()
+while (($#)); do
+  case $1 in
+    --data) data=$2; shift 2 ;;
+    --data=*) data=${1#*=}; shift ;;
+    --out) out=$2; shift 2 ;;
+    --out=*) out=${1#*=}; shift ;;
+    --skip-tasnif) skip_tasnif=1; shift ;;
+    --only) only+=("$2"); shift 2 ;;
+    --only=*) only+=("${1#*=}"); shift ;;
+    --repeats) repeats=$2; shift 2 ;;
+    --repeats=*) repeats=${1#*=}; shift ;;
+    --fit-repeats) fit_repeats=$2; shift 2 ;;
+    --fit-repeats=*) fit_repeats=${1#*=}; shift ;;
+    --tasnif-arg) tasnif_args+=("$2"); shift 2 ;;
+    --tasnif-arg=*) tasnif_args+=("${1#*=}"); shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+# Which systems run.
+run_tasnif=$((1 - skip_tasnif))
+peers=("${all_peers[@]}")
+if ((${#only[@]})); then
+  run_tasnif=0
+  peers=()
+  for s in "${only[@]}"; do
+    case " tasnif ${all_peers[*]} " in
+      *" $s "*) ;;
+      *) echo "run.sh: --only $s: unknown system (tasnif ${all_peers[*]})" >&2; exit 2 ;;
+    esac
+    if [[ $s == tasnif ]]; then
+      ((skip_tasnif)) || run_tasnif=1
+    else
+      peers+=("$s")
+    fi
+  done
+fi
+
+# The corpus: accept the folder holding ant-multisource/ or ant-multisource itself.
+if [[ -f $data/ant-multisource/split/train.txt ]]; then
+  data=$(cd "$data" && pwd)
+elif [[ -f $data/split/train.txt ]]; then
+  data=$(cd "$data/.." && pwd)
+else
+  echo "run.sh: the corpus is not at $data/ant-multisource (use --data DIR or TASNIF_DATA)" >&2
+  exit 1
+fi
+export TASNIF_DATA=$data
+
+t_start=$(date +%s)
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+rundir=$root/target/peers/run-$stamp
+mkdir -p "$rundir"
+# Files older than this are never shown (compare.py --since).
+since=$(python3 -c 'import time; print(time.time() - 1)')
+failed=()
+notes=()
+log() { printf '\n== %s (load average %s)\n' "$*" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2; }
+
+log "corpus: $data/ant-multisource; raw figures: $rundir"
+
+venv=${PEERS_VENV:-$here/.venv}
+if ((${#peers[@]})); then
+  log "setting up the peers' virtualenv"
+  PEERS_VENV=$venv "$here/setup.sh" >&2
+fi
+
+tasnif_json=
+if ((run_tasnif)); then
+  log "building tasnif (cargo build --release)"
+  if (cd "$root" && cargo build --release >&2); then
+    log "tasnif bench"
+    tasnif_json=$rundir/tasnif.json
+    if ! (cd "$root" && ./target/release/tasnif bench --json "$tasnif_json" ${tasnif_args[@]+"${tasnif_args[@]}"} >&2); then
+      failed+=(tasnif)
+      notes+=("tasnif bench failed in this run; see the log above.")
+    fi
+  else
+    failed+=(tasnif)
+    notes+=("cargo build --release failed in this run; tasnif was not measured.")
+    tasnif_json=$rundir/tasnif.json
+  fi
+fi
+
+peer_args=()
+for s in ${peers[@]+"${peers[@]}"}; do
+  log "peer $s (fresh process)"
+  if "$venv/bin/python" "$here/peers.py" --system "$s" --data "$data" --json "$rundir/$s.json" \
+      --repeats "$repeats" --fit-repeats "$fit_repeats"; then
+    peer_args+=(--peer "$rundir/$s.json")
+  else
+    failed+=("$s")
+    notes+=("$s failed in this run; see the log above.")
+  fi
+done
+
+log "comparison"
+compare_args=(--since "$since" --out "$out")
+[[ -n $tasnif_json ]] && compare_args+=(--tasnif "$tasnif_json")
+for n in ${notes[@]+"${notes[@]}"}; do compare_args+=(--note "$n"); done
+python3 "$here/compare.py" ${compare_args[@]+"${compare_args[@]}"} ${peer_args[@]+"${peer_args[@]}"} | tee "$rundir/table.md"
+cp "$out" "$rundir/results.json" 2>/dev/null || true
+
+t_total=$(($(date +%s) - t_start))
+printf '\nrun.sh: %d min %02d s in total\n' $((t_total / 60)) $((t_total % 60)) >&2
+if ((${#failed[@]})); then
+  echo "run.sh: failed: ${failed[*]}" >&2
+  exit 1
+fi
