@@ -1,9 +1,16 @@
-//! Labeling many documents in parallel, in bounded chunks, with results
+//! Labeling a stream of documents in parallel with bounded memory, results
 //! handed back in input order.
 //!
-//! Each document is read, analyzed and scored on its own (one scratch buffer
-//! per worker), so its result never depends on the other documents or on the
-//! number of threads.
+//! Three stages joined by bounded queues: a reader thread pulls items from
+//! the input (paths, or JSON lines of standard input) in chunks; the calling
+//! thread scores each chunk on the current rayon pool (each worker reads,
+//! analyzes and scores its documents with its own scratch buffers); a writer
+//! thread hands the results to the sink, in order, while the next chunk is
+//! scored. At most `QUEUE` chunks wait on each side, so memory does not grow
+//! with the number of documents. A document's result depends on its text
+//! alone, never on the other documents or on the number of threads.
+
+use std::sync::mpsc::sync_channel;
 
 use rayon::prelude::*;
 
@@ -11,9 +18,10 @@ use crate::corpus::Item;
 use crate::error::Error;
 use crate::model::{Classifier, PredictOptions, PredictScratch, Prediction};
 
-/// Documents scored per parallel step: bounds memory (texts and results of
-/// one chunk at a time) while keeping every worker busy.
-pub const CHUNK: usize = 512;
+/// Documents scored per parallel step.
+pub const CHUNK: usize = 256;
+/// Chunks waiting between two stages.
+const QUEUE: usize = 2;
 
 /// Options of a labeling run.
 #[derive(Debug, Clone, Copy)]
@@ -34,32 +42,67 @@ impl Default for BatchOptions {
 }
 
 /// Labels `items` on the current rayon pool and calls `sink` with each item
-/// and its result, in input order. Stops early when `sink` returns an error
-/// (for example a closed output pipe) and returns that error.
+/// and its rendered result, in input order (see the module documentation).
+/// `render` runs on the workers, in parallel (e.g. formatting a record), so
+/// the single writer thread only hands the results on. Stops early when
+/// `sink` returns an error (for example a closed output pipe) and returns it.
 ///
 /// # Errors
 /// Only the errors of `sink`; a document that cannot be read or decoded is
-/// passed to `sink` as an `Err` and the batch goes on.
-pub fn label_items<E, F>(
+/// rendered from an `Err` and the batch goes on.
+pub fn label_stream<I, R, E, G, F>(
     model: &Classifier,
-    items: &[Item],
+    items: I,
     opts: &BatchOptions,
+    render: G,
     mut sink: F,
 ) -> Result<(), E>
 where
-    F: FnMut(&Item, Result<Prediction, Error>) -> Result<(), E>,
+    I: IntoIterator<Item = Item>,
+    I::IntoIter: Send,
+    R: Send,
+    E: Send,
+    G: Fn(&Item, Result<Prediction, Error>) -> R + Sync,
+    F: FnMut(&Item, R) -> Result<(), E> + Send,
 {
-    for chunk in items.chunks(CHUNK) {
-        let results: Vec<Result<Prediction, Error>> = chunk
-            .par_iter()
-            .map_init(PredictScratch::default, |scratch, item| {
-                let text = item.text(opts.max_bytes)?;
-                Ok(model.predict(&text, scratch, &opts.predict))
-            })
-            .collect();
-        for (item, r) in chunk.iter().zip(results) {
-            sink(item, r)?;
+    let items = items.into_iter();
+    std::thread::scope(|s| {
+        let (in_tx, in_rx) = sync_channel::<Vec<Item>>(QUEUE);
+        let (out_tx, out_rx) = sync_channel::<(Vec<Item>, Vec<R>)>(QUEUE);
+        s.spawn(move || {
+            let mut items = items;
+            loop {
+                let chunk: Vec<Item> = items.by_ref().take(CHUNK).collect();
+                if chunk.is_empty() || in_tx.send(chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        let writer = s.spawn(move || -> Result<(), E> {
+            for (chunk, results) in out_rx {
+                for (item, r) in chunk.iter().zip(results) {
+                    sink(item, r)?;
+                }
+            }
+            Ok(())
+        });
+        for chunk in in_rx {
+            let results: Vec<R> = chunk
+                .par_iter()
+                .map_init(PredictScratch::default, |scratch, item| {
+                    let r = item
+                        .text(opts.max_bytes)
+                        .map(|text| model.predict(&text, scratch, &opts.predict));
+                    render(item, r)
+                })
+                .collect();
+            if out_tx.send((chunk, results)).is_err() {
+                break; // the writer stopped on an error
+            }
         }
-    }
-    Ok(())
+        drop(out_tx);
+        writer
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
 }

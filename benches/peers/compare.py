@@ -173,12 +173,13 @@ def main(argv: list[str] | None = None) -> int:
         t_mbs = get(tasnif, "label", "mb_per_s")
         t_mbs1 = get(tasnif, "label_j1", "mb_per_s")
         t_fit = get(tasnif, "train", "median_s")
-        t_rss = get(tasnif, "label", "peak_rss_mb")
+        rss = [x for x in (get(tasnif, "train", "peak_rss_mb"), get(tasnif, "label", "peak_rss_mb")) if x is not None]
+        t_rss = max(rss) if rss else None
         th = get(tasnif, "label", "threads")
         th_txt = f"{int(th)} threads" if th is not None else "default threads"
         w(
             f"| peer | tasnif label MB/s ({th_txt}) ÷ peer | tasnif label MB/s (1 thread) ÷ peer "
-            "| peer fit s ÷ tasnif train s | peer peak RSS ÷ tasnif label peak RSS |"
+            "| peer fit s ÷ tasnif train s | peer peak RSS ÷ tasnif peak RSS (larger of train, label) |"
         )
         w("|---|---:|---:|---:|---:|")
         for s in order:
@@ -209,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         load = ""
         if la[0] and la[1]:
             load = f"; 1-min load average {la[0][0]} at start, {la[1][0]} at end"
+        for what, ck, wk in (("fit", "fit_cpu_s", "fit_runs_s"), ("label", "label_cpu_s", "label_runs_s")):
+            lc, lr = p.get(ck), p.get(wk)
+            if isinstance(lc, list) and isinstance(lr, list) and lc and len(lc) == len(lr) and sum(lr) > 0:
+                load += f"; {what} CPU/wall {sum(lc) / sum(lr):.2f}"
         w(f"- {s}: {PEER_NAMES.get(s, s)} ({vers}){load}")
     if tasnif is not None:
         md = get(tasnif, "model_bytes")
@@ -222,7 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         "label MB/s: test bytes on disk ÷ median wall time of reading the test files + "
         "tokenizing/stemming + vectorizing + predicting, model already in memory. "
         "Peak RSS: MB of 10^6 bytes (ru_maxrss for a peer, VmHWM for tasnif); for a peer, the whole process (imports, fit, every label run), "
-        "each peer in a fresh process."
+        "each peer in a fresh process. "
+        "CPU/wall: the peer's CPU time (all threads) ÷ wall time over its fit or label runs; about 1 "
+        "for single-threaded work with a core to itself (about 2 for fastText's 2-thread fit), lower "
+        "when it waited for a core or the disk."
     )
     if notes:
         w("")

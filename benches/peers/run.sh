@@ -13,6 +13,9 @@
 #   --repeats N       label runs per peer, median reported (default 3)
 #   --fit-repeats N   fits per peer, median reported (default 1)
 #   --tasnif-arg ARG  extra argument for `tasnif bench` (repeatable), e.g. --tasnif-arg=--runs=3
+#   --wait-idle[=S]   before tasnif bench and before each peer, wait (at most S
+#                     seconds, default 900) until other processes use < 25% of
+#                     the CPUs over 2 s; on a timeout, go on and say so in the notes
 #   -h, --help        this text
 #
 # The raw JSON of every system goes to target/peers/run-<time>/; the table is
@@ -33,6 +36,7 @@ only=()
 repeats=3
 fit_repeats=1
 tasnif_args=()
+wait_idle=0
 while (($#)); do
   case $1 in
     --data) data=$2; shift 2 ;;
@@ -48,6 +52,8 @@ while (($#)); do
     --fit-repeats=*) fit_repeats=${1#*=}; shift ;;
     --tasnif-arg) tasnif_args+=("$2"); shift 2 ;;
     --tasnif-arg=*) tasnif_args+=("${1#*=}"); shift ;;
+    --wait-idle) wait_idle=900; shift ;;
+    --wait-idle=*) wait_idle=${1#*=}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -95,6 +101,31 @@ log() { printf '\n== %s (load average %s)\n' "$*" "$(cut -d' ' -f1-3 /proc/loada
 
 log "corpus: $data/ant-multisource; raw figures: $rundir"
 
+# Percentage of all CPUs busy over 2 seconds (from /proc/stat).
+cpu_busy() {
+  local _ u n s i w q sq st t1 i1 t2 i2
+  read -r _ u n s i w q sq st _ </proc/stat
+  t1=$((u + n + s + i + w + q + sq + st)) i1=$((i + w))
+  sleep 2
+  read -r _ u n s i w q sq st _ </proc/stat
+  t2=$((u + n + s + i + w + q + sq + st)) i2=$((i + w))
+  echo $((100 * ((t2 - t1) - (i2 - i1)) / (t2 - t1 > 0 ? t2 - t1 : 1)))
+}
+# With --wait-idle: wait until the machine is quiet before measuring $1.
+wait_for_idle() {
+  ((wait_idle > 0)) || return 0
+  local deadline=$(($(date +%s) + wait_idle)) busy said=0
+  while busy=$(cpu_busy); ((busy >= 25)); do
+    if (($(date +%s) >= deadline)); then
+      notes+=("$1 was measured while other processes kept ${busy}% of the CPUs busy (waited ${wait_idle} s).")
+      return 0
+    fi
+    ((said)) || echo "run.sh: CPUs ${busy}% busy; waiting for an idle machine before $1" >&2
+    said=1
+    sleep 5
+  done
+}
+
 venv=${PEERS_VENV:-$here/.venv}
 if ((${#peers[@]})); then
   log "setting up the peers' virtualenv"
@@ -105,6 +136,7 @@ tasnif_json=
 if ((run_tasnif)); then
   log "building tasnif (cargo build --release)"
   if (cd "$root" && cargo build --release >&2); then
+    wait_for_idle tasnif
     log "tasnif bench"
     tasnif_json=$rundir/tasnif.json
     if ! (cd "$root" && ./target/release/tasnif bench --json "$tasnif_json" ${tasnif_args[@]+"${tasnif_args[@]}"} >&2); then
@@ -120,6 +152,7 @@ fi
 
 peer_args=()
 for s in ${peers[@]+"${peers[@]}"}; do
+  wait_for_idle "$s"
   log "peer $s (fresh process)"
   if "$venv/bin/python" "$here/peers.py" --system "$s" --data "$data" --json "$rundir/$s.json" \
       --repeats "$repeats" --fit-repeats "$fit_repeats"; then

@@ -94,7 +94,7 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb * 1024.0 / 1e6)
 }
 
-fn list_items(data: &Path, list: &Path, copies: u64) -> anyhow::Result<(Vec<Item>, u64)> {
+fn list_items(data: &Path, list: &Path) -> anyhow::Result<(Vec<Item>, u64)> {
     let text =
         std::fs::read_to_string(list).with_context(|| format!("reading {}", list.display()))?;
     let mut items = Vec::new();
@@ -109,18 +109,14 @@ fn list_items(data: &Path, list: &Path, copies: u64) -> anyhow::Result<(Vec<Item
             source: Source::File(path),
         });
     }
-    let one = items.clone();
-    for _ in 1..copies {
-        items.extend(one.iter().cloned());
-    }
-    Ok((items, bytes * copies))
+    Ok((items, bytes))
 }
 
 /// Runs one operation in this (child) process and prints its figures as JSON.
 pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
     let r = match a.op {
         OpKind::Train => {
-            let (items, bytes) = list_items(&a.data, &a.list, 1)?;
+            let (items, bytes) = list_items(&a.data, &a.list)?;
             let start = Instant::now();
             let data = load_labeled(&a.data, Some(&a.list))?;
             let model = Classifier::train_on(&data, &a.opts.params(), a.read.max_bytes)?;
@@ -134,7 +130,10 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             }
         }
         OpKind::Label => {
-            let (items, bytes) = list_items(&a.data, &a.list, a.copies)?;
+            let (items, bytes) = list_items(&a.data, &a.list)?;
+            let n_docs = items.len() as u64 * a.copies;
+            // The copies are produced lazily, as a stream would be.
+            let stream = (0..a.copies).flat_map(move |_| items.clone());
             let load = Instant::now();
             let model = Classifier::load(&a.model)?;
             let load_seconds = load.elapsed().as_secs_f64();
@@ -147,20 +146,23 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             };
             let start = Instant::now();
             let mut sink = io::sink();
-            let failed = super::label::write_records(
+            let (failed, total) = super::label::write_records(
                 &model,
-                &items,
+                stream,
                 &opts,
                 a.jobs,
                 Format::Jsonl,
                 &mut sink,
                 false,
             )?;
-            anyhow::ensure!(failed == 0, "{failed} documents failed");
+            anyhow::ensure!(
+                failed == 0 && total as u64 == n_docs,
+                "{failed} of {total} documents failed"
+            );
             OpResult {
                 seconds: start.elapsed().as_secs_f64(),
-                docs: items.len() as u64,
-                bytes,
+                docs: n_docs,
+                bytes: bytes * a.copies,
                 peak_rss_mb: peak_rss_mb(),
                 load_seconds,
             }
@@ -312,7 +314,11 @@ pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Progress on stderr only for a person watching.
     let tty = io::IsTerminal::is_terminal(&io::stderr());
-    let mut err: Box<dyn Write> = if tty { Box::new(io::stderr()) } else { Box::new(io::sink()) };
+    let mut err: Box<dyn Write> = if tty {
+        Box::new(io::stderr())
+    } else {
+        Box::new(io::sink())
+    };
 
     let mut train_runs = Vec::new();
     for i in 0..a.runs {

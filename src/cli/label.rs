@@ -7,11 +7,11 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use tasnif::atomic::AtomicFile;
-use tasnif::batch::{label_items, BatchOptions};
-use tasnif::corpus::collect_inputs;
+use tasnif::batch::{label_stream, BatchOptions};
+use tasnif::corpus::{inputs, Item};
 use tasnif::model::{Classifier, PredictOptions};
 
-use super::output::{Format, RecordWriter};
+use super::output::{Format, RecordFormat};
 use super::ReadOpts;
 
 #[derive(Debug, Args)]
@@ -58,7 +58,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         }
         paths.push(PathBuf::from("-"));
     }
-    let items = collect_inputs(&paths);
+    let items = inputs(paths);
     let opts = BatchOptions {
         predict: PredictOptions {
             top_k: a.top_k as usize,
@@ -66,43 +66,48 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         },
         max_bytes: a.read.max_bytes,
     };
-    let show_progress = io::stderr().is_terminal() && items.len() > 1;
-    let run = |out: &mut (dyn Write + Send)| -> anyhow::Result<usize> {
-        write_records(&model, &items, &opts, a.jobs, a.format, out, show_progress)
+    let show_progress = io::stderr().is_terminal();
+    let run = |out: &mut (dyn Write + Send)| -> anyhow::Result<(usize, usize)> {
+        write_records(&model, items, &opts, a.jobs, a.format, out, show_progress)
     };
-    let failed;
+    let (failed, total);
     match &a.output {
         Some(path) => {
             let mut f = AtomicFile::create(path, a.force)?;
-            failed = run(&mut f)?;
+            (failed, total) = run(&mut f)?;
             f.commit()?;
         }
         None => {
             let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
-            failed = run(&mut out)?;
+            (failed, total) = run(&mut out)?;
             out.flush()?;
         }
     }
     if failed > 0 {
-        eprintln!("tasnif: {failed} of {} inputs failed", items.len());
+        eprintln!("tasnif: {failed} of {total} inputs failed");
         Ok(2)
     } else {
         Ok(0)
     }
 }
 
-/// Labels `items` with `model` on `jobs` threads (all cores when `None`) and
-/// writes one record per item to `out`, in input order; reports each failed
-/// input on stderr. Returns the number of failed inputs.
-pub fn write_records(
+/// Labels `items` with `model` on `jobs` threads (all cores when `None`),
+/// streaming: one record per item is written to `out` in input order while
+/// later items are still being read and scored; each failed input is reported
+/// on stderr. Returns (failed inputs, all inputs).
+pub fn write_records<I>(
     model: &Classifier,
-    items: &[tasnif::corpus::Item],
+    items: I,
     opts: &BatchOptions,
     jobs: Option<usize>,
     format: Format,
     out: &mut (dyn Write + Send),
     show_progress: bool,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<(usize, usize)>
+where
+    I: IntoIterator<Item = Item>,
+    I::IntoIter: Send,
+{
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(j) = jobs {
         anyhow::ensure!(j >= 1, "-j must be at least 1");
@@ -110,29 +115,43 @@ pub fn write_records(
     }
     let pool = pool.build().context("starting worker threads")?;
     let progress = if show_progress {
-        let pb = ProgressBar::new(items.len() as u64);
+        let pb = ProgressBar::new_spinner();
         pb.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} articles, {per_sec}, eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{spinner} {pos} articles labeled, {per_sec}, {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         pb
     } else {
         ProgressBar::hidden()
     };
     let labels = model.labels();
-    let mut failed = 0usize;
-    let mut w = RecordWriter::new(out, format, opts.predict.explain > 0)?;
+    let items = items.into_iter();
+    let (mut failed, mut total) = (0usize, 0usize);
+    let fmt = RecordFormat {
+        format,
+        explain: opts.predict.explain > 0,
+    };
+    out.write_all(&fmt.header())?;
     pool.install(|| {
-        label_items(model, items, opts, |item, r| -> io::Result<()> {
-            if let Err(e) = &r {
-                failed += 1;
-                progress.suspend(|| eprintln!("tasnif: {e}"));
-            }
-            progress.inc(1);
-            w.write(labels, &item.id, &r)
-        })
+        label_stream(
+            model,
+            items,
+            opts,
+            |item, r| {
+                let line = fmt.render(labels, &item.id, &r);
+                (line, r.err().map(|e| e.to_string()))
+            },
+            |_, (line, err): (Vec<u8>, Option<String>)| -> io::Result<()> {
+                total += 1;
+                if let Some(e) = err {
+                    failed += 1;
+                    progress.suspend(|| eprintln!("tasnif: {e}"));
+                }
+                progress.inc(1);
+                out.write_all(&line)
+            },
+        )
     })?;
-    w.finish()?;
     progress.finish_and_clear();
-    Ok(failed)
+    Ok((failed, total))
 }

@@ -1,7 +1,5 @@
 //! Output records of `label`: JSON lines, CSV or TSV.
 
-use std::io::{self, Write};
-
 use serde::Serialize;
 use tasnif::error::Error;
 use tasnif::labels::LabelSet;
@@ -42,45 +40,65 @@ struct Record<'a> {
     error: Option<String>,
 }
 
-enum Sink<W: Write> {
-    Json(W),
-    Delimited(Box<csv::Writer<W>>),
+/// How records are rendered: format and whether they carry `explain`.
+/// Rendering is a pure function of one result, so it runs on the workers.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordFormat {
+    pub format: Format,
+    pub explain: bool,
 }
 
-/// Writes records in one format.
-pub struct RecordWriter<W: Write> {
-    explain: bool,
-    sink: Sink<W>,
-}
-
-impl<W: Write> RecordWriter<W> {
-    /// A writer; CSV and TSV start with a header row.
-    pub fn new(out: W, format: Format, explain: bool) -> io::Result<RecordWriter<W>> {
-        let sink = match format {
-            Format::Jsonl => Sink::Json(out),
-            Format::Csv | Format::Tsv => {
-                let mut w = csv::WriterBuilder::new()
-                    .delimiter(if format == Format::Csv { b',' } else { b'\t' })
-                    .from_writer(out);
-                let mut header = vec!["id", "label", "probability", "top"];
-                if explain {
-                    header.push("explain");
-                }
-                header.push("error");
-                w.write_record(&header)?;
-                Sink::Delimited(Box::new(w))
+impl RecordFormat {
+    /// The header line (CSV and TSV), empty for JSON lines.
+    pub fn header(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if self.format != Format::Jsonl {
+            let mut cols = vec!["id", "label", "probability", "top"];
+            if self.explain {
+                cols.push("explain");
             }
-        };
-        Ok(RecordWriter { explain, sink })
+            cols.push("error");
+            self.push_row(&mut out, cols.into_iter().map(str::to_string));
+        }
+        out
     }
 
-    /// Writes the record of one article.
-    pub fn write(
-        &mut self,
+    fn sep(&self) -> u8 {
+        if self.format == Format::Tsv {
+            b'\t'
+        } else {
+            b','
+        }
+    }
+
+    /// One delimited row: fields quoted when they hold the delimiter, a
+    /// quote or a line break (quotes doubled), as RFC 4180 says.
+    fn push_row(&self, out: &mut Vec<u8>, fields: impl Iterator<Item = String>) {
+        let sep = self.sep();
+        for (i, f) in fields.enumerate() {
+            if i > 0 {
+                out.push(sep);
+            }
+            if f.bytes()
+                .any(|b| b == sep || b == b'"' || b == b'\n' || b == b'\r')
+            {
+                out.push(b'"');
+                out.extend_from_slice(f.replace('"', "\"\"").as_bytes());
+                out.push(b'"');
+            } else {
+                out.extend_from_slice(f.as_bytes());
+            }
+        }
+        out.push(b'\n');
+    }
+
+    /// The record of one article, with its line ending.
+    pub fn render(
+        &self,
         labels: &LabelSet,
         id: &str,
         result: &Result<Prediction, Error>,
-    ) -> io::Result<()> {
+    ) -> Vec<u8> {
         let rec = match result {
             Ok(p) => Record {
                 id,
@@ -114,12 +132,14 @@ impl<W: Write> RecordWriter<W> {
                 error: Some(e.to_string()),
             },
         };
-        match &mut self.sink {
-            Sink::Json(out) => {
-                serde_json::to_writer(&mut *out, &rec).map_err(io::Error::from)?;
-                out.write_all(b"\n")
+        let mut out = Vec::with_capacity(256);
+        match self.format {
+            Format::Jsonl => {
+                // Serializing these plain fields into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut out, &rec);
+                out.push(b'\n');
             }
-            Sink::Delimited(w) => {
+            Format::Csv | Format::Tsv => {
                 let join = |v: Vec<String>| v.join(";");
                 let mut row = vec![
                     rec.id.to_string(),
@@ -140,19 +160,9 @@ impl<W: Write> RecordWriter<W> {
                     ));
                 }
                 row.push(rec.error.unwrap_or_default());
-                w.write_record(&row).map_err(io::Error::from)
+                self.push_row(&mut out, row.into_iter());
             }
         }
-    }
-
-    /// Flushes and hands back the underlying writer.
-    pub fn finish(self) -> io::Result<W> {
-        match self.sink {
-            Sink::Json(mut out) => {
-                out.flush()?;
-                Ok(out)
-            }
-            Sink::Delimited(w) => w.into_inner().map_err(|e| io::Error::other(e.to_string())),
-        }
+        out
     }
 }

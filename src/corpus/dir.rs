@@ -87,46 +87,154 @@ pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
     Ok(pairs)
 }
 
-/// The documents `label` reads for its arguments: files as given, the
-/// `*.txt` files under directories (sorted), and for `-` the JSONL lines of
-/// standard input. A path that cannot be used becomes a failed item that
-/// names the problem, so a batch goes on past it.
-pub fn collect_inputs(args: &[PathBuf]) -> Vec<Item> {
-    let mut items = Vec::new();
-    for arg in args {
-        if arg.as_os_str() == "-" {
-            let stdin = std::io::stdin();
-            items.extend(super::read_jsonl_inputs(stdin.lock(), "stdin"));
-            continue;
-        }
-        let id = arg.display().to_string();
-        match std::fs::metadata(arg) {
-            Err(e) => items.push(Item {
-                id: id.clone(),
-                source: Source::Failed(Error::io(arg, e).to_string()),
-            }),
-            Ok(m) if m.is_dir() => match walk_txt(arg) {
-                Ok(files) if files.is_empty() => items.push(Item {
-                    id,
-                    source: Source::Failed(Error::at(arg, ErrorKind::NoDocuments).to_string()),
-                }),
-                Ok(files) => items.extend(files.into_iter().map(|rel| {
-                    let p = arg.join(rel);
-                    Item {
-                        id: p.display().to_string(),
-                        source: Source::File(p),
-                    }
-                })),
-                Err(e) => items.push(Item {
-                    id,
-                    source: Source::Failed(e.to_string()),
-                }),
-            },
-            Ok(_) => items.push(Item {
-                id,
-                source: Source::File(arg.clone()),
-            }),
+/// The documents `label` reads for its arguments, produced lazily: files
+/// as given, the `*.txt` files under directories (in sorted path order,
+/// walked depth first so only one directory listing per level is held), and
+/// for `-` the JSON lines of standard input, read as they are needed. A path
+/// that cannot be used becomes a failed item that names the problem, so a
+/// batch goes on past it.
+pub fn inputs(args: Vec<PathBuf>) -> Inputs {
+    Inputs {
+        args: args.into_iter(),
+        current: None,
+    }
+}
+
+/// Iterator returned by [`inputs`].
+pub struct Inputs {
+    args: std::vec::IntoIter<PathBuf>,
+    current: Option<Box<dyn Iterator<Item = Item> + Send>>,
+}
+
+impl Iterator for Inputs {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        loop {
+            if let Some(it) = self.current.as_mut() {
+                if let Some(item) = it.next() {
+                    return Some(item);
+                }
+                self.current = None;
+            }
+            let arg = self.args.next()?;
+            if arg.as_os_str() == "-" {
+                let stdin = std::io::BufReader::new(std::io::stdin());
+                self.current = Some(Box::new(super::manifest::JsonlInputs::new(stdin, "stdin")));
+                continue;
+            }
+            let id = arg.display().to_string();
+            match std::fs::metadata(&arg) {
+                Err(e) => {
+                    return Some(Item {
+                        id,
+                        source: Source::Failed(Error::io(&arg, e).to_string()),
+                    })
+                }
+                Ok(m) if m.is_dir() => self.current = Some(Box::new(TxtWalk::new(arg))),
+                Ok(_) => {
+                    return Some(Item {
+                        id,
+                        source: Source::File(arg),
+                    })
+                }
+            }
         }
     }
-    items
+}
+
+/// Depth-first walk of the `*.txt` files under a directory in sorted path
+/// order (sorting each directory's entries gives the order of sorting full
+/// paths, since paths compare component by component).
+struct TxtWalk {
+    root: PathBuf,
+    stack: Vec<std::vec::IntoIter<(PathBuf, bool)>>,
+    found: usize,
+    started: bool,
+}
+
+impl TxtWalk {
+    fn new(root: PathBuf) -> TxtWalk {
+        TxtWalk {
+            root,
+            stack: Vec::new(),
+            found: 0,
+            started: false,
+        }
+    }
+
+    /// The sorted visible entries of `dir` (path, is directory).
+    fn list(dir: &Path) -> Result<std::vec::IntoIter<(PathBuf, bool)>> {
+        let mut v = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            if is_hidden(&entry.file_name()) {
+                continue;
+            }
+            let path = entry.path();
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => v.push((path, true)),
+                Ok(m) if m.is_file() && is_txt(&path) => v.push((path, false)),
+                _ => {}
+            }
+        }
+        v.sort();
+        Ok(v.into_iter())
+    }
+}
+
+impl Iterator for TxtWalk {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if !self.started {
+            self.started = true;
+            match TxtWalk::list(&self.root) {
+                Ok(it) => self.stack.push(it),
+                Err(e) => {
+                    self.found = 1;
+                    return Some(Item {
+                        id: self.root.display().to_string(),
+                        source: Source::Failed(e.to_string()),
+                    });
+                }
+            }
+        }
+        loop {
+            let Some(top) = self.stack.last_mut() else {
+                if self.found == 0 {
+                    self.found = 1;
+                    return Some(Item {
+                        id: self.root.display().to_string(),
+                        source: Source::Failed(
+                            Error::at(&self.root, ErrorKind::NoDocuments).to_string(),
+                        ),
+                    });
+                }
+                return None;
+            };
+            match top.next() {
+                None => {
+                    self.stack.pop();
+                }
+                Some((path, true)) => match TxtWalk::list(&path) {
+                    Ok(it) => self.stack.push(it),
+                    Err(e) => {
+                        self.found += 1;
+                        return Some(Item {
+                            id: path.display().to_string(),
+                            source: Source::Failed(e.to_string()),
+                        });
+                    }
+                },
+                Some((path, false)) => {
+                    self.found += 1;
+                    return Some(Item {
+                        id: path.display().to_string(),
+                        source: Source::File(path),
+                    });
+                }
+            }
+        }
+    }
 }

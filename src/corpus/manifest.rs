@@ -154,56 +154,75 @@ pub fn read_jsonl_labeled(path: &Path) -> Result<Vec<(Item, String)>> {
     Ok(out)
 }
 
-/// Reads unlabeled JSONL (`id` and `text` per line) for `label`. A bad line
-/// becomes a failed item (id `NAME:LINE` when it has none) so the batch goes on.
-pub fn read_jsonl_inputs<R: BufRead>(reader: R, name: &str) -> Vec<Item> {
-    let mut out = Vec::new();
-    for (i, line) in reader.split(b'\n').enumerate() {
-        let n = i + 1;
-        let fallback = format!("{name}:{n}");
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                out.push(Item {
-                    id: fallback,
-                    source: Source::Failed(format!("{name}: line {n}: {e}")),
-                });
-                break;
-            }
-        };
-        let line = match String::from_utf8(line) {
-            Ok(l) => l,
-            Err(_) => {
-                out.push(Item {
-                    id: fallback,
-                    source: Source::Failed(format!("{name}: line {n}: not valid UTF-8")),
-                });
+/// Unlabeled JSONL (`id` and `text` per line) for `label`, read one line at
+/// a time as items are needed. A bad line becomes a failed item (id
+/// `NAME:LINE` when it has none) so the batch goes on.
+pub struct JsonlInputs<R> {
+    lines: std::io::Split<R>,
+    name: String,
+    n: usize,
+    done: bool,
+}
+
+impl<R: BufRead> JsonlInputs<R> {
+    /// Reads from `reader`; `name` (e.g. `stdin`) names it in messages.
+    pub fn new(reader: R, name: &str) -> JsonlInputs<R> {
+        JsonlInputs {
+            lines: reader.split(b'\n'),
+            name: name.to_string(),
+            n: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlInputs<R> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let line = self.lines.next()?;
+            self.n += 1;
+            let (name, n) = (&self.name, self.n);
+            let fallback = format!("{name}:{n}");
+            let failed = |id: String, m: String| Item {
+                id,
+                source: Source::Failed(format!("{name}: line {n}: {m}")),
+            };
+            let line = match line {
+                Ok(l) => l,
+                Err(e) => {
+                    self.done = true;
+                    return Some(failed(fallback, e.to_string()));
+                }
+            };
+            let Ok(line) = String::from_utf8(line) else {
+                return Some(failed(fallback, "not valid UTF-8".into()));
+            };
+            if line.trim().is_empty() {
                 continue;
             }
-        };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let item = match parse_line(&line) {
-            Err(m) => Item {
-                id: fallback,
-                source: Source::Failed(format!("{name}: line {n}: {m}")),
-            },
-            Ok(v) => {
-                let id = id_of(&v).unwrap_or(fallback);
-                match string_field(&v, "text") {
-                    Ok(t) => Item {
-                        id,
-                        source: Source::Text(t),
-                    },
-                    Err(m) => Item {
-                        id,
-                        source: Source::Failed(format!("{name}: line {n}: {m}")),
-                    },
+            return Some(match parse_line(&line) {
+                Err(m) => failed(fallback, m),
+                Ok(v) => {
+                    let id = id_of(&v).unwrap_or(fallback);
+                    match string_field(&v, "text") {
+                        Ok(t) => Item {
+                            id,
+                            source: Source::Text(t),
+                        },
+                        Err(m) => failed(id, m),
+                    }
                 }
-            }
-        };
-        out.push(item);
+            });
+        }
     }
-    out
+}
+
+/// Reads all of an unlabeled JSONL stream (see [`JsonlInputs`]).
+pub fn read_jsonl_inputs<R: BufRead>(reader: R, name: &str) -> Vec<Item> {
+    JsonlInputs::new(reader, name).collect()
 }

@@ -5,8 +5,8 @@
 mod dir;
 mod manifest;
 
-pub use dir::{collect_inputs, walk_txt};
-pub use manifest::{read_jsonl_inputs, read_jsonl_labeled, read_manifest};
+pub use dir::{inputs, walk_txt, Inputs};
+pub use manifest::{read_jsonl_inputs, read_jsonl_labeled, read_manifest, JsonlInputs};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -179,7 +179,10 @@ fn filter_by_list(pairs: Vec<(Item, String)>, list: &Path) -> Result<Vec<(Item, 
 /// The file is missing, unreadable, larger than `max_bytes`, binary (NUL
 /// bytes), not UTF-8, or holds no text. The error names the file.
 pub fn read_text(path: &Path, max_bytes: u64) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    use std::io::Read;
+    // One open and one fstat on the handle (no second lookup of the path).
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         return Err(Error::param(
             "input",
@@ -195,7 +198,20 @@ pub fn read_text(path: &Path, max_bytes: u64) -> Result<String> {
             },
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    // `take` bounds what is read even if the file grows meanwhile.
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(Error::at(
+            path,
+            ErrorKind::TooLarge {
+                bytes: bytes.len() as u64,
+                limit: max_bytes,
+            },
+        ));
+    }
     decode_text(bytes).map_err(|k| Error::at(path, k))
 }
 

@@ -15,12 +15,21 @@ fn hash(s: &str) -> u64 {
     h.finish()
 }
 
+/// A hash-table slot: the string's number and where its bytes are, so a
+/// lookup reads the slot and the bytes, not a separate offsets array.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    id: u32,
+    start: u32,
+    end: u32,
+}
+
 /// Distinct strings, each with the number of its insertion.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StrTable {
     bytes: String,
     ends: Vec<u32>,
-    index: HashTable<u32>,
+    index: HashTable<Slot>,
 }
 
 impl StrTable {
@@ -49,18 +58,23 @@ impl StrTable {
     /// The number of `s`, if present.
     #[inline]
     pub(crate) fn find(&self, s: &str) -> Option<u32> {
-        self.index.find(hash(s), |&i| self.get(i) == s).copied()
+        let b = self.bytes.as_bytes();
+        self.index
+            .find(hash(s), |slot| {
+                &b[slot.start as usize..slot.end as usize] == s.as_bytes()
+            })
+            .map(|slot| slot.id)
     }
 
     /// The number of `s`, adding it when absent.
     #[inline]
     pub(crate) fn intern(&mut self, s: &str) -> u32 {
         let h = hash(s);
-        if let Some(&i) = self
-            .index
-            .find(h, |&i| get(&self.bytes, &self.ends, i) == s)
-        {
-            return i;
+        let b = self.bytes.as_bytes();
+        if let Some(slot) = self.index.find(h, |slot| {
+            &b[slot.start as usize..slot.end as usize] == s.as_bytes()
+        }) {
+            return slot.id;
         }
         self.push_new(h, s)
     }
@@ -72,11 +86,15 @@ impl StrTable {
 
     fn push_new(&mut self, h: u64, s: &str) -> u32 {
         let i = self.ends.len() as u32;
+        let start = self.bytes.len() as u32;
         self.bytes.push_str(s);
-        self.ends.push(self.bytes.len() as u32);
-        let (bytes, ends) = (&self.bytes, &self.ends);
+        let end = self.bytes.len() as u32;
+        self.ends.push(end);
+        let bytes = &self.bytes;
         self.index
-            .insert_unique(h, i, |&j| hash(get(bytes, ends, j)));
+            .insert_unique(h, Slot { id: i, start, end }, |slot| {
+                hash(&bytes[slot.start as usize..slot.end as usize])
+            });
         i
     }
 
@@ -84,13 +102,6 @@ impl StrTable {
     pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.ends.len() as u32).map(|i| self.get(i))
     }
-}
-
-#[inline]
-fn get<'a>(bytes: &'a str, ends: &[u32], i: u32) -> &'a str {
-    let i = i as usize;
-    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-    &bytes[start..ends[i] as usize]
 }
 
 impl PartialEq for StrTable {
