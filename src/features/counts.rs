@@ -7,12 +7,12 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::strtab::StrTable;
 use super::{
     for_each_feature_term, smooth_idf, FeatureScratch, SparseVec, TermId, VectorizerParams,
     Vocabulary,
 };
 use crate::error::Result;
+use crate::text::strtab::StrTable;
 use crate::text::{Analyzer, AnalyzerConfig};
 
 /// Term counts of a set of documents, indexed by document position.

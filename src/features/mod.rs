@@ -9,7 +9,6 @@
 
 mod counts;
 mod sparse;
-mod strtab;
 mod vocab;
 
 pub use counts::{CountedCorpus, FittedRows, FittedVocabulary};

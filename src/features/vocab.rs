@@ -5,7 +5,7 @@ use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-use super::strtab::StrTable;
+use crate::text::strtab::StrTable;
 
 /// The column of a term in feature vectors and weight matrices.
 #[derive(

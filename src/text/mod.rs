@@ -22,6 +22,7 @@ mod fused;
 mod normalize;
 mod stem;
 mod stopwords;
+pub(crate) mod strtab;
 mod tokenize;
 
 pub use normalize::{normalize, normalize_into, NormalizeOptions};

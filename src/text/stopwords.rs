@@ -8,10 +8,8 @@
 //! the same [`NormalizeOptions`] as the text, so an entry written إن matches a
 //! token written ان, and هذة matches هذه.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::normalize::{normalize, NormalizeOptions};
+use super::strtab::StrTable;
 use super::tokenize::tokens;
 
 /// The built-in list, in the format accepted by [`Stopwords::from_list`].
@@ -36,7 +34,7 @@ pub const BUILTIN_STOPWORDS: &str = include_str!(concat!(
 /// ```
 #[derive(Clone)]
 pub struct Stopwords {
-    set: HashSet<Box<str>, BuildHasherDefault<FxHasher>>,
+    set: StrTable,
     /// Length in bytes of the longest entry: longer tokens skip the hash.
     max_len: usize,
 }
@@ -57,7 +55,7 @@ impl Stopwords {
     /// entry is added, so an entry that normalization splits in two still
     /// yields its parts. Duplicates after normalization collapse into one.
     pub fn from_list(list: &str, opts: NormalizeOptions) -> Stopwords {
-        let mut set: HashSet<Box<str>, BuildHasherDefault<FxHasher>> = HashSet::default();
+        let mut set = StrTable::default();
         for line in list.lines() {
             let entry = line.split('#').next().unwrap_or("").trim();
             if entry.is_empty() {
@@ -65,7 +63,7 @@ impl Stopwords {
             }
             let normalized = normalize(entry, opts);
             for tok in tokens(&normalized) {
-                set.insert(tok.into());
+                set.intern(tok);
             }
         }
         let max_len = set.iter().map(|w| w.len()).max().unwrap_or(0);
@@ -75,7 +73,7 @@ impl Stopwords {
     /// Whether `token` (already normalized) is a stopword.
     #[inline]
     pub fn contains(&self, token: &str) -> bool {
-        token.len() <= self.max_len && self.set.contains(token)
+        token.len() <= self.max_len && self.set.find(token).is_some()
     }
 
     /// Number of distinct entries after normalization.
@@ -85,12 +83,12 @@ impl Stopwords {
 
     /// Whether the set has no entries.
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        self.set.len() == 0
     }
 
     /// The entries, in no particular order (for tools that print the list).
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
-        self.set.iter().map(|w| &**w)
+        self.set.iter()
     }
 }
 
@@ -99,60 +97,6 @@ impl std::fmt::Debug for Stopwords {
         f.debug_struct("Stopwords")
             .field("len", &self.set.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// FxHash-style hasher: rotate, xor in a word, multiply by a constant.
-///
-/// The scheme comes from the Firefox and rustc hash (`rustc-hash`); written
-/// here in a few lines so this module depends on nothing else in the crate.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            // Tag the padded word with the tail length (at most 7, so byte 7
-            // is free) so that "a" and "a\0" hash differently.
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            word[7] = 0x80 | rest.len() as u8;
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
     }
 }
 
@@ -261,18 +205,5 @@ mod tests {
         let empty = Stopwords::from_list("", opts);
         assert!(empty.is_empty());
         assert!(!empty.contains(""));
-    }
-
-    #[test]
-    fn hasher_distinguishes_lengths_and_tails() {
-        use std::hash::Hash;
-        let h = |s: &str| {
-            let mut hasher = FxHasher::default();
-            s.hash(&mut hasher);
-            hasher.finish()
-        };
-        assert_ne!(h("a"), h("a\0"));
-        assert_ne!(h("abcdefgh"), h("abcdefghi"));
-        assert_ne!(h("في"), h("من"));
     }
 }

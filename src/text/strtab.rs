@@ -15,13 +15,37 @@ fn hash(s: &str) -> u64 {
     h.finish()
 }
 
-/// A hash-table slot: the string's number and where its bytes are, so a
-/// lookup reads the slot and the bytes, not a separate offsets array.
+/// Bytes of a string kept in its hash-table slot.
+const HEAD: usize = 16;
+
+/// A hash-table slot: the string's number, where its bytes are, and its
+/// first [`HEAD`] bytes, so that comparing a string of up to 16 bytes (an
+/// Arabic word of up to 8 letters) reads the slot alone.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
+    head: [u8; HEAD],
     id: u32,
     start: u32,
-    end: u32,
+    len: u32,
+}
+
+#[inline]
+fn head_of(s: &[u8]) -> [u8; HEAD] {
+    let mut h = [0u8; HEAD];
+    let n = s.len().min(HEAD);
+    h[..n].copy_from_slice(&s[..n]);
+    h
+}
+
+/// Whether `slot` holds `s` (whose head is `head`); `bytes` is the arena.
+#[inline]
+fn slot_eq(slot: &Slot, s: &[u8], head: &[u8; HEAD], bytes: &[u8]) -> bool {
+    slot.len as usize == s.len()
+        && slot.head == *head
+        && (s.len() <= HEAD || {
+            let start = slot.start as usize + HEAD;
+            bytes.get(start..slot.start as usize + s.len()) == Some(&s[HEAD..])
+        })
 }
 
 /// Distinct strings, each with the number of its insertion.
@@ -58,11 +82,10 @@ impl StrTable {
     /// The number of `s`, if present.
     #[inline]
     pub(crate) fn find(&self, s: &str) -> Option<u32> {
-        let b = self.bytes.as_bytes();
+        let (b, sb) = (self.bytes.as_bytes(), s.as_bytes());
+        let head = head_of(sb);
         self.index
-            .find(hash(s), |slot| {
-                &b[slot.start as usize..slot.end as usize] == s.as_bytes()
-            })
+            .find(hash(s), |slot| slot_eq(slot, sb, &head, b))
             .map(|slot| slot.id)
     }
 
@@ -70,10 +93,9 @@ impl StrTable {
     #[inline]
     pub(crate) fn intern(&mut self, s: &str) -> u32 {
         let h = hash(s);
-        let b = self.bytes.as_bytes();
-        if let Some(slot) = self.index.find(h, |slot| {
-            &b[slot.start as usize..slot.end as usize] == s.as_bytes()
-        }) {
+        let (b, sb) = (self.bytes.as_bytes(), s.as_bytes());
+        let head = head_of(sb);
+        if let Some(slot) = self.index.find(h, |slot| slot_eq(slot, sb, &head, b)) {
             return slot.id;
         }
         self.push_new(h, s)
@@ -88,13 +110,17 @@ impl StrTable {
         let i = self.ends.len() as u32;
         let start = self.bytes.len() as u32;
         self.bytes.push_str(s);
-        let end = self.bytes.len() as u32;
-        self.ends.push(end);
+        self.ends.push(self.bytes.len() as u32);
         let bytes = &self.bytes;
-        self.index
-            .insert_unique(h, Slot { id: i, start, end }, |slot| {
-                hash(&bytes[slot.start as usize..slot.end as usize])
-            });
+        let slot = Slot {
+            head: head_of(s.as_bytes()),
+            id: i,
+            start,
+            len: s.len() as u32,
+        };
+        self.index.insert_unique(h, slot, |slot| {
+            hash(&bytes[slot.start as usize..(slot.start + slot.len) as usize])
+        });
         i
     }
 
@@ -115,6 +141,23 @@ impl Eq for StrTable {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_strings_and_shared_heads() {
+        let mut t = StrTable::default();
+        let long_a = "الاستراتيجيات السيبرانية";
+        let long_b = "الاستراتيجيات السيبرانيه";
+        let (a, b) = (t.intern(long_a), t.intern(long_b));
+        assert_ne!(a, b, "same first 16 bytes, different ends");
+        assert_eq!(t.find(long_a), Some(a));
+        assert_eq!(t.find(long_b), Some(b));
+        assert_eq!(t.find("الاستراتيجيات"), None);
+        assert_eq!(t.find(&long_a[..16]), None);
+        let sixteen = "abcdefghijklmnop";
+        let i = t.intern(sixteen);
+        assert_eq!(t.find(sixteen), Some(i));
+        assert_eq!(t.find("abcdefghijklmnopq"), None);
+    }
 
     #[test]
     fn interns_and_finds() {
