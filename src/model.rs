@@ -28,6 +28,7 @@ use crate::labels::{LabelId, LabelSet};
 use crate::nb::{argmax, softmax_into, NaiveBayes, NbCounts, NbParams, NbValidParams};
 use crate::text::{Analyzer, AnalyzerConfig};
 use linfa::ParamGuard;
+use rayon::prelude::*;
 
 /// Magic bytes at the start of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
@@ -47,6 +48,25 @@ pub struct TrainParams {
     /// Fewest documents a label may have. Default 2.
     #[serde(default = "default_min_docs")]
     pub min_docs_per_label: usize,
+}
+
+/// Prints how long each training stage took, on stderr, when the
+/// environment variable `TASNIF_TRACE` is set (for profiling).
+struct Trace(Option<std::time::Instant>);
+
+impl Trace {
+    fn start() -> Trace {
+        Trace(std::env::var_os("TASNIF_TRACE").map(|_| std::time::Instant::now()))
+    }
+
+    fn mark(&self, stage: &str) {
+        if let Some(t) = self.0 {
+            eprintln!(
+                "tasnif trace: {:>8.1} ms  {stage}",
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
 }
 
 fn default_min_docs() -> usize {
@@ -175,15 +195,19 @@ impl Classifier {
         params.vectorizer.check()?;
         let nb_params: NbValidParams = params.nb.clone().check()?;
         let per_label = check_labels(&data.targets, &data.labels, params.min_docs_per_label)?;
+        let trace = Trace::start();
         let analyzer = Analyzer::new(params.analyzer.clone());
         let counted =
             CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
                 data.items[i].text(max_bytes)
             })?;
+        trace.mark("documents read and counted");
         let all: Vec<usize> = (0..data.len()).collect();
         let fitted = counted.fit_vocabulary(&params.vectorizer, &all);
         let terms_seen = counted.n_terms() as u64;
+        trace.mark("vocabulary fitted");
         let rows = counted.into_rows(&fitted);
+        trace.mark("rows built");
         Classifier::fit_rows(
             &rows,
             &data.targets,
@@ -248,8 +272,11 @@ impl Classifier {
             rows.vector(i, vp, &fitted.idf, &mut v);
             counts.add(&v.indices, &v.values, c, 1.0)?;
         }
+        let trace = Trace::start();
         let scale = calibrate(nb_params, rows, vp, &fitted.idf, y, &counts)?;
+        trace.mark("probabilities calibrated (from NB sums)");
         let nb = nb_params.fit_counts_into(counts)?;
+        trace.mark("naive Bayes fitted");
         let summary = TrainingSummary {
             docs_per_label: per_label,
             vocabulary_size: n_terms as u64,
@@ -639,12 +666,15 @@ fn labels_and_counts(labels: &LabelSet, per_label: Vec<u64>) -> (&LabelSet, Vec<
     (labels, per_label)
 }
 
+/// Folds of the calibration (at most).
+const CALIBRATION_FOLDS: usize = 3;
+
 /// Seed of the calibration folds (fixed: the same data gives the same model).
 const CALIBRATION_SEED: u64 = 0x7a5_41f;
 
 /// The temperature scale of a model fitted on `rows`, `y` (whose sums are
 /// `total`): scores of each training document by a model fitted without it
-/// (stratified K-fold, K = the smallest class size up to 5; each fold's
+/// (stratified K-fold, K = the smallest class size up to 3; each fold's
 /// training sums are `total` minus the fold's own), then the scale that makes
 /// the softmax of those out-of-fold scores most likely. With a class of one
 /// document there is nothing to hold out: the scale is 1.
@@ -665,7 +695,7 @@ fn calibrate(
     if smallest < 2 {
         return Ok(1.0);
     }
-    let k = smallest.min(5);
+    let k = smallest.min(CALIBRATION_FOLDS);
     let fold_of = crate::folds::stratified_folds(y, n_classes, k, CALIBRATION_SEED);
     let mut scores = vec![0.0; y.len() * n_classes];
     let mut sums = NbCounts::new(idf.len(), n_classes)?;
@@ -679,10 +709,15 @@ fn calibrate(
         }
         sums.complement_in(total)?;
         let nb = params.fit_counts_into(sums)?;
-        for i in (0..y.len()).filter(|&i| fold_of[i] == f) {
-            rows.vector(i, vp, idf, &mut v);
-            nb.joint_log_likelihood(&v, &mut scores[i * n_classes..(i + 1) * n_classes]);
-        }
+        // Each held-out row's scores on its own: in parallel, same result.
+        scores
+            .par_chunks_mut(n_classes)
+            .enumerate()
+            .filter(|(i, _)| fold_of[*i] == f)
+            .for_each_init(SparseVec::new, |v, (i, out)| {
+                rows.vector(i, vp, idf, v);
+                nb.joint_log_likelihood(v, out);
+            });
         sums = nb.into_counts();
     }
     Ok(fit_temperature(&scores, n_classes, y))
@@ -690,44 +725,57 @@ fn calibrate(
 
 /// Temperature scaling: the factor s > 0 that minimizes the negative
 /// log-likelihood of softmax(s · scores) (`scores`: one row of `k` per
-/// document). The loss is convex in s, so a golden-section search over
-/// ln s in [-12, 8] finds it.
+/// document). The loss is convex in s (its second derivative is a sum of
+/// variances), so Newton's method from s = 1, kept positive, converges in a
+/// few steps.
 fn fit_temperature(scores: &[f64], k: usize, y: &[LabelId]) -> f64 {
     let mut all = Vec::with_capacity(scores.len());
     for row in scores.chunks_exact(k) {
         let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         all.extend(row.iter().map(|z| z - m));
     }
-    let nll = |ln_s: f64| -> f64 {
-        let sc = ln_s.exp();
-        let mut total = 0.0;
-        for (i, row) in all.chunks_exact(k).enumerate() {
-            let lse = row.iter().map(|z| (sc * z).exp()).sum::<f64>().ln();
-            total += lse - sc * row[y[i].index()];
-        }
-        total
+    // First and second derivative of the loss at s, summed over fixed
+    // chunks in parallel and then in chunk order (same result on any pool).
+    const PART: usize = 1024;
+    let derivatives = |s: f64| -> (f64, f64) {
+        let parts: Vec<(f64, f64)> = all
+            .par_chunks(PART * k)
+            .enumerate()
+            .map(|(p, rows)| {
+                let (mut g, mut h) = (0.0, 0.0);
+                for (j, row) in rows.chunks_exact(k).enumerate() {
+                    let (mut z0, mut z1, mut z2) = (0.0, 0.0, 0.0);
+                    for z in row {
+                        let e = (s * z).exp();
+                        z0 += e;
+                        z1 += e * z;
+                        z2 += e * z * z;
+                    }
+                    let mean = z1 / z0;
+                    g += mean - row[y[p * PART + j].index()];
+                    h += (z2 / z0 - mean * mean).max(0.0);
+                }
+                (g, h)
+            })
+            .collect();
+        parts.iter().fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
     };
-    let (mut a, mut b) = (-12.0f64, 8.0f64);
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    let mut c = b - g * (b - a);
-    let mut d = a + g * (b - a);
-    let (mut fc, mut fd) = (nll(c), nll(d));
-    for _ in 0..80 {
-        if fc < fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - g * (b - a);
-            fc = nll(c);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + g * (b - a);
-            fd = nll(d);
+    let mut s = 1.0f64;
+    for _ in 0..50 {
+        let (g, h) = derivatives(s);
+        if !(g.is_finite() && h.is_finite()) || h <= 0.0 {
+            break;
+        }
+        let mut next = s - g / h;
+        if next <= 0.0 {
+            next = s / 4.0;
+        }
+        let done = (next - s).abs() <= 1e-10 * s;
+        s = next.clamp(1e-6, 1e6);
+        if done {
+            break;
         }
     }
-    let s = ((a + b) / 2.0).exp();
     if s.is_finite() && s > 0.0 {
         s
     } else {

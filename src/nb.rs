@@ -29,6 +29,7 @@ use linfa::dataset::{AsSingleTargets, DatasetBase};
 use linfa::traits::{Fit, PredictInplace};
 use linfa::ParamGuard;
 use ndarray::{Array1, Array2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -228,11 +229,12 @@ impl NbValidParams {
                     .iter()
                     .map(|t| (t + alpha * v as f64).ln())
                     .collect();
-                for mut row in m.rows_mut() {
+                // Every entry on its own: parallel by rows, same result.
+                rows_par(&mut m, |row| {
                     for (n, d) in row.iter_mut().zip(&denom) {
                         *n = (*n + alpha).ln() - d;
                     }
-                }
+                });
                 for c in 0..n_classes {
                     log_prior[c] = match self.priors {
                         Priors::Fitted => (docs[c] / total_docs).ln(),
@@ -246,14 +248,18 @@ impl NbValidParams {
                     .iter()
                     .map(|t| (all - t + alpha * v as f64).ln())
                     .collect();
-                let mut sums = vec![0.0f64; n_classes];
-                for mut row in m.rows_mut() {
-                    let row_total: f64 = row.sum();
+                rows_par(&mut m, |row| {
+                    let row_total: f64 = row.iter().sum();
                     for (c, n) in row.iter_mut().enumerate() {
                         let comp = (row_total - *n).max(0.0);
-                        let logged = (comp + alpha).ln() - denom[c];
-                        *n = logged;
-                        sums[c] += logged;
+                        *n = (comp + alpha).ln() - denom[c];
+                    }
+                });
+                // Column sums in row order (deterministic).
+                let mut sums = vec![0.0f64; n_classes];
+                for row in m.rows() {
+                    for (s, w) in sums.iter_mut().zip(row) {
+                        *s += w;
                     }
                 }
                 for mut row in m.rows_mut() {
@@ -268,6 +274,21 @@ impl NbValidParams {
             }
         }
         NaiveBayes::from_parts(self.clone(), log_prior, m)
+    }
+}
+
+/// Applies `f` to every row of a term × class matrix, rows in parallel.
+fn rows_par<F: Fn(&mut [f64]) + Sync + Send>(m: &mut Array2<f64>, f: F) {
+    let k = m.ncols().max(1);
+    match m.as_slice_mut() {
+        Some(flat) => flat.par_chunks_mut(k).for_each(f),
+        None => {
+            for mut row in m.rows_mut() {
+                if let Some(r) = row.as_slice_mut() {
+                    f(r);
+                }
+            }
+        }
     }
 }
 

@@ -14,6 +14,15 @@ fn is_txt(p: &Path) -> bool {
     p.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt"))
 }
 
+/// The kind of a directory entry, from the directory listing itself where
+/// the file system says (no `stat` per file); links are followed.
+fn entry_kind(entry: &std::fs::DirEntry) -> Option<std::fs::FileType> {
+    match entry.file_type() {
+        Ok(ft) if !ft.is_symlink() => Some(ft),
+        _ => std::fs::metadata(entry.path()).ok().map(|m| m.file_type()),
+    }
+}
+
 /// All `*.txt` files under `root` (recursively, hidden entries skipped),
 /// as paths relative to `root`, sorted.
 ///
@@ -32,10 +41,9 @@ pub fn walk_txt(root: &Path) -> Result<Vec<PathBuf>> {
                 continue;
             }
             let path = entry.path();
-            let ft = std::fs::metadata(&path).map(|m| m.file_type());
-            match ft {
-                Ok(ft) if ft.is_dir() => stack.push(rel.join(&name)),
-                Ok(ft) if ft.is_file() && is_txt(&path) => out.push(rel.join(&name)),
+            match entry_kind(&entry) {
+                Some(ft) if ft.is_dir() => stack.push(rel.join(&name)),
+                Some(ft) if ft.is_file() && is_txt(&path) => out.push(rel.join(&name)),
                 _ => {}
             }
         }
@@ -53,7 +61,7 @@ pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(root, e))?;
         let name = entry.file_name();
-        if is_hidden(&name) || !entry.path().is_dir() {
+        if is_hidden(&name) || !entry_kind(&entry).is_some_and(|ft| ft.is_dir()) {
             continue;
         }
         labels.push(name.to_string_lossy().into_owned());
@@ -172,9 +180,9 @@ impl TxtWalk {
                 continue;
             }
             let path = entry.path();
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_dir() => v.push((path, true)),
-                Ok(m) if m.is_file() && is_txt(&path) => v.push((path, false)),
+            match entry_kind(&entry) {
+                Some(ft) if ft.is_dir() => v.push((path, true)),
+                Some(ft) if ft.is_file() && is_txt(&path) => v.push((path, false)),
                 _ => {}
             }
         }

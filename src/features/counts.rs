@@ -113,7 +113,13 @@ impl CountedCorpus {
         }
         let maps: Vec<Vec<u32>> = tables
             .iter()
-            .map(|t| t.iter().map(|term| terms.find(term).unwrap_or(0)).collect())
+            .map(|t| {
+                let local: Vec<&str> = t.iter().collect();
+                local
+                    .par_iter()
+                    .map(|term| terms.find(term).unwrap_or(0))
+                    .collect()
+            })
             .collect();
         drop(tables);
         let mut docs: Vec<Vec<(u32, u32)>> = Vec::with_capacity(n);
@@ -291,11 +297,10 @@ impl FittedRows {
 
     /// Row `i`'s feature vector (weighted by `params` with `idf`) into `out`.
     pub fn vector(&self, i: usize, params: &VectorizerParams, idf: &[f64], out: &mut SparseVec) {
+        let row = &self.rows[i];
         out.clear();
-        for &(t, c) in &self.rows[i] {
-            out.indices.push(t);
-            out.values.push(f64::from(c));
-        }
+        out.indices.extend(row.iter().map(|p| p.0));
+        out.values.extend(row.iter().map(|p| f64::from(p.1)));
         params.weigh(out, idf);
     }
 }

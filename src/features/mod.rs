@@ -120,7 +120,7 @@ impl VectorizerParams {
     /// idf (for TF-IDF), optional l2 normalization.
     pub fn weigh(&self, v: &mut SparseVec, idf: &[f64]) {
         for (t, x) in v.indices.iter().zip(v.values.iter_mut()) {
-            let tf = if self.sublinear_tf { 1.0 + x.ln() } else { *x };
+            let tf = if self.sublinear_tf { sublinear(*x) } else { *x };
             *x = match self.weighting {
                 Weighting::TfIdf => tf * idf[t.index()],
                 Weighting::Counts => tf,
@@ -132,6 +132,26 @@ impl VectorizerParams {
                 v.values.iter_mut().for_each(|x| *x /= n);
             }
         }
+    }
+}
+
+/// 1 + ln(c) for the small counts that make up most of every document,
+/// computed once (the same values `ln` gives).
+static SUBLINEAR: std::sync::LazyLock<[f64; 64]> = std::sync::LazyLock::new(|| {
+    let mut t = [0.0; 64];
+    for (c, v) in t.iter_mut().enumerate().skip(1) {
+        *v = 1.0 + (c as f64).ln();
+    }
+    t
+});
+
+/// 1 + ln(x) for a term count x ≥ 1 (from a table for small whole counts).
+#[inline]
+fn sublinear(x: f64) -> f64 {
+    if (1.0..64.0).contains(&x) && x.fract() == 0.0 {
+        SUBLINEAR[x as usize]
+    } else {
+        1.0 + x.ln()
     }
 }
 
