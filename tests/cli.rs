@@ -449,3 +449,74 @@ fn inspect_shows_settings_labels_and_terms() {
         assert!(text.contains(needle), "inspect lacks {needle}:\n{text}");
     }
 }
+
+#[test]
+fn bench_measures_train_and_label_and_writes_json() {
+    let f = Fixture::new(20);
+    let mut train = String::new();
+    let mut test = String::new();
+    for (name, _) in TOPICS.iter() {
+        for n in 0..20 {
+            let line = format!("{name}/{n:03}.txt\n");
+            if n % 4 == 0 {
+                test.push_str(&line);
+            } else {
+                train.push_str(&line);
+            }
+        }
+    }
+    std::fs::write(f.path("train.txt"), train).expect("write");
+    std::fs::write(f.path("test.txt"), test).expect("write");
+    let out = f.run(&[
+        "bench",
+        "corpus",
+        "--train-list",
+        "train.txt",
+        "--test-list",
+        "test.txt",
+        "--runs",
+        "2",
+        "--copies",
+        "3",
+        "--json",
+        "bench.json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for needle in [
+        "train",
+        "label (all cores)",
+        "label -j 1",
+        "label ×3 copies",
+        "peak MB",
+        "analyzer alone",
+    ] {
+        assert!(
+            text.contains(needle),
+            "bench output lacks {needle}:\n{text}"
+        );
+    }
+    let j: Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("bench.json")).expect("json"))
+            .expect("valid JSON");
+    assert_eq!(j["train"]["docs"], 45);
+    assert_eq!(j["label"]["docs"], 15);
+    assert_eq!(j["label_j1"]["threads"], 1);
+    assert_eq!(
+        j["label_copies"]["docs"], 45,
+        "three copies of the 15 test documents"
+    );
+    assert_eq!(j["train"]["runs_s"].as_array().expect("runs").len(), 2);
+    for key in ["train", "label", "label_j1", "label_copies"] {
+        let o = &j[key];
+        assert!(o["median_s"].as_f64().expect("median") > 0.0, "{key}");
+        assert!(o["mb_per_s"].as_f64().expect("MB/s") > 0.0, "{key}");
+        assert!(
+            o["peak_rss_mb"].as_f64().expect("RSS") > 1.0,
+            "{key}: peak RSS must be read from the OS"
+        );
+    }
+    assert!(j["model_bytes"].as_u64().expect("model bytes") > 0);
+    assert!(j["machine"]["cores"].as_u64().expect("cores") >= 1);
+    assert!(j["accuracy"].as_f64().expect("accuracy") > 0.8);
+}

@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = f", model file {md / 1e6:.1f} MB" if md is not None else ""
         runs = tasnif.get("train", {}).get("runs_s") if isinstance(tasnif.get("train"), dict) else None
         nruns = f", medians of {len(runs)} runs each" if isinstance(runs, list) and runs else ""
-        w(f"- tasnif: `tasnif bench`{nruns}{extra}; fit s = its train time (read + fit + write the model)")
+        w(f"- tasnif: `tasnif bench`{nruns}{extra}; fit s = its train time (reading the training files + fitting; writing the model file is timed apart)")
     w("")
     w(
         "fit s: reading the training files + fitting (one fit per peer unless --fit-repeats). "
