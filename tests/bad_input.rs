@@ -171,27 +171,11 @@ fn jsonl_line_that_is_not_json() {
     );
     train_fails(&f, "d.jsonl", "d.jsonl", "line 2: not valid JSON");
     // on standard input, label reports the line and goes on
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tasnif"))
-        .args(["label", "-", "-m", "model.tasnif"])
-        .current_dir(f.dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
     let input = format!(
         "not json\n{}\n{{\"id\":\"x\"}}\n",
         serde_json::json!({"id": "ok", "text": article(1, 3)})
     );
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let out = tasnif_stdin(f.dir.path(), &["label", "-", "-m", "model.tasnif"], &input);
     no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let recs = records(&stdout(&out));

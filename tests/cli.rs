@@ -101,16 +101,18 @@ fn train_prints_a_summary() {
     let f = Fixture::new(6);
     let out = f.run(&["train", "corpus", "-o", "m2.tasnif"]);
     let text = stdout(&out);
-    for needle in [
-        "18 documents",
-        "economy",
-        "sports",
-        "technology",
-        "vocabulary:",
-        "wall time:",
-    ] {
-        assert!(text.contains(needle), "summary lacks {needle}:\n{text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "18 documents",
+            "economy",
+            "sports",
+            "technology",
+            "vocabulary:",
+            "wall time:",
+        ],
+        "train summary",
+    );
 }
 
 #[test]
@@ -253,28 +255,13 @@ fn label_writes_output_files_atomically_and_refuses_to_clobber() {
 
 #[test]
 fn stdin_jsonl_is_labeled_with_its_ids() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let f = Fixture::new(5);
     let input = format!(
         "{}\n{}\n",
         serde_json::json!({"id": "a1", "text": article(0, 77)}),
         serde_json::json!({"id": 7, "text": article(1, 78)})
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tasnif"))
-        .args(["label", "-", "-m", "model.tasnif"])
-        .current_dir(f.dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let out = tasnif_stdin(f.dir.path(), &["label", "-", "-m", "model.tasnif"], &input);
     assert!(out.status.success());
     let recs = records(&stdout(&out));
     assert_eq!(recs[0]["id"], "a1");
@@ -367,15 +354,17 @@ fn eval_reports_and_writes_json_with_the_contract_keys() {
         let out = f.run(&args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         let text = stdout(&out);
-        for needle in [
-            "accuracy",
-            "macro avg",
-            "weighted avg",
-            "confusion matrix",
-            "economy",
-        ] {
-            assert!(text.contains(needle), "{args:?}: report lacks {needle}");
-        }
+        assert_contains_all(
+            &text,
+            &[
+                "accuracy",
+                "macro avg",
+                "weighted avg",
+                "confusion matrix",
+                "economy",
+            ],
+            &format!("eval report of {args:?}"),
+        );
         let j: Value =
             serde_json::from_str(&std::fs::read_to_string(f.path("e.json")).expect("json"))
                 .expect("valid JSON");
@@ -437,17 +426,19 @@ fn inspect_shows_settings_labels_and_terms() {
     let out = f.run(&["inspect", "model.tasnif", "--top-terms", "3"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    for needle in [
-        "stemmer=none",
-        "vocabulary:",
-        "economy",
-        "sports",
-        "technology",
-        "most indicative terms",
-        "format version: 1",
-    ] {
-        assert!(text.contains(needle), "inspect lacks {needle}:\n{text}");
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "stemmer=none",
+            "vocabulary:",
+            "economy",
+            "sports",
+            "technology",
+            "most indicative terms",
+            "format version: 1",
+        ],
+        "inspect",
+    );
 }
 
 #[test]
@@ -483,19 +474,18 @@ fn bench_measures_train_and_label_and_writes_json() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    for needle in [
-        "train",
-        "label (all cores)",
-        "label -j 1",
-        "label ×3 copies",
-        "peak MB",
-        "analyzer alone",
-    ] {
-        assert!(
-            text.contains(needle),
-            "bench output lacks {needle}:\n{text}"
-        );
-    }
+    assert_contains_all(
+        &text,
+        &[
+            "train",
+            "label (all cores)",
+            "label -j 1",
+            "label ×3 copies",
+            "peak MB",
+            "analyzer alone",
+        ],
+        "bench output",
+    );
     let j: Value =
         serde_json::from_str(&std::fs::read_to_string(f.path("bench.json")).expect("json"))
             .expect("valid JSON");

@@ -30,15 +30,8 @@ PEER_NAMES = {
 NA = "n/a"
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+# One definition of the CPU model, shared with the peer runner.
+from peers import cpu_model  # noqa: E402  (peers.py imports only the standard library at load)
 
 
 def get(d, *keys):

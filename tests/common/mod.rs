@@ -25,6 +25,34 @@ pub fn tasnif_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the tasnif binary runs")
 }
 
+/// Runs the tasnif binary with `args` in `dir`, `input` on standard input.
+pub fn tasnif_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tasnif"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the tasnif binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write to stdin");
+    child.wait_with_output().expect("the tasnif binary ends")
+}
+
+/// Asserts that `text` (the output of `what`) contains every one of `needles`.
+pub fn assert_contains_all(text: &str, needles: &[&str], what: &str) {
+    for needle in needles {
+        assert!(text.contains(needle), "{what} lacks {needle:?}:\n{text}");
+    }
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
