@@ -36,8 +36,11 @@ pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
 pub const FORMAT_VERSION: u32 = 1;
 const FIXED_HEADER: usize = 25;
 
-/// Everything that decides what a model learns.
+/// Everything that decides what a model learns. Written and read as JSON by
+/// `tasnif tune` and `tasnif train --config`; missing fields take the
+/// defaults of [`TrainParams::new`], unknown fields are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TrainParams {
     /// Normalization, stopwords and stemming.
     pub analyzer: AnalyzerConfig,
@@ -46,7 +49,6 @@ pub struct TrainParams {
     /// Naive Bayes kind and smoothing.
     pub nb: NbParams,
     /// Fewest documents a label may have. Default 2.
-    #[serde(default = "default_min_docs")]
     pub min_docs_per_label: usize,
 }
 
@@ -69,10 +71,6 @@ impl Trace {
     }
 }
 
-fn default_min_docs() -> usize {
-    2
-}
-
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams::new()
@@ -80,6 +78,52 @@ impl Default for TrainParams {
 }
 
 impl TrainParams {
+    /// Reads training parameters from a JSON file (as `tasnif tune` writes).
+    ///
+    /// # Errors
+    /// The file cannot be read, is not JSON of this shape (the error names
+    /// the line and column), or holds invalid values.
+    pub fn from_json_file(path: &Path) -> Result<TrainParams> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let p: TrainParams = serde_json::from_str(&text)
+            .map_err(|e| Error::record(path, e.line() as u64, e.to_string()))?;
+        p.vectorizer.check().map_err(|e| e.with_path(path))?;
+        p.nb.clone().check().map_err(|e| e.with_path(path))?;
+        Ok(p)
+    }
+
+    /// The settings on one line, `name=value` pairs (for reports).
+    pub fn describe(&self) -> String {
+        let (a, v, nb) = (&self.analyzer, &self.vectorizer, self.nb.clone().check());
+        let nb = match nb {
+            Ok(nb) => format!(
+                "nb={} alpha={} priors={:?} weight_norm={}",
+                nb.kind(),
+                nb.alpha(),
+                nb.priors(),
+                nb.weight_norm()
+            ),
+            Err(e) => format!("nb=invalid ({e})"),
+        };
+        format!(
+            "stemmer={} fold_teh_marbuta={} ngrams=1..{} min_df={} max_df={} max_features={} weighting={} sublinear_tf={} l2_norm={} {nb}",
+            a.stemmer,
+            a.normalize.fold_teh_marbuta,
+            v.ngram_max,
+            v.min_df,
+            v.max_df,
+            v.max_features.map_or("all".to_string(), |n| n.to_string()),
+            v.weighting,
+            v.sublinear_tf,
+            v.l2_norm,
+        )
+    }
+
+    /// The parameters as pretty JSON (what [`TrainParams::from_json_file`] reads).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
     /// The default settings of `tasnif train`: no stemming, word unigrams,
     /// sublinear TF-IDF with l2 norm, complement NB with α = 0.1.
     ///

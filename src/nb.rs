@@ -38,6 +38,7 @@ use crate::labels::LabelId;
 
 /// Which naive Bayes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
 pub enum NbKind {
     /// Multinomial NB: score(c) = log P(c) + Σ_t x_t log θ_ct,
     /// θ_ct = (N_ct + α) / (N_c + α V).
@@ -76,6 +77,7 @@ impl FromStr for NbKind {
 
 /// Class priors of the multinomial model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
 pub enum Priors {
     /// log P(c) = log(documents of c / documents).
     #[default]
@@ -88,13 +90,21 @@ pub enum Priors {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NbParams(NbValidParams);
 
-/// Checked hyper-parameters: the only kind that can fit.
+/// Checked hyper-parameters: the only kind that can fit. In a configuration
+/// file, missing fields take the defaults of [`NbParams::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NbValidParams {
     kind: NbKind,
     alpha: f64,
     priors: Priors,
     weight_norm: bool,
+}
+
+impl Default for NbValidParams {
+    fn default() -> Self {
+        NbParams::new().0
+    }
 }
 
 impl Default for NbParams {

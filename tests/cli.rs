@@ -510,3 +510,124 @@ fn bench_measures_train_and_label_and_writes_json() {
     assert!(j["machine"]["cores"].as_u64().expect("cores") >= 1);
     assert!(j["accuracy"].as_f64().expect("accuracy") > 0.8);
 }
+
+#[test]
+fn tune_writes_the_best_settings_that_train_config_reads() {
+    let f = Fixture::new(15);
+    let out = f.run(&[
+        "tune",
+        "corpus",
+        "--cv",
+        "3",
+        "--quick",
+        "-o",
+        "best.json",
+        "--json",
+        "all.json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_contains_all(
+        &text,
+        &["rank", "macro-F1", "best:", "--config best.json"],
+        "tune output",
+    );
+    let all: Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("all.json")).expect("all"))
+            .expect("JSON");
+    let all = all.as_array().expect("a list of candidates");
+    assert_eq!(all.len(), 2, "the quick space has two settings");
+    let f1: Vec<f64> = all
+        .iter()
+        .map(|c| c["macro_f1_mean"].as_f64().expect("macro-F1"))
+        .collect();
+    assert!(f1[0] >= f1[1], "ranked best first: {f1:?}");
+    let best: Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("best.json")).expect("best"))
+            .expect("JSON");
+    assert_eq!(
+        best, all[0]["params"],
+        "the file holds the top-ranked settings"
+    );
+
+    // train --config gives the same model as the same settings as flags
+    let alpha = best["nb"]["alpha"].as_f64().expect("alpha").to_string();
+    let a = f.run(&[
+        "train",
+        "corpus",
+        "--config",
+        "best.json",
+        "-o",
+        "from-config.tasnif",
+    ]);
+    let b = f.run(&[
+        "train",
+        "corpus",
+        "--nb",
+        "complement",
+        "--alpha",
+        &alpha,
+        "-o",
+        "from-flags.tasnif",
+    ]);
+    assert!(
+        a.status.success() && b.status.success(),
+        "{} {}",
+        stderr(&a),
+        stderr(&b)
+    );
+    assert_eq!(
+        std::fs::read(f.path("from-config.tasnif")).expect("model"),
+        std::fs::read(f.path("from-flags.tasnif")).expect("model")
+    );
+    // a flag overrides the file
+    let c = f.run(&[
+        "train",
+        "corpus",
+        "--config",
+        "best.json",
+        "--ngrams",
+        "2",
+        "-o",
+        "override.tasnif",
+    ]);
+    assert!(c.status.success());
+    let i = f.run(&["inspect", "override.tasnif", "--top-terms", "0"]);
+    assert!(stdout(&i).contains("ngrams=1..2"), "{}", stdout(&i));
+    // tune refuses to overwrite its output without --force
+    let again = f.run(&["tune", "corpus", "--cv", "3", "--quick", "-o", "best.json"]);
+    assert_eq!(again.status.code(), Some(1));
+}
+
+#[test]
+fn a_config_with_an_unknown_or_invalid_field_is_refused_with_its_name() {
+    let f = Fixture::new(4);
+    std::fs::write(
+        f.path("typo.json"),
+        r#"{"nb": {"alpha": 0.2}, "vectoriser": {}}"#,
+    )
+    .expect("write");
+    let out = f.run(&["train", "corpus", "--config", "typo.json", "-o", "x.tasnif"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("typo.json") && stderr(&out).contains("unknown field `vectoriser`"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(f.path("bad-alpha.json"), r#"{"nb": {"alpha": -1}}"#).expect("write");
+    let out = f.run(&[
+        "train",
+        "corpus",
+        "--config",
+        "bad-alpha.json",
+        "-o",
+        "x.tasnif",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("bad-alpha.json") && stderr(&out).contains("alpha"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!f.path("x.tasnif").exists());
+}

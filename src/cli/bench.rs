@@ -121,7 +121,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             let start = Instant::now();
             let data = load_labeled(&a.data, Some(&a.list))?;
             let listed = start.elapsed();
-            let model = Classifier::train_on(&data, &a.opts.params(), a.read.max_bytes)?;
+            let model = Classifier::train_on(&data, &a.opts.params()?, a.read.max_bytes)?;
             let trained = start.elapsed();
             let saving = Instant::now();
             model.save(&a.model, true)?;
@@ -325,7 +325,12 @@ pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
     let tmp = tempfile_dir()?;
     let model = tmp.join("bench.tasnif");
     let s = |p: &Path| p.display().to_string();
-    let train_opts = super::train_opts_args(&a.opts);
+    // The children read the resolved settings from one file.
+    let params = a.opts.params()?;
+    let config = tmp.join("train.json");
+    std::fs::write(&config, params.to_json())
+        .with_context(|| format!("writing {}", config.display()))?;
+    let train_opts = ["--config".to_string(), s(&config)];
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Progress on stderr only for a person watching.
     let tty = io::IsTerminal::is_terminal(&io::stderr());
@@ -401,7 +406,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
         "date": now_utc(),
         "machine": {"cores": cores, "cpu": cpu_model()},
         "data": s(&data),
-        "settings": train_opts.join(" "),
+        "settings": params.describe(),
         "train": train,
         "label": label,
         "label_j1": label_j1,

@@ -54,7 +54,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         }
         (None, Some(k)) => cross_validate(
             &data,
-            &a.opts.params(),
+            &a.opts.params()?,
             k as usize,
             a.seed,
             a.read.max_bytes,

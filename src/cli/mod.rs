@@ -7,12 +7,15 @@ mod inspect;
 mod label;
 mod output;
 mod train;
+mod tune;
+
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tasnif::features::{VectorizerParams, Weighting};
+use tasnif::features::Weighting;
 use tasnif::model::TrainParams;
 use tasnif::nb::{NbKind, NbParams, Priors};
-use tasnif::text::{AnalyzerConfig, StemmerKind};
+use tasnif::text::StemmerKind;
 
 const AFTER_HELP: &str = "Examples:
   tasnif label seeds/                       label articles with the bundled cyber-topics model
@@ -48,6 +51,11 @@ enum Command {
   tasnif eval ../shared/data/ant-multisource -m /tmp/a.tasnif --list ../shared/data/ant-multisource/split/test.txt
   tasnif eval corpus/ --cv 5 --seed 42 --json cv.json")]
     Eval(eval::EvalArgs),
+    /// Search training settings by cross-validation; write the best to a config file.
+    #[command(after_help = "Examples:
+  tasnif tune ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --cv 5
+  tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --config tasnif-tune.json -o news.tasnif")]
+    Tune(tune::TuneArgs),
     /// Measure train and label speed and memory on a corpus and its split.
     #[command(after_help = "Examples:
   tasnif bench                                   the reference split in $TASNIF_DATA or ../shared/data
@@ -90,33 +98,38 @@ pub enum NbArg {
     Complement,
 }
 
-/// Training options shared by `train` and `eval --cv`.
-#[derive(Debug, Clone, Args)]
+/// Training options shared by `train`, `eval --cv`, `tune` and `bench`.
+/// A flag given on the command line overrides `--config`; what neither sets
+/// takes the default (see `TrainParams::new`).
+#[derive(Debug, Clone, Default, Args)]
 pub struct TrainOpts {
-    /// Stemmer.
-    #[arg(long, value_enum, default_value = "none")]
-    stemmer: StemmerArg,
-    /// Longest word n-gram (1 = words, 2 = words and word pairs).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
-    ngrams: u8,
-    /// Keep terms found in at least N training documents.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    min_df: u32,
-    /// Drop terms found in more than this fraction of training documents (0 < F <= 1).
-    #[arg(long, default_value_t = 1.0)]
-    max_df: f64,
-    /// Keep only the N most frequent terms.
+    /// Training settings from a JSON file (as `tasnif tune` writes); flags given here override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Stemmer [default: none].
+    #[arg(long, value_enum)]
+    stemmer: Option<StemmerArg>,
+    /// Longest word n-gram, 1 (words) or 2 (words and word pairs) [default: 1].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    ngrams: Option<u8>,
+    /// Keep terms found in at least N training documents [default: 1].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    min_df: Option<u32>,
+    /// Drop terms found in more than this fraction of training documents, 0 < F <= 1 [default: 1].
+    #[arg(long)]
+    max_df: Option<f64>,
+    /// Keep only the N most frequent terms [default: all].
     #[arg(long)]
     max_features: Option<usize>,
-    /// Feature weighting.
-    #[arg(long, value_enum, default_value = "tfidf")]
-    weighting: WeightingArg,
-    /// Naive Bayes kind.
-    #[arg(long, value_enum, default_value = "complement")]
-    nb: NbArg,
-    /// Smoothing alpha (> 0).
-    #[arg(long, default_value_t = 0.1)]
-    alpha: f64,
+    /// Feature weighting [default: tfidf].
+    #[arg(long, value_enum)]
+    weighting: Option<WeightingArg>,
+    /// Naive Bayes kind [default: complement].
+    #[arg(long, value_enum)]
+    nb: Option<NbArg>,
+    /// Smoothing alpha, > 0 [default: 0.1].
+    #[arg(long)]
+    alpha: Option<f64>,
     /// Use uniform class priors instead of fitted ones (multinomial NB).
     #[arg(long)]
     uniform_priors: bool,
@@ -135,95 +148,69 @@ pub struct TrainOpts {
 }
 
 impl TrainOpts {
-    /// The library's training parameters for these options.
-    pub fn params(&self) -> TrainParams {
-        let mut analyzer = AnalyzerConfig {
-            stemmer: match self.stemmer {
+    /// The library's training parameters: the defaults, or `--config`, with
+    /// the flags given on top.
+    ///
+    /// # Errors
+    /// The config file cannot be read or is invalid.
+    pub fn params(&self) -> anyhow::Result<TrainParams> {
+        let mut p = match &self.config {
+            Some(f) => TrainParams::from_json_file(f)?,
+            None => TrainParams::new(),
+        };
+        if let Some(s) = self.stemmer {
+            p.analyzer.stemmer = match s {
                 StemmerArg::Light10 => StemmerKind::Light10,
                 StemmerArg::Snowball => StemmerKind::Snowball,
                 StemmerArg::None => StemmerKind::None,
-            },
-            ..AnalyzerConfig::default()
-        };
-        analyzer.normalize.fold_teh_marbuta = !self.keep_teh_marbuta;
-        let vectorizer = VectorizerParams {
-            ngram_max: self.ngrams,
-            min_df: self.min_df,
-            max_df: self.max_df,
-            max_features: self.max_features,
-            weighting: match self.weighting {
+            };
+        }
+        if self.keep_teh_marbuta {
+            p.analyzer.normalize.fold_teh_marbuta = false;
+        }
+        let v = &mut p.vectorizer;
+        if let Some(n) = self.ngrams {
+            v.ngram_max = n;
+        }
+        if let Some(n) = self.min_df {
+            v.min_df = n;
+        }
+        if let Some(f) = self.max_df {
+            v.max_df = f;
+        }
+        if self.max_features.is_some() {
+            v.max_features = self.max_features;
+        }
+        if let Some(w) = self.weighting {
+            v.weighting = match w {
                 WeightingArg::Tfidf => Weighting::TfIdf,
                 WeightingArg::Counts => Weighting::Counts,
-            },
-            sublinear_tf: !self.no_sublinear_tf,
-            l2_norm: !self.no_l2_norm,
-        };
-        let nb = NbParams::new()
-            .kind(match self.nb {
+            };
+        }
+        if self.no_sublinear_tf {
+            v.sublinear_tf = false;
+        }
+        if self.no_l2_norm {
+            v.l2_norm = false;
+        }
+        let mut nb: NbParams = p.nb.clone();
+        if let Some(k) = self.nb {
+            nb = nb.kind(match k {
                 NbArg::Multinomial => NbKind::Multinomial,
                 NbArg::Complement => NbKind::Complement,
-            })
-            .alpha(self.alpha)
-            .priors(if self.uniform_priors {
-                Priors::Uniform
-            } else {
-                Priors::Fitted
-            })
-            .weight_norm(self.weight_norm);
-        TrainParams {
-            analyzer,
-            vectorizer,
-            nb,
-            min_docs_per_label: 2,
+            });
         }
-    }
-}
-
-/// The command-line arguments that reproduce `opts` (for child processes).
-pub fn train_opts_args(o: &TrainOpts) -> Vec<String> {
-    let v = |e: &dyn ValueEnumName| e.name();
-    let mut a = vec![
-        "--stemmer".to_string(),
-        v(&o.stemmer),
-        "--ngrams".into(),
-        o.ngrams.to_string(),
-        "--min-df".into(),
-        o.min_df.to_string(),
-        "--max-df".into(),
-        o.max_df.to_string(),
-        "--weighting".into(),
-        v(&o.weighting),
-        "--nb".into(),
-        v(&o.nb),
-        "--alpha".into(),
-        o.alpha.to_string(),
-    ];
-    if let Some(n) = o.max_features {
-        a.extend(["--max-features".into(), n.to_string()]);
-    }
-    for (on, flag) in [
-        (o.uniform_priors, "--uniform-priors"),
-        (o.weight_norm, "--weight-norm"),
-        (o.no_sublinear_tf, "--no-sublinear-tf"),
-        (o.no_l2_norm, "--no-l2-norm"),
-        (o.keep_teh_marbuta, "--keep-teh-marbuta"),
-    ] {
-        if on {
-            a.push(flag.into());
+        if let Some(a) = self.alpha {
+            nb = nb.alpha(a);
         }
-    }
-    a
-}
-
-/// The command-line spelling of a value-enum choice.
-trait ValueEnumName {
-    fn name(&self) -> String;
-}
-
-impl<T: ValueEnum> ValueEnumName for T {
-    fn name(&self) -> String {
-        self.to_possible_value()
-            .map_or_else(String::new, |p| p.get_name().to_string())
+        if self.uniform_priors {
+            nb = nb.priors(Priors::Uniform);
+        }
+        if self.weight_norm {
+            nb = nb.weight_norm(true);
+        }
+        p.nb = nb;
+        Ok(p)
     }
 }
 
@@ -248,6 +235,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Eval(a) => eval::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Tune(a) => tune::run(a),
         Command::BenchOp(a) => bench::run_op(a),
     }
 }
@@ -270,6 +258,6 @@ mod tests {
         let Command::Train(t) = cli.command else {
             panic!("parsed as another command")
         };
-        assert_eq!(t.opts().params(), TrainParams::new());
+        assert_eq!(t.opts().params().expect("defaults"), TrainParams::new());
     }
 }

@@ -43,7 +43,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     if !a.force && a.output.exists() {
         return Err(tasnif::Error::at(&a.output, ErrorKind::OutputExists).into());
     }
-    let params = a.opts.params();
+    let params = a.opts.params()?;
     let start = Instant::now();
     let data = load_labeled(&a.data, a.list.as_deref())?;
     let model = Classifier::train_on(&data, &params, a.read.max_bytes)?;

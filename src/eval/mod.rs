@@ -2,6 +2,7 @@
 //! cross-validation of training settings; metrics in [`metrics`].
 
 pub mod metrics;
+pub mod tune;
 
 pub use metrics::{Confusion, LabelMetrics, Report};
 
@@ -106,6 +107,18 @@ pub fn cross_validate(
     seed: u64,
     max_bytes: u64,
 ) -> Result<Evaluation> {
+    check_folds(data, k)?;
+    params.vectorizer.check()?;
+    let analyzer = Analyzer::new(params.analyzer.clone());
+    let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
+        data.items[i].text(max_bytes)
+    })?;
+    let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
+    cross_validate_counted(data, &counted, params, &fold_of, k)
+}
+
+/// Checks that `k`-fold cross-validation is possible on `data`.
+pub(crate) fn check_folds(data: &LabeledData, k: usize) -> Result<()> {
     if k < 2 {
         return Err(Error::param(
             "cv",
@@ -123,18 +136,25 @@ pub fn cross_validate(
             ));
         }
     }
-    params.vectorizer.check()?;
-    let analyzer = Analyzer::new(params.analyzer.clone());
-    let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-        data.items[i].text(max_bytes)
-    })?;
-    let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
+    Ok(())
+}
+
+/// Cross-validation of `params` over counts already made (with the same
+/// analyzer settings and at least the same n-grams): fold `f` holds the
+/// documents `i` with `fold_of[i] == f`.
+pub(crate) fn cross_validate_counted(
+    data: &LabeledData,
+    counted: &CountedCorpus,
+    params: &TrainParams,
+    fold_of: &[usize],
+    k: usize,
+) -> Result<Evaluation> {
     let per_fold: Vec<Result<Vec<Outcome>>> = (0..k)
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..data.len()).filter(|&i| fold_of[i] != f).collect();
             let (model, fitted) =
-                Classifier::train_fitted(&counted, &data.targets, &data.labels, &train, params)?;
+                Classifier::train_fitted(counted, &data.targets, &data.labels, &train, params)?;
             let opts = PredictOptions {
                 top_k: 1,
                 explain: 0,

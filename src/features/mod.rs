@@ -24,6 +24,7 @@ use crate::text::{Analyzer, AnalyzerScratch};
 
 /// How term counts become feature values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
 pub enum Weighting {
     /// Term frequency × smooth inverse document frequency,
     /// idf(t) = ln((1 + n) / (1 + df(t))) + 1 (scikit-learn's `smooth_idf`).
@@ -57,7 +58,9 @@ impl FromStr for Weighting {
 }
 
 /// Settings of the vectorizer, fixed at training and stored in the model.
+/// In a configuration file, missing fields take their defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct VectorizerParams {
     /// Longest word n-gram: 1 (words) or 2 (words and word pairs). Default 1.
     pub ngram_max: u8,

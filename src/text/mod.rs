@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(config.min_token_chars, 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AnalyzerConfig {
     /// Stemming algorithm. Default: [`StemmerKind::Light10`].
     pub stemmer: StemmerKind,

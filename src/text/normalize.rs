@@ -70,7 +70,7 @@ use super::tokenize::char_at;
 /// assert_eq!(normalize("مدرسة", NormalizeOptions::default()), "مدرسه");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NormalizeOptions {
     /// Fold teh marbuta ة (U+0629) to heh ه (U+0647). Default: `true`.
     ///
