@@ -402,6 +402,20 @@ fn eval_reports_and_writes_json_with_the_contract_keys() {
         );
         assert!(j["accuracy"].as_f64().expect("accuracy") > 0.8);
     }
+    // --predictions (written by the --cv run, the last one): one line per
+    // document, agreeing with that run's report
+    let preds = records(&std::fs::read_to_string(f.path("p.jsonl")).expect("predictions"));
+    assert_eq!(preds.len(), 45);
+    let right = preds
+        .iter()
+        .filter(|p| p["truth"] == p["predicted"])
+        .count() as f64;
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(f.path("e.json")).expect("json"))
+        .expect("JSON");
+    assert!((right / 45.0 - j["accuracy"].as_f64().expect("accuracy")).abs() < 1e-12);
+    assert!(preds.iter().all(|p| p["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with(p["truth"].as_str().unwrap_or("?")))));
 }
 
 #[test]

@@ -30,6 +30,10 @@ pub struct EvalArgs {
     /// Also write the figures as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Also write every document's outcome to FILE, one JSON object per line
+    /// (id, truth, predicted, probability; for --cv, the fold's prediction).
+    #[arg(long, value_name = "FILE")]
+    predictions: Option<PathBuf>,
     #[command(flatten)]
     opts: TrainOpts,
     #[command(flatten)]
@@ -72,6 +76,22 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         let mut bytes = serde_json::to_vec_pretty(&out)?;
         bytes.push(b'\n');
         write_atomic(path, &bytes, true)?;
+    }
+    if let Some(path) = &a.predictions {
+        let mut out = Vec::new();
+        for o in &ev.outcomes {
+            serde_json::to_writer(
+                &mut out,
+                &serde_json::json!({
+                    "id": data.items[o.index].id,
+                    "truth": o.truth,
+                    "predicted": o.predicted,
+                    "probability": o.probability,
+                }),
+            )?;
+            out.push(b'\n');
+        }
+        write_atomic(path, &out, true)?;
     }
     Ok(0)
 }
