@@ -348,7 +348,16 @@ fn eval_reports_and_writes_json_with_the_contract_keys() {
     for args in [
         vec!["eval", "corpus", "-m", "model.tasnif", "--json", "e.json"],
         vec![
-            "eval", "corpus", "--cv", "3", "--seed", "1", "--json", "e.json",
+            "eval",
+            "corpus",
+            "--cv",
+            "3",
+            "--seed",
+            "1",
+            "--json",
+            "e.json",
+            "--predictions",
+            "p.jsonl",
         ],
     ] {
         let out = f.run(&args);
