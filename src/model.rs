@@ -252,26 +252,32 @@ impl Classifier {
         trace.mark("vocabulary fitted");
         let rows = counted.into_rows(&fitted);
         trace.mark("rows built");
+        let summary = TrainingSummary {
+            docs_per_label: per_label,
+            vocabulary_size: fitted.vocab.len() as u64,
+            terms_seen,
+        };
         Classifier::fit_rows(
             &rows,
             &data.targets,
-            labels_and_counts(&data.labels, per_label),
+            &data.labels,
             params,
             &nb_params,
             fitted,
-            terms_seen,
+            summary,
         )
     }
 
-    /// As [`Classifier::train`], also returning the fitted vocabulary so
-    /// that other documents of `counted` can be vectorized without re-reading them.
+    /// As [`Classifier::train`], also returning the map from `counted`'s
+    /// provisional term numbers to the model's vocabulary, so that other
+    /// documents of `counted` can be vectorized without re-reading them.
     pub(crate) fn train_fitted(
         counted: &CountedCorpus,
         targets: &[LabelId],
         labels: &LabelSet,
         subset: &[usize],
         params: &TrainParams,
-    ) -> Result<(Classifier, FittedVocabulary)> {
+    ) -> Result<(Classifier, Vec<u32>)> {
         params.vectorizer.check()?;
         let nb_params: NbValidParams = params.nb.clone().check()?;
         if counted.analyzer_config() != &params.analyzer
@@ -284,33 +290,30 @@ impl Classifier {
         }
         let y: Vec<LabelId> = subset.iter().map(|&d| targets[d]).collect();
         let per_label = check_labels(&y, labels, params.min_docs_per_label)?;
-        let fitted = counted.fit_vocabulary(&params.vectorizer, subset);
+        let mut fitted = counted.fit_vocabulary(&params.vectorizer, subset);
         let rows = counted.rows(&fitted, subset);
-        let model = Classifier::fit_rows(
-            &rows,
-            &y,
-            labels_and_counts(labels, per_label),
-            params,
-            &nb_params,
-            fitted.clone(),
-            counted.n_terms() as u64,
-        )?;
-        Ok((model, fitted))
+        let map = fitted.take_map();
+        let summary = TrainingSummary {
+            docs_per_label: per_label,
+            vocabulary_size: fitted.vocab.len() as u64,
+            terms_seen: counted.n_terms() as u64,
+        };
+        let model = Classifier::fit_rows(&rows, &y, labels, params, &nb_params, fitted, summary)?;
+        Ok((model, map))
     }
 
     /// Fits naive Bayes and the probability scale on weighted rows.
     fn fit_rows(
         rows: &FittedRows,
         y: &[LabelId],
-        (labels, per_label): (&LabelSet, Vec<u64>),
+        labels: &LabelSet,
         params: &TrainParams,
         nb_params: &NbValidParams,
         fitted: FittedVocabulary,
-        terms_seen: u64,
+        summary: TrainingSummary,
     ) -> Result<Classifier> {
         let vp = &params.vectorizer;
-        let n_terms = fitted.vocab.len();
-        let mut counts = NbCounts::new(n_terms, labels.len())?;
+        let mut counts = NbCounts::new(fitted.vocab.len(), labels.len())?;
         let mut v = SparseVec::new();
         for (i, &c) in y.iter().enumerate() {
             rows.vector(i, vp, &fitted.idf, &mut v);
@@ -321,11 +324,6 @@ impl Classifier {
         trace.mark("probabilities calibrated (from NB sums)");
         let nb = nb_params.fit_counts_into(counts)?;
         trace.mark("naive Bayes fitted");
-        let summary = TrainingSummary {
-            docs_per_label: per_label,
-            vocabulary_size: n_terms as u64,
-            terms_seen,
-        };
         let vectorizer = Vectorizer::from_parts(
             Analyzer::new(params.analyzer.clone()),
             vp.clone(),
@@ -704,10 +702,6 @@ fn check_labels(y: &[LabelId], labels: &LabelSet, min: usize) -> Result<Vec<u64>
         }));
     }
     Ok(per_label)
-}
-
-fn labels_and_counts(labels: &LabelSet, per_label: Vec<u64>) -> (&LabelSet, Vec<u64>) {
-    (labels, per_label)
 }
 
 /// Folds of the calibration (at most).

@@ -196,7 +196,7 @@ impl NbValidParams {
             let (terms, vals) = x.row(i);
             counts.add(terms, vals, c, sample_weight.map_or(1.0, |w| w[i]))?;
         }
-        self.fit_counts(&counts)
+        self.fit_counts_into(counts)
     }
 
     /// Fits from accumulated per-class counts.
@@ -331,12 +331,6 @@ impl NbCounts {
     /// Number of classes.
     pub fn n_classes(&self) -> usize {
         self.docs.len()
-    }
-
-    /// Resets every sum to zero, keeping the allocation.
-    pub fn clear(&mut self) {
-        self.counts.fill(0.0);
-        self.docs.fill(0.0);
     }
 
     /// Replaces these sums by `total` minus them: the sums of the documents

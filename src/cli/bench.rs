@@ -95,29 +95,21 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb * 1024.0 / 1e6)
 }
 
-fn list_items(data: &Path, list: &Path) -> anyhow::Result<(Vec<Item>, u64)> {
-    let text =
-        std::fs::read_to_string(list).with_context(|| format!("reading {}", list.display()))?;
-    let mut items = Vec::new();
-    let mut bytes = 0;
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let path = data.join(line.trim());
-        bytes += std::fs::metadata(&path)
-            .with_context(|| format!("{}", path.display()))?
-            .len();
-        items.push(Item {
-            id: line.trim().to_string(),
-            source: Source::File(path),
-        });
-    }
-    Ok((items, bytes))
+/// Bytes on disk of the documents that are files.
+fn file_bytes(items: &[Item]) -> u64 {
+    items
+        .iter()
+        .filter_map(|i| match &i.source {
+            Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            _ => None,
+        })
+        .sum()
 }
 
 /// Runs one operation in this (child) process and prints its figures as JSON.
 pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
     let r = match a.op {
         OpKind::Train => {
-            let (items, bytes) = list_items(&a.data, &a.list)?;
             let start = Instant::now();
             let data = load_labeled(&a.data, Some(&a.list))?;
             let listed = start.elapsed();
@@ -138,14 +130,15 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             // writing the model file is reported apart.
             OpResult {
                 seconds: trained.as_secs_f64(),
-                docs: items.len() as u64,
-                bytes,
+                docs: data.len() as u64,
+                bytes: file_bytes(&data.items),
                 peak_rss_mb: peak_rss_mb(),
                 load_seconds: save_seconds,
             }
         }
         OpKind::Label => {
-            let (items, bytes) = list_items(&a.data, &a.list)?;
+            let items = tasnif::corpus::items_from_list(&a.data, &a.list)?;
+            let bytes = file_bytes(&items);
             let n_docs = items.len() as u64 * a.copies;
             // The copies are produced lazily, as a stream would be.
             let stream = (0..a.copies).flat_map(move |_| items.clone());

@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::Args;
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::load_labeled;
-use tasnif::eval::{cross_validate, evaluate_model, Evaluation, Report};
+use tasnif::eval::{cross_validate, evaluate_model, mean_std, Evaluation, Report};
 use tasnif::model::Classifier;
 
 use super::{ReadOpts, TrainOpts};
@@ -201,12 +201,4 @@ pub fn render(ev: &Evaluation) -> String {
         );
     }
     s
-}
-
-fn mean_std(v: impl Iterator<Item = f64>) -> (f64, f64) {
-    let v: Vec<f64> = v.collect();
-    let n = v.len().max(1) as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
-    (m, var.sqrt())
 }

@@ -23,50 +23,99 @@ fn entry_kind(entry: &std::fs::DirEntry) -> Option<std::fs::FileType> {
     }
 }
 
+/// The visible entries of `dir` that matter here, sorted by path:
+/// sub-directories (`true`) and `*.txt` files (`false`).
+fn list_dir(dir: &Path) -> Result<Vec<(PathBuf, bool)>> {
+    let mut v = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        if is_hidden(&entry.file_name()) {
+            continue;
+        }
+        let path = entry.path();
+        match entry_kind(&entry) {
+            Some(ft) if ft.is_dir() => v.push((path, true)),
+            Some(ft) if ft.is_file() && is_txt(&path) => v.push((path, false)),
+            _ => {}
+        }
+    }
+    v.sort();
+    Ok(v)
+}
+
+/// Depth-first walk of the `*.txt` files under a directory, in sorted path
+/// order (sorting each directory's entries gives the order of sorting full
+/// paths, since paths compare component by component), holding one listing
+/// per level. A directory that cannot be read is an `Err` and the walk goes on.
+struct SortedWalk {
+    root: Option<PathBuf>,
+    stack: Vec<std::vec::IntoIter<(PathBuf, bool)>>,
+}
+
+impl SortedWalk {
+    fn new(root: PathBuf) -> SortedWalk {
+        SortedWalk {
+            root: Some(root),
+            stack: Vec::new(),
+        }
+    }
+
+    fn enter(&mut self, dir: &Path) -> Result<()> {
+        self.stack.push(list_dir(dir)?.into_iter());
+        Ok(())
+    }
+}
+
+impl Iterator for SortedWalk {
+    type Item = Result<PathBuf>;
+
+    fn next(&mut self) -> Option<Result<PathBuf>> {
+        if let Some(root) = self.root.take() {
+            if let Err(e) = self.enter(&root) {
+                return Some(Err(e));
+            }
+        }
+        loop {
+            match self.stack.last_mut()?.next() {
+                None => {
+                    self.stack.pop();
+                }
+                Some((dir, true)) => {
+                    if let Err(e) = self.enter(&dir) {
+                        return Some(Err(e));
+                    }
+                }
+                Some((file, false)) => return Some(Ok(file)),
+            }
+        }
+    }
+}
+
 /// All `*.txt` files under `root` (recursively, hidden entries skipped),
 /// as paths relative to `root`, sorted.
 ///
 /// # Errors
 /// `root` or a folder below it cannot be read.
 pub fn walk_txt(root: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        let dir = root.join(&rel);
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            let name = entry.file_name();
-            if is_hidden(&name) {
-                continue;
-            }
-            let path = entry.path();
-            match entry_kind(&entry) {
-                Some(ft) if ft.is_dir() => stack.push(rel.join(&name)),
-                Some(ft) if ft.is_file() && is_txt(&path) => out.push(rel.join(&name)),
-                _ => {}
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    SortedWalk::new(root.to_path_buf())
+        .map(|p| {
+            p.map(|p| {
+                p.strip_prefix(root)
+                    .map_or_else(|_| p.clone(), Path::to_path_buf)
+            })
+        })
+        .collect()
 }
 
 /// Reads a directory with one sub-folder per label; files directly in the
 /// root and hidden entries are ignored. Ids are paths relative to `root`
 /// with `/` separators (as in the reference split lists).
 pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
-    let entries = std::fs::read_dir(root).map_err(|e| Error::io(root, e))?;
-    let mut labels = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(root, e))?;
-        let name = entry.file_name();
-        if is_hidden(&name) || !entry_kind(&entry).is_some_and(|ft| ft.is_dir()) {
-            continue;
-        }
-        labels.push(name.to_string_lossy().into_owned());
-    }
-    labels.sort();
+    let labels: Vec<String> = list_dir(root)?
+        .into_iter()
+        .filter(|(_, is_dir)| *is_dir)
+        .filter_map(|(p, _)| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
     let mut pairs = Vec::new();
     for label in labels {
         let dir = root.join(&label);
@@ -151,43 +200,22 @@ impl Iterator for Inputs {
     }
 }
 
-/// Depth-first walk of the `*.txt` files under a directory in sorted path
-/// order (sorting each directory's entries gives the order of sorting full
-/// paths, since paths compare component by component).
+/// The items of a directory argument of `label`: its `*.txt` files in
+/// sorted order; a folder that cannot be read becomes a failed item, and a
+/// directory with no `*.txt` file at all one failed item that says so.
 struct TxtWalk {
     root: PathBuf,
-    stack: Vec<std::vec::IntoIter<(PathBuf, bool)>>,
-    found: usize,
-    started: bool,
+    walk: SortedWalk,
+    found: bool,
 }
 
 impl TxtWalk {
     fn new(root: PathBuf) -> TxtWalk {
         TxtWalk {
+            walk: SortedWalk::new(root.clone()),
             root,
-            stack: Vec::new(),
-            found: 0,
-            started: false,
+            found: false,
         }
-    }
-
-    /// The sorted visible entries of `dir` (path, is directory).
-    fn list(dir: &Path) -> Result<std::vec::IntoIter<(PathBuf, bool)>> {
-        let mut v = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-            let entry = entry.map_err(|e| Error::io(dir, e))?;
-            if is_hidden(&entry.file_name()) {
-                continue;
-            }
-            let path = entry.path();
-            match entry_kind(&entry) {
-                Some(ft) if ft.is_dir() => v.push((path, true)),
-                Some(ft) if ft.is_file() && is_txt(&path) => v.push((path, false)),
-                _ => {}
-            }
-        }
-        v.sort();
-        Ok(v.into_iter())
     }
 }
 
@@ -195,54 +223,22 @@ impl Iterator for TxtWalk {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
-        if !self.started {
-            self.started = true;
-            match TxtWalk::list(&self.root) {
-                Ok(it) => self.stack.push(it),
-                Err(e) => {
-                    self.found = 1;
-                    return Some(Item {
-                        id: self.root.display().to_string(),
-                        source: Source::Failed(e.to_string()),
-                    });
-                }
-            }
-        }
-        loop {
-            let Some(top) = self.stack.last_mut() else {
-                if self.found == 0 {
-                    self.found = 1;
-                    return Some(Item {
-                        id: self.root.display().to_string(),
-                        source: Source::Failed(
-                            Error::at(&self.root, ErrorKind::NoDocuments).to_string(),
-                        ),
-                    });
-                }
-                return None;
-            };
-            match top.next() {
-                None => {
-                    self.stack.pop();
-                }
-                Some((path, true)) => match TxtWalk::list(&path) {
-                    Ok(it) => self.stack.push(it),
-                    Err(e) => {
-                        self.found += 1;
-                        return Some(Item {
-                            id: path.display().to_string(),
-                            source: Source::Failed(e.to_string()),
-                        });
-                    }
-                },
-                Some((path, false)) => {
-                    self.found += 1;
-                    return Some(Item {
-                        id: path.display().to_string(),
-                        source: Source::File(path),
-                    });
-                }
-            }
-        }
+        let item = match self.walk.next() {
+            Some(Ok(path)) => Item {
+                id: path.display().to_string(),
+                source: Source::File(path),
+            },
+            Some(Err(e)) => Item {
+                id: e.path().unwrap_or(&self.root).display().to_string(),
+                source: Source::Failed(e.to_string()),
+            },
+            None if !self.found => Item {
+                id: self.root.display().to_string(),
+                source: Source::Failed(Error::at(&self.root, ErrorKind::NoDocuments).to_string()),
+            },
+            None => return None,
+        };
+        self.found = true;
+        Some(item)
     }
 }

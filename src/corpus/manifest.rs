@@ -221,8 +221,3 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
         }
     }
 }
-
-/// Reads all of an unlabeled JSONL stream (see [`JsonlInputs`]).
-pub fn read_jsonl_inputs<R: BufRead>(reader: R, name: &str) -> Vec<Item> {
-    JsonlInputs::new(reader, name).collect()
-}

@@ -6,7 +6,7 @@ mod dir;
 mod manifest;
 
 pub use dir::{inputs, walk_txt, Inputs};
-pub use manifest::{read_jsonl_inputs, read_jsonl_labeled, read_manifest, JsonlInputs};
+pub use manifest::{read_jsonl_labeled, read_manifest, JsonlInputs};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -145,20 +145,42 @@ fn extension(p: &Path) -> Option<String> {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
 }
 
-fn filter_by_list(pairs: Vec<(Item, String)>, list: &Path) -> Result<Vec<(Item, String)>> {
+/// The entries of a list file (one path per line; blank lines and `#`
+/// comments skipped), each with its line number.
+fn read_list(list: &Path) -> Result<Vec<(String, u64)>> {
     let text = std::fs::read_to_string(list).map_err(|e| Error::io(list, e))?;
-    let mut wanted: Vec<(&str, u64)> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if !l.is_empty() && !l.starts_with('#') {
-            wanted.push((l, i as u64 + 1));
-        }
-    }
+    Ok(text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (line.trim(), i as u64 + 1))
+        .filter(|(l, _)| !l.is_empty() && !l.starts_with('#'))
+        .map(|(l, n)| (l.to_string(), n))
+        .collect())
+}
+
+/// The documents named in a list file, as files under `data` (paths
+/// relative to it, ids as listed), in list order, without reading the
+/// directory: for labeling or measuring a fixed set of files.
+///
+/// # Errors
+/// The list cannot be read. A listed file that is missing fails when read.
+pub fn items_from_list(data: &Path, list: &Path) -> Result<Vec<Item>> {
+    Ok(read_list(list)?
+        .into_iter()
+        .map(|(id, _)| Item {
+            source: Source::File(data.join(&id)),
+            id,
+        })
+        .collect())
+}
+
+fn filter_by_list(pairs: Vec<(Item, String)>, list: &Path) -> Result<Vec<(Item, String)>> {
+    let wanted = read_list(list)?;
     let mut by_id: HashMap<String, (Item, String)> =
         pairs.into_iter().map(|p| (p.0.id.clone(), p)).collect();
     let mut out = Vec::with_capacity(wanted.len());
     for (id, line) in wanted {
-        match by_id.remove(id) {
+        match by_id.remove(&id) {
             Some(p) => out.push(p),
             None => {
                 return Err(Error::record(

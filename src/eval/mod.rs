@@ -41,6 +41,19 @@ pub struct Evaluation {
     pub outcomes: Vec<Outcome>,
 }
 
+/// Mean and (population) standard deviation, e.g. of a figure over folds;
+/// (0, 0) for no values.
+pub fn mean_std(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    let v: Vec<f64> = values.into_iter().collect();
+    if v.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
+    (m, var.sqrt())
+}
+
 impl Report {
     /// The report of evaluated documents.
     pub fn from_outcomes(outcomes: &[Outcome]) -> Report {
@@ -153,7 +166,7 @@ pub(crate) fn cross_validate_counted(
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..data.len()).filter(|&i| fold_of[i] != f).collect();
-            let (model, fitted) =
+            let (model, map) =
                 Classifier::train_fitted(counted, &data.targets, &data.labels, &train, params)?;
             let opts = PredictOptions {
                 top_k: 1,
@@ -164,7 +177,13 @@ pub(crate) fn cross_validate_counted(
             Ok((0..data.len())
                 .filter(|&i| fold_of[i] == f)
                 .map(|i| {
-                    counted.vector(&fitted, &params.vectorizer, i, &mut v);
+                    counted.vector_mapped(
+                        &map,
+                        model.vectorizer().idf(),
+                        &params.vectorizer,
+                        i,
+                        &mut v,
+                    );
                     let p = model.predict_vector(&v, &mut scores, &opts);
                     Outcome {
                         index: i,

@@ -141,11 +141,8 @@ pub fn tune(
         let start = Instant::now();
         let ev = cross_validate_counted(data, c, p, &fold_of, k)?;
         let cv_seconds = start.elapsed().as_secs_f64();
-        let f1: Vec<f64> = ev.folds.iter().map(|f| f.macro_f1).collect();
-        let n = f1.len().max(1) as f64;
-        let mean = f1.iter().sum::<f64>() / n;
-        let std = (f1.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
-        let accuracy_mean = ev.folds.iter().map(|f| f.accuracy).sum::<f64>() / n;
+        let (mean, std) = super::mean_std(ev.folds.iter().map(|f| f.macro_f1));
+        let (accuracy_mean, _) = super::mean_std(ev.folds.iter().map(|f| f.accuracy));
         // One fold's model for the labeling speed and vocabulary size.
         let train: Vec<usize> = (0..data.len()).filter(|&j| fold_of[j] != 0).collect();
         let model = Classifier::train(c, &data.targets, &data.labels, &train, p)?;

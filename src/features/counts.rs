@@ -41,6 +41,17 @@ pub struct FittedVocabulary {
 
 const DROPPED: u32 = u32::MAX;
 
+/// Provisional term number → vocabulary id (`DROPPED` for pruned terms).
+pub(crate) type VocabMap = [u32];
+
+impl FittedVocabulary {
+    /// Takes the provisional-to-vocabulary map out, leaving the vocabulary
+    /// and idf to build a model from (no copy of either).
+    pub(crate) fn take_map(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.map)
+    }
+}
+
 /// A document's counts over its worker's term table: (worker, pairs).
 type WorkerCounts = (usize, Vec<(u32, u32)>);
 
@@ -220,23 +231,36 @@ impl CountedCorpus {
         doc: usize,
         out: &mut SparseVec,
     ) {
+        self.vector_mapped(&fitted.map, &fitted.idf, params, doc, out);
+    }
+
+    /// As [`CountedCorpus::vector`] with the vocabulary map and idf given
+    /// apart (a trained model holds the idf; cross-validation keeps the map).
+    pub(crate) fn vector_mapped(
+        &self,
+        map: &VocabMap,
+        idf: &[f64],
+        params: &VectorizerParams,
+        doc: usize,
+        out: &mut SparseVec,
+    ) {
         out.clear();
-        for (t, c) in self.mapped(fitted, doc) {
+        for (t, c) in self.mapped(map, doc) {
             out.indices.push(t);
             out.values.push(f64::from(c));
         }
-        params.weigh(out, &fitted.idf);
+        params.weigh(out, idf);
     }
 
     /// Document `doc`'s counts under `fitted`'s vocabulary ids, in term
     /// order (provisional numbers and vocabulary ids are both in term order).
     fn mapped<'s>(
         &'s self,
-        fitted: &'s FittedVocabulary,
+        map: &'s [u32],
         doc: usize,
     ) -> impl Iterator<Item = (TermId, u32)> + 's {
         self.docs[doc].iter().filter_map(|&(t, c)| {
-            let m = fitted.map[t as usize];
+            let m = map[t as usize];
             (m != DROPPED).then_some((TermId(m), c))
         })
     }
@@ -247,7 +271,7 @@ impl CountedCorpus {
         FittedRows {
             rows: subset
                 .iter()
-                .map(|&d| self.mapped(fitted, d).collect())
+                .map(|&d| self.mapped(&fitted.map, d).collect())
                 .collect(),
         }
     }

@@ -50,7 +50,8 @@ impl Vocabulary {
     pub fn from_terms(mut terms: Vec<String>) -> Vocabulary {
         terms.sort_unstable();
         terms.dedup();
-        Vocabulary::from_sorted(terms.iter().map(String::as_str))
+        // Sorted and distinct just above, so the check cannot fail.
+        Vocabulary::try_from_sorted(terms.iter().map(String::as_str)).unwrap_or_default()
     }
 
     /// Builds a vocabulary from terms already sorted and distinct (as stored
@@ -70,14 +71,6 @@ impl Vocabulary {
             prev = Some(t);
         }
         Some(Vocabulary { table })
-    }
-
-    fn from_sorted<'a, I: IntoIterator<Item = &'a str>>(terms: I) -> Vocabulary {
-        let mut table = StrTable::default();
-        for t in terms {
-            table.push_distinct(t);
-        }
-        Vocabulary { table }
     }
 
     /// The id of `term`, if it is in the vocabulary.
