@@ -121,6 +121,9 @@ pub struct TrainOpts {
     /// Keep only the N most frequent terms [default: all].
     #[arg(long)]
     max_features: Option<usize>,
+    /// Keep only the K terms with the largest chi-squared statistic against the labels [default: all].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    chi2: Option<u64>,
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
     weighting: Option<WeightingArg>,
@@ -181,6 +184,10 @@ impl TrainOpts {
         if self.max_features.is_some() {
             v.max_features = self.max_features;
         }
+        if let Some(k) = self.chi2 {
+            p.chi2_features = Some(k as usize);
+        }
+        let v = &mut p.vectorizer;
         if let Some(w) = self.weighting {
             v.weighting = match w {
                 WeightingArg::Tfidf => Weighting::TfIdf,
