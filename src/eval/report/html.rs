@@ -31,8 +31,10 @@ thead th { border-bottom: 2px solid #d0d7de; font-weight: 600; }
 .charts { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 .charts figure { margin: 0; }
 .charts > div { flex: 1 1 320px; }
-table.examples { width: 100%; }
-.examples td:first-child { width: 1%; white-space: nowrap; }
+table.examples { width: 100%; table-layout: fixed; }
+.examples th:first-child { width: 34%; }
+.examples th:last-child { width: 7em; }
+.examples code { overflow-wrap: anywhere; }
 figcaption { color: #59636e; font-size: 13px; margin-top: 4px; max-width: 560px; }
 svg { max-width: 100%; height: auto; }
 ul.errors { padding-left: 20px; margin: 8px 0 0; }
@@ -42,20 +44,23 @@ code, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size:
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 12px; white-space: pre-wrap; word-break: break-all; }
 .terms { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px 20px; }
 .terms table { width: 100%; }
+.terms td.num { width: 4.5em; }
+.twocol { display: flex; flex-wrap: wrap; gap: 0 16px; }
+.twocol > section { flex: 1 1 400px; }
 .note { color: #59636e; font-size: 13px; }
 "#;
 
-fn card(s: &mut String, id: &str, name: &str, value: f64, spread: Option<(f64, f64)>) {
+fn card(s: &mut String, id: &str, name: &str, value: f64, spread: Option<(usize, f64, f64)>) {
     let _ = write!(
         s,
         r#"<div class="card"><div class="name">{}</div><div class="value" id="{id}">{}</div>"#,
         esc(name),
         fmt::metric(value)
     );
-    if let Some((m, sd)) = spread {
+    if let Some((k, m, sd)) = spread {
         let _ = write!(
             s,
-            r#"<div class="spread">folds: {} ± {}</div>"#,
+            r#"<div class="spread">mean over {k} folds: {} ± {}</div>"#,
             fmt::metric(m),
             fmt::metric(sd)
         );
@@ -84,7 +89,7 @@ pub fn render_html(d: &ReportData) -> String {
 
     // headline
     s.push_str("<section id=\"headline\">\n<h2>Headline figures</h2>\n<div class=\"cards\">");
-    let spread = |key: &str| d.fold_stat(key).map(|f| (f.mean, f.std));
+    let spread = |key: &str| d.fold_stat(key).map(|f| (d.folds.len(), f.mean, f.std));
     card(
         &mut s,
         "fig-accuracy",
@@ -263,8 +268,9 @@ pub fn render_html(d: &ReportData) -> String {
         Some(t) => {
             let _ = write!(
                 s,
-                r#"<p class="note">From {}. Weight: the label's naive Bayes weight for the term above the mean over labels.</p><div class="terms">"#,
-                esc(&t.source)
+                r#"<p class="note">From {}; terms as its analyzer makes them (stemmer: {}). Weight: the label's naive Bayes weight for the term above the mean over labels.</p><div class="terms">"#,
+                esc(&t.source),
+                esc(d.setting("stemmer").unwrap_or("?"))
             );
             for lt in &t.labels {
                 let _ = write!(
@@ -289,7 +295,7 @@ pub fn render_html(d: &ReportData) -> String {
     s.push_str("</section>\n");
 
     // data and model
-    s.push_str("<section id=\"data\">\n<h2>Data</h2>\n<table><tbody>");
+    s.push_str("<div class=\"twocol\">\n<section id=\"data\">\n<h2>Data</h2>\n<table><tbody>");
     let _ = write!(
         s,
         r#"<tr><th>data</th><td><code dir="ltr">{}</code></td></tr>"#,
@@ -343,7 +349,7 @@ pub fn render_html(d: &ReportData) -> String {
             esc(&st.value)
         );
     }
-    s.push_str("</tbody></table>\n</section>\n");
+    s.push_str("</tbody></table>\n</section>\n</div>\n");
     let _ = write!(
         s,
         "<section id=\"command\">\n<h2>Command</h2>\n<pre dir=\"ltr\">{}</pre>\n<p class=\"note\">tasnif {}</p>\n</section>\n",

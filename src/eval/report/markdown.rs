@@ -253,8 +253,9 @@ pub fn render_markdown(d: &ReportData, files_dir: &str) -> MarkdownReport {
         Some(t) => {
             let _ = writeln!(
                 s,
-                "From {}. Weight: the label's naive Bayes weight for the term above the mean over labels.\n",
-                md_escape(&t.source)
+                "From {}; terms as its analyzer makes them (stemmer: {}). Weight: the label's naive Bayes weight for the term above the mean over labels.\n",
+                md_escape(&t.source),
+                md_escape(d.setting("stemmer").unwrap_or("?"))
             );
             header(&mut s, &["label", "terms (weight)"], &[false, false]);
             for lt in &t.labels {

@@ -474,6 +474,15 @@ impl ReportData {
         self.fold_stats.iter().find(|s| s.figure == key)
     }
 
+    /// The value of the model setting `name` (as listed in [`ModelSummary::settings`]).
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.model
+            .settings
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.value.as_str())
+    }
+
     /// A one-line description of what was evaluated.
     pub fn title(&self) -> String {
         match &self.origin {

@@ -87,7 +87,11 @@ pub(crate) fn confusion(d: &ReportData, what: CellValue) -> String {
     } else {
         (420.0 / k as f64).max(28.0)
     };
-    let value_size = (cell * 0.27).clamp(9.0, 14.0);
+    // "100.0%" must fit a cell
+    let value_size = match what {
+        CellValue::Counts => (cell * 0.27).clamp(9.0, 14.0),
+        CellValue::RowShares => (cell * 0.23).clamp(8.0, 12.5),
+    };
     let label_size = 13.0;
     let longest = labels
         .iter()
@@ -144,7 +148,7 @@ pub(crate) fn confusion(d: &ReportData, what: CellValue) -> String {
             let (x, y) = (left + cell * j as f64, top + cell * i as f64);
             let _ = write!(
                 s,
-                r#"<g id="cm-{id}-{i}-{j}"><title>true {}, predicted {}: {c} documents ({} of {})</title><rect x="{x:.1}" y="{y:.1}" width="{cell:.1}" height="{cell:.1}" fill="{fill}" stroke="white" stroke-width="1"/><text x="{:.1}" y="{:.1}" text-anchor="middle" dominant-baseline="central" font-size="{value_size:.0}" fill="{}"{}>{text}</text></g>"#,
+                r#"<g id="cm-{id}-{i}-{j}"><title>true {}, predicted {}: {c} documents ({} of {})</title><rect x="{x:.1}" y="{y:.1}" width="{cell:.1}" height="{cell:.1}" fill="{fill}" stroke="white" stroke-width="1"/><text x="{:.1}" y="{:.1}" text-anchor="middle" dominant-baseline="central" font-size="{value_size:.1}" fill="{}"{}>{text}</text></g>"#,
                 esc(&labels[i]),
                 esc(&labels[j]),
                 fmt::percent(share),
@@ -255,7 +259,7 @@ pub(crate) fn per_label(d: &ReportData) -> String {
 pub(crate) fn reliability(d: &ReportData) -> String {
     let c = &d.calibration;
     let (left, top, plot): (f64, f64, f64) = (62.0, 36.0, 340.0);
-    let strip_top = top + plot + 44.0;
+    let strip_top = top + plot + 54.0;
     let strip = 60.0;
     let legend = 16.0
         + text_width("accuracy in bin", 12.0)
@@ -314,6 +318,14 @@ pub(crate) fn reliability(d: &ReportData) -> String {
             x1 - x0,
             b.count
         );
+        // the count over its bar (a tall accuracy bar over few documents says little)
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="9.5" fill="{MUTED}">{}</text>"#,
+            (x0 + x1) / 2.0,
+            (strip_top + strip - sh - 3.0).min(strip_top + strip - 3.0),
+            b.count
+        );
     }
     let _ = write!(
         s,
@@ -342,10 +354,9 @@ pub(crate) fn reliability(d: &ReportData) -> String {
     );
     let _ = write!(
         s,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="12" fill="{MUTED}">documents per bin (largest: {})</text>"#,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="12" fill="{MUTED}">documents per bin</text>"#,
         left + plot / 2.0,
-        strip_top + strip + 18.0,
-        max_count as u64
+        strip_top + strip + 18.0
     );
     // legend, on one line under the histogram
     let ly = strip_top + strip + 36.0;
