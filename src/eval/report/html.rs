@@ -35,7 +35,7 @@ table.examples { width: 100%; table-layout: fixed; }
 .examples th:first-child { width: 34%; }
 .examples th:last-child { width: 7em; }
 .examples code { overflow-wrap: anywhere; }
-figcaption { color: #59636e; font-size: 13px; margin-top: 4px; max-width: 560px; }
+figcaption { color: #59636e; font-size: 13px; margin-top: 4px; max-width: 460px; }
 svg { max-width: 100%; height: auto; }
 ul.errors { padding-left: 20px; margin: 8px 0 0; }
 .pair { margin: 14px 0 6px; font-weight: 600; }
@@ -48,6 +48,7 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; paddin
 .twocol { display: flex; flex-wrap: wrap; gap: 0 16px; }
 .twocol > section { flex: 1 1 400px; }
 .note { color: #59636e; font-size: 13px; }
+#calibration-table th, #calibration-table td { white-space: nowrap; padding: 4px 8px; }
 "#;
 
 fn card(s: &mut String, id: &str, name: &str, value: f64, spread: Option<(usize, f64, f64)>) {
