@@ -726,8 +726,26 @@ fn color_only_when_asked_or_on_a_terminal() {
         a.extend(extra);
         run_ok(&f, &a)
     };
-    assert!(with(&["--color", "always"]).contains("\x1b["));
-    assert!(!with(&["--color", "never"]).contains('\x1b'));
+    let colored = with(&["--color", "always"]);
+    let plain = with(&["--color", "never"]);
+    assert!(colored.contains("\x1b["));
+    assert!(!plain.contains('\x1b'));
+    // the same text once the color codes are taken out (but the time)
+    let strip = |t: &str| -> String {
+        let mut out = String::new();
+        let mut rest = t;
+        while let Some(a) = rest.find("\x1b[") {
+            out.push_str(&rest[..a]);
+            let m = rest[a..].find('m').expect("end of an escape code");
+            rest = &rest[a + m + 1..];
+        }
+        out.push_str(rest);
+        out.lines()
+            .filter(|l| !l.starts_with('('))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&colored), strip(&plain));
     assert!(
         !with(&[]).contains('\x1b'),
         "piped output is plain by default"

@@ -18,7 +18,7 @@ struct Paint(bool);
 impl Paint {
     /// `text` (already padded) in `style`, when color is on.
     fn paint(&self, style: &str, text: &str) -> String {
-        if self.0 && !text.is_empty() {
+        if self.0 && !style.is_empty() && !text.is_empty() {
             format!("{style}{text}{RESET}")
         } else {
             text.to_string()
