@@ -41,7 +41,7 @@ ul.errors { padding-left: 20px; margin: 8px 0 0; }
 .pair { margin: 14px 0 6px; font-weight: 600; }
 .line { font-size: 16px; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
-pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 12px; white-space: pre-wrap; word-break: break-all; }
+pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .terms { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px 20px; }
 .terms table { width: 100%; }
 .terms td.num { width: 4.5em; }
