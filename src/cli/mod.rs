@@ -49,7 +49,9 @@ enum Command {
     /// Evaluate a model on labeled articles, or cross-validate training settings.
     #[command(after_help = "Examples:
   tasnif eval ../shared/data/ant-multisource -m /tmp/a.tasnif --list ../shared/data/ant-multisource/split/test.txt
-  tasnif eval corpus/ --cv 5 --seed 42 --json cv.json")]
+  tasnif eval corpus/ --cv 5 --seed 42 --json cv.json
+  tasnif eval test/ -m news.tasnif --report report.html     one self-contained page with charts
+  tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/")]
     Eval(eval::EvalArgs),
     /// Search training settings by cross-validation; write the best to a config file.
     #[command(after_help = "Examples:
