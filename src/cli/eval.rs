@@ -135,7 +135,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         (None, None) => anyhow::bail!("give a model (-m MODEL) or --cv K"),
     };
     let secs = start.elapsed().as_secs_f64();
-    print!("{}", render_terminal(&d, a.color.enabled()));
+    out!("{}", render_terminal(&d, a.color.enabled()));
     if let Some(path) = &a.json {
         let mut bytes = serde_json::to_vec_pretty(&d)?;
         bytes.push(b'\n');
@@ -159,9 +159,9 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     }
     if let Some(t) = &target {
         t.write(&d, a.force)?;
-        println!("report: {}", t.main().display());
+        outln!("report: {}", t.main().display());
     }
-    println!("({} documents, {secs:.2} s)", d.metrics.documents);
+    outln!("({} documents, {secs:.2} s)", d.metrics.documents);
     Ok(0)
 }
 

@@ -1,6 +1,23 @@
 //! Command-line interface: argument definitions and dispatch. Every command
 //! is a thin layer over the library.
 
+/// `println!` that returns an error instead of panicking when stdout is
+/// closed (a pipe into `head`, say); `main` treats a broken pipe as success.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($t)*)?;
+    }};
+}
+
+/// `print!` that returns an error instead of panicking (see `outln!`).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($t)*)?;
+    }};
+}
+
 mod bench;
 mod eval;
 mod inspect;
@@ -129,10 +146,10 @@ pub struct TrainOpts {
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
     weighting: Option<WeightingArg>,
-    /// Naive Bayes kind [default: complement].
+    /// Naive Bayes kind [default: multinomial].
     #[arg(long, value_enum)]
     nb: Option<NbArg>,
-    /// Smoothing alpha, > 0 [default: 0.1].
+    /// Smoothing alpha, > 0 [default: 0.01].
     #[arg(long)]
     alpha: Option<f64>,
     /// Use uniform class priors instead of fitted ones (multinomial NB).
@@ -141,7 +158,10 @@ pub struct TrainOpts {
     /// Rennie's weight normalization (complement NB).
     #[arg(long)]
     weight_norm: bool,
-    /// Keep raw term frequencies instead of 1 + ln(tf).
+    /// Replace a term frequency tf by 1 + ln(tf) (the default is raw tf).
+    #[arg(long, conflicts_with = "no_sublinear_tf")]
+    sublinear_tf: bool,
+    /// Keep raw term frequencies (the default; overrides a config file).
     #[arg(long)]
     no_sublinear_tf: bool,
     /// Do not scale vectors to unit length.
@@ -195,6 +215,9 @@ impl TrainOpts {
                 WeightingArg::Tfidf => Weighting::TfIdf,
                 WeightingArg::Counts => Weighting::Counts,
             };
+        }
+        if self.sublinear_tf {
+            v.sublinear_tf = true;
         }
         if self.no_sublinear_tf {
             v.sublinear_tf = false;

@@ -30,7 +30,7 @@ pub struct TuneArgs {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Which settings to try: `standard` (90 settings, ranked), `options`
+    /// Which settings to try: `standard` (120 settings, ranked), `options`
     /// (each option alone from the defaults, shown in a fixed order with its
     /// change from the defaults) or `quick` (2 settings, a smoke test).
     #[arg(long, value_enum, default_value_t = SpaceArg::Standard)]
@@ -79,13 +79,19 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
     if kind == Space::Options {
         shown.sort_by_key(|(_, s)| s.index);
     }
-    println!(
+    outln!(
         "{:>4}  {:>17}  {:>8}  {:>8}  {:>8}  {:>10}  {:>9}  settings",
-        "rank", "macro-F1 (± std)", "Δ", "accuracy", "train s", "label MB/s", "terms"
+        "rank",
+        "macro-F1 (± std)",
+        "Δ",
+        "accuracy",
+        "train s",
+        "label MB/s",
+        "terms"
     );
     for (rank, s) in shown {
         let delta = defaults.map_or(String::new(), |d| format!("{:+.4}", s.macro_f1_mean - d));
-        println!(
+        outln!(
             "{:>4}  {:>8.4} ± {:.4}  {:>8}  {:>8.4}  {:>8.2}  {:>10.1}  {:>9}  {}",
             rank + 1,
             s.macro_f1_mean,
@@ -99,7 +105,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         );
     }
     if defaults.is_some() {
-        println!("Δ: mean macro-F1 minus that of the default settings (same folds)");
+        outln!("Δ: mean macro-F1 minus that of the default settings (same folds)");
     }
     let Some(best) = ranked.first() else {
         anyhow::bail!("no settings to try");
@@ -112,8 +118,8 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         j.push(b'\n');
         write_atomic(path, &j, true)?;
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "best: {} (macro-F1 {:.4} ± {:.4}); written to {} ({:.1} s)",
         best.params.describe(),
         best.macro_f1_mean,
@@ -121,7 +127,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         a.output.display(),
         start.elapsed().as_secs_f64()
     );
-    println!(
+    outln!(
         "train with it: tasnif train DATA --config {} -o MODEL",
         a.output.display()
     );
