@@ -1,9 +1,9 @@
 //! Output records of `label`: JSON lines, CSV or TSV.
 
-use serde::Serialize;
 use tasnif::error::Error;
 use tasnif::labels::LabelSet;
 use tasnif::model::Prediction;
+use tasnif::record::Record;
 
 /// Output formats of `label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -14,30 +14,6 @@ pub enum Format {
     Csv,
     /// Tab-separated, with a header row.
     Tsv,
-}
-
-#[derive(Serialize)]
-struct Scored<'a> {
-    label: &'a str,
-    probability: f64,
-}
-
-#[derive(Serialize)]
-struct Term<'a> {
-    term: &'a str,
-    weight: f64,
-}
-
-/// One output record; the JSON field names are part of the CLI contract.
-#[derive(Serialize)]
-struct Record<'a> {
-    id: &'a str,
-    label: Option<&'a str>,
-    probability: Option<f64>,
-    top: Vec<Scored<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explain: Option<Vec<Term<'a>>>,
-    error: Option<String>,
 }
 
 /// How records are rendered: format and whether they carry `explain`.
@@ -99,44 +75,11 @@ impl RecordFormat {
         id: &str,
         result: &Result<Prediction, Error>,
     ) -> Vec<u8> {
-        let rec = match result {
-            Ok(p) => Record {
-                id,
-                label: Some(labels.name(p.label)),
-                probability: Some(p.probability),
-                top: p
-                    .top
-                    .iter()
-                    .map(|&(l, pr)| Scored {
-                        label: labels.name(l),
-                        probability: pr,
-                    })
-                    .collect(),
-                explain: self.explain.then(|| {
-                    p.explain
-                        .iter()
-                        .map(|(t, w)| Term {
-                            term: t,
-                            weight: *w,
-                        })
-                        .collect()
-                }),
-                error: None,
-            },
-            Err(e) => Record {
-                id,
-                label: None,
-                probability: None,
-                top: Vec::new(),
-                explain: self.explain.then(Vec::new),
-                error: Some(e.to_string()),
-            },
-        };
+        let rec = Record::new(labels, id, result, self.explain);
         let mut out = Vec::with_capacity(256);
         match self.format {
             Format::Jsonl => {
-                // Serializing these plain fields into a Vec cannot fail.
-                let _ = serde_json::to_writer(&mut out, &rec);
+                rec.write_json(&mut out);
                 out.push(b'\n');
             }
             Format::Csv | Format::Tsv => {
