@@ -96,13 +96,9 @@ def read_articles(spark: SparkSession, path: str) -> DataFrame:
     """Articles as a DataFrame (``id``, ``text``): a Parquet dataset with those
     columns, or a folder of ``.txt`` files (the path of each file is its id)."""
     if os.path.isdir(path) and not any(f.endswith(".parquet") for f in os.listdir(path)):
-        return (
-            spark.read.option("wholetext", True)
-            .option("recursiveFileLookup", True)
-            .option("pathGlobFilter", "*.txt")
-            .text(path)
-            .select(F.input_file_name().alias("id"), F.col("value").alias("text"))
-        )
+        return spark.read.text(
+            path, wholetext=True, recursiveFileLookup=True, pathGlobFilter="*.txt"
+        ).select(F.input_file_name().alias("id"), F.col("value").alias("text"))
     return spark.read.parquet(path).select("id", "text")
 
 

@@ -3,6 +3,7 @@ read it back, and compare with `tasnif label` on the same articles."""
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -51,6 +52,20 @@ def test_seeds_through_spark_match_the_cli(spark, cli, seed_articles, tmp_path):
     assert blank == [{"id": "blank", "label": None, "probability": None, "top": [],
                       "explain": [], "error": "blank: empty document (no text)"}]
     assert_same_records([r for r in got if r["id"] != "blank"], want)
+
+
+def test_a_folder_of_txt_files_is_read_whole(spark, cli, tmp_path):
+    from spark_label import label_dataframe, read_articles
+
+    want = {Path(r["id"]).name: r for r in cli_records(cli, ["seeds/"], ROOT)}
+    out = tmp_path / "folder.parquet"
+    label_dataframe(read_articles(spark, str(ROOT / "seeds")), tasnif.Model.default()) \
+        .write.parquet(str(out))
+    got = read_parquet_records(out)
+    assert sorted(Path(r["id"]).name for r in got) == sorted(want)  # one record per file
+    for r in got:
+        assert r["id"].startswith("file:")
+        assert {**r, "id": None} == {**want[Path(r["id"]).name], "id": None}
 
 
 def test_without_explain_the_column_is_absent(spark, seed_articles):
