@@ -73,7 +73,7 @@ class Labeler:
 
 
 def label_dataset(ds, model: tasnif.Model, top_k: int = 3, explain: int = 0,
-                  concurrency: Optional[int] = None, batch_size: int = 1024,
+                  concurrency: Optional[int] = None, batch_size: int = 4096,
                   id_col: str = "id", text_col: str = "text"):
     """Labels the articles of the Ray Dataset ``ds`` (columns ``id_col`` and
     ``text_col``); returns a Dataset of records, one per row (lazy, like every
