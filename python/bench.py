@@ -16,6 +16,11 @@ Every system labels the test split of the reference corpus (4,167 articles,
   texts (2 partitions per copy), written to Spark's ``noop`` sink (everything
   but the file writes), and to Parquet; 2 cores. "without labeling" runs the
   same plan with made-up records: what the engine costs by itself.
+* spark/ray "inside": the seconds the workers spent in ``Model.label`` and in
+  making the records' DataFrame or Arrow table, summed over batches: the
+  labeling's own per-core throughput inside the engine, where it shares the
+  cores with the engine's processes; wall seconds, and the worker process's
+  CPU seconds over the same spans.
 * ray: ``examples/ray_label.label_dataset`` on a materialized Dataset of the
   texts (4 blocks per copy), materialized; 2 actors on 2 CPUs. A new pool of
   actors starts for every run (each unpickles the model). "without labeling"
@@ -126,6 +131,7 @@ def main() -> None:
     if "spark" in engines:
         import pandas as pd
         from pyspark.sql import SparkSession
+        from pyspark.sql import functions as F
 
         from spark_label import label_dataframe, record_schema
 
@@ -154,6 +160,37 @@ def main() -> None:
                                     "top": [[{"label": "x", "probability": 0.5}]] * n,
                                     "error": [None] * n})
 
+        # Inside the workers: the seconds spent in Model.label and in making
+        # the records' DataFrame, as the example's function does, summed
+        # over batches (core-seconds; carried in a column of the first row).
+        bc = spark.sparkContext.broadcast(model)
+
+        def timed_batches(batches):
+            m = bc.value
+            for b in batches:
+                t0, c0 = time.perf_counter(), time.process_time()
+                recs = m.label(b["text"].tolist(), ids=b["id"].astype(str).tolist(), threads=1)
+                out = pd.DataFrame.from_records(recs, columns=cols)
+                busy = [0.0] * len(out)
+                cpu = [0.0] * len(out)
+                busy[0] = time.perf_counter() - t0
+                cpu[0] = time.process_time() - c0
+                out["busy_s"] = busy
+                out["cpu_s"] = cpu
+                yield out
+
+        cols = ["id", "label", "probability", "top", "error"]
+        busy_df = df.mapInPandas(timed_batches,
+                                 record_schema(0) + ", busy_s double, cpu_s double")
+        busy_df.agg({"busy_s": "sum"}).collect()  # warm-up
+        sums = [busy_df.agg(F.sum("busy_s"), F.sum("cpu_s")).collect()[0] for _ in range(a.runs)]
+        busy = statistics.median(r[0] for r in sums)
+        report("spark, inside workers", 1, busy, [r[0] for r in sums],
+               "(wall seconds in Model.label + DataFrame, summed over batches)")
+        cpu = statistics.median(r[1] for r in sums)
+        report("spark, inside, CPU", 1, cpu, [r[1] for r in sums],
+               "(CPU seconds of the same)")
+
         empty = df.mapInPandas(fake, record_schema(0))
         s, runs = timed(lambda: empty.write.format("noop").mode("overwrite").save(), a.runs)
         report("spark without labeling", 2, s, runs, "(engine cost alone)")
@@ -165,7 +202,7 @@ def main() -> None:
         import pyarrow as pa
         import ray
 
-        from ray_label import label_dataset
+        from ray_label import label_dataset, record_schema
 
         ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR",
                  runtime_env={"env_vars": {"PYTHONPATH": str(HERE / "examples")}})
@@ -176,6 +213,36 @@ def main() -> None:
         ds = ds.materialize()
         s, runs = timed(lambda: label_dataset(ds, model, concurrency=2).materialize(), a.runs)
         report("ray num_cpus=2", 2, s, runs, "(materialized)")
+
+        class Timed:
+            def __init__(self, model):
+                self.model = model
+
+            def __call__(self, b):
+                t0, c0 = time.perf_counter(), time.process_time()
+                recs = self.model.label(b.column("text").to_pylist(),
+                                        ids=b.column("id").to_pylist(), threads=1)
+                out = pa.Table.from_pylist(recs, schema=record_schema(0))
+                busy = [0.0] * out.num_rows
+                cpu = [0.0] * out.num_rows
+                busy[0] = time.perf_counter() - t0
+                cpu[0] = time.process_time() - c0
+                return out.append_column("busy_s", pa.array(busy)).append_column(
+                    "cpu_s", pa.array(cpu))
+
+        def timed_sum():
+            return ds.map_batches(Timed, fn_constructor_args=(model,), batch_format="pyarrow",
+                                  batch_size=4096, concurrency=2, num_cpus=1).sum(
+                                      ["busy_s", "cpu_s"])
+
+        timed_sum()
+        sums = [timed_sum() for _ in range(a.runs)]
+        busy = statistics.median(r["sum(busy_s)"] for r in sums)
+        report("ray, inside actors", 1, busy, [r["sum(busy_s)"] for r in sums],
+               "(wall seconds in Model.label + Arrow table, summed over batches)")
+        cpu = statistics.median(r["sum(cpu_s)"] for r in sums)
+        report("ray, inside, CPU", 1, cpu, [r["sum(cpu_s)"] for r in sums],
+               "(CPU seconds of the same)")
 
         class Fake:
             def __init__(self, model):
