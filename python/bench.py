@@ -232,7 +232,8 @@ def main() -> None:
 
         def timed_sum():
             return ds.map_batches(Timed, fn_constructor_args=(model,), batch_format="pyarrow",
-                                  batch_size=4096, concurrency=2, num_cpus=1).sum(
+                                  batch_size=4096,
+                                  compute=ray.data.ActorPoolStrategy(size=2), num_cpus=1).sum(
                                       ["busy_s", "cpu_s"])
 
         timed_sum()
@@ -257,7 +258,8 @@ def main() -> None:
 
         s, runs = timed(lambda: ds.map_batches(Fake, fn_constructor_args=(model,),
                                                batch_format="pyarrow", batch_size=4096,
-                                               concurrency=2, num_cpus=1).materialize(), a.runs)
+                                               compute=ray.data.ActorPoolStrategy(size=2),
+                                               num_cpus=1).materialize(), a.runs)
         report("ray without labeling", 2, s, runs, "(engine cost alone)")
         ray.shutdown()
 

@@ -87,7 +87,7 @@ def label_dataset(ds, model: tasnif.Model, top_k: int = 3, explain: int = 0,
         fn_constructor_args=(model, top_k, explain, id_col, text_col),
         batch_format="pyarrow",
         batch_size=batch_size,
-        concurrency=concurrency,
+        compute=ray.data.ActorPoolStrategy(size=concurrency),
         num_cpus=1,
     )
 
