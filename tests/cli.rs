@@ -661,7 +661,7 @@ fn tune_options_space_measures_each_option_against_the_defaults() {
             "1 + ln tf",
             "no idf",
             "weight normalization",
-            "χ² 20000",
+            "χ² 50000",
             "keep ة",
             "Light10 stemmer",
         ],
@@ -670,16 +670,21 @@ fn tune_options_space_measures_each_option_against_the_defaults() {
     // each option really changed the settings it names
     let chi2 = all
         .iter()
-        .find(|c| c["name"] == "χ² 20000")
+        .find(|c| c["name"] == "χ² 50000")
         .expect("χ² row");
-    assert_eq!(chi2["params"]["chi2_features"], 20000);
-    assert_eq!(defaults["params"]["chi2_features"], Value::Null);
+    assert_eq!(chi2["params"]["chi2_features"], 50000);
+    assert_eq!(defaults["params"]["chi2_features"], 20000);
+    let no_chi2 = all
+        .iter()
+        .find(|c| c["name"] == "all terms (no χ² selection)")
+        .expect("no-χ² row");
+    assert_eq!(no_chi2["params"]["chi2_features"], Value::Null);
 }
 
 #[test]
 fn chi2_flag_keeps_that_many_terms_and_zero_is_refused() {
     let f = Fixture::new(10);
-    let all = f.run(&["train", "corpus", "-o", "all.tasnif"]);
+    let all = f.run(&["train", "corpus", "--chi2", "all", "-o", "all.tasnif"]);
     let few = f.run(&["train", "corpus", "--chi2", "5", "-o", "few.tasnif"]);
     assert!(
         all.status.success() && few.status.success(),

@@ -140,16 +140,16 @@ pub struct TrainOpts {
     /// Keep only the N most frequent terms [default: all].
     #[arg(long)]
     max_features: Option<usize>,
-    /// Keep only the K terms with the largest chi-squared statistic against the labels [default: all].
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
-    chi2: Option<u64>,
+    /// Keep only the K terms with the largest chi-squared statistic against the labels, or `all` [default: 20000].
+    #[arg(long, value_name = "K|all", value_parser = parse_chi2)]
+    chi2: Option<Chi2>,
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
     weighting: Option<WeightingArg>,
     /// Naive Bayes kind [default: multinomial].
     #[arg(long, value_enum)]
     nb: Option<NbArg>,
-    /// Smoothing alpha, > 0 [default: 0.01].
+    /// Smoothing alpha, > 0 [default: 0.03].
     #[arg(long)]
     alpha: Option<f64>,
     /// Use uniform class priors instead of fitted ones (multinomial NB).
@@ -170,6 +170,25 @@ pub struct TrainOpts {
     /// Keep ة distinct from ه (by default ة is folded to ه).
     #[arg(long)]
     keep_teh_marbuta: bool,
+}
+
+/// `--chi2`: a number of terms to keep, or all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chi2 {
+    All,
+    Keep(usize),
+}
+
+fn parse_chi2(s: &str) -> Result<Chi2, String> {
+    if s == "all" {
+        return Ok(Chi2::All);
+    }
+    match s.parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!(
+            "expected a number of terms ≥ 1 or `all`, got `{s}`"
+        )),
+        Ok(k) => Ok(Chi2::Keep(k)),
+    }
 }
 
 impl TrainOpts {
@@ -206,8 +225,10 @@ impl TrainOpts {
         if self.max_features.is_some() {
             v.max_features = self.max_features;
         }
-        if let Some(k) = self.chi2 {
-            p.chi2_features = Some(k as usize);
+        match self.chi2 {
+            Some(Chi2::All) => p.chi2_features = None,
+            Some(Chi2::Keep(k)) => p.chi2_features = Some(k),
+            None => {}
         }
         let v = &mut p.vectorizer;
         if let Some(w) = self.weighting {
