@@ -114,3 +114,44 @@ fn training_vectors_equal_labeling_vectors() {
         assert_eq!(a, b, "document {i}");
     }
 }
+
+/// CRC-32 (IEEE), as the model header stores it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn a_version_1_model_file_still_loads_and_labels_the_same() {
+    let f = common::Fixture::new(6);
+    let v2 = std::fs::read(f.path("model.tasnif")).expect("model");
+    assert_eq!(
+        u32::from_le_bytes(v2[8..12].try_into().expect("4 bytes")),
+        2
+    );
+    // Version 1's body is version 2's without the trailing "no gate" byte.
+    let vlen = v2[24] as usize;
+    let body = &v2[25 + vlen..];
+    assert_eq!(body.last(), Some(&0), "an ungated model ends with None");
+    let body1 = &body[..body.len() - 1];
+    let mut v1 = v2[..25 + vlen].to_vec();
+    v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+    v1[12..20].copy_from_slice(&(body1.len() as u64).to_le_bytes());
+    v1[20..24].copy_from_slice(&crc32(body1).to_le_bytes());
+    v1.extend_from_slice(body1);
+    std::fs::write(f.path("v1.tasnif"), &v1).expect("write");
+    let a = f.run(&["label", "corpus", "-m", "model.tasnif"]);
+    let b = f.run(&["label", "corpus", "-m", "v1.tasnif"]);
+    assert!(a.status.success() && b.status.success(), "{}", common::stderr(&b));
+    assert_eq!(common::stdout(&a), common::stdout(&b));
+}

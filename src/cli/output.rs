@@ -36,6 +36,8 @@ struct Record<'a> {
     probability: Option<f64>,
     top: Vec<Scored<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     explain: Option<Vec<Term<'a>>>,
     error: Option<String>,
 }
@@ -46,6 +48,8 @@ struct Record<'a> {
 pub struct RecordFormat {
     pub format: Format,
     pub explain: bool,
+    /// `--multi`: the probability a label needs to be a tag.
+    pub tag_threshold: Option<f64>,
 }
 
 impl RecordFormat {
@@ -54,6 +58,9 @@ impl RecordFormat {
         let mut out = Vec::new();
         if self.format != Format::Jsonl {
             let mut cols = vec!["id", "label", "probability", "top"];
+            if self.tag_threshold.is_some() {
+                cols.push("tags");
+            }
             if self.explain {
                 cols.push("explain");
             }
@@ -112,6 +119,9 @@ impl RecordFormat {
                         probability: pr,
                     })
                     .collect(),
+                tags: self
+                    .tag_threshold
+                    .map(|t| p.tags(t).into_iter().map(|l| labels.name(l)).collect()),
                 explain: self.explain.then(|| {
                     p.explain
                         .iter()
@@ -128,6 +138,7 @@ impl RecordFormat {
                 label: None,
                 probability: None,
                 top: Vec::new(),
+                tags: self.tag_threshold.map(|_| Vec::new()),
                 explain: self.explain.then(Vec::new),
                 error: Some(e.to_string()),
             },
@@ -152,6 +163,9 @@ impl RecordFormat {
                             .collect(),
                     ),
                 ];
+                if let Some(tags) = &rec.tags {
+                    row.push(tags.join(";"));
+                }
                 if let Some(ex) = &rec.explain {
                     row.push(join(
                         ex.iter()

@@ -9,6 +9,22 @@ use serde_json::Value;
 use super::{Item, Source};
 use crate::error::{Error, Result};
 
+/// The `secondary` column of a CSV or TSV manifest, by item id (the same
+/// ids [`read_manifest`] gives), for the rows where it is not empty. A
+/// manifest without the column gives an empty map.
+///
+/// # Errors
+/// As [`read_manifest`].
+pub fn read_secondary(
+    path: &Path,
+    delimiter: u8,
+) -> Result<std::collections::HashMap<String, String>> {
+    Ok(read_manifest_rows(path, delimiter)?
+        .into_iter()
+        .filter_map(|(item, _, sec)| sec.map(|s| (item.id, s)))
+        .collect())
+}
+
 /// Reads a CSV (`delimiter` `,`) or TSV (`\t`) manifest with a header row
 /// naming the columns `path,label` (paths relative to the manifest) or
 /// `text,label`, with an optional `id` column.
@@ -17,6 +33,14 @@ use crate::error::{Error, Result};
 /// Unreadable file, a header without the needed columns, or a row with a
 /// missing or empty field (named with its line number).
 pub fn read_manifest(path: &Path, delimiter: u8) -> Result<Vec<(Item, String)>> {
+    Ok(read_manifest_rows(path, delimiter)?
+        .into_iter()
+        .map(|(item, label, _)| (item, label))
+        .collect())
+}
+
+/// The rows of a manifest: item, label, and the `secondary` label if any.
+fn read_manifest_rows(path: &Path, delimiter: u8) -> Result<Vec<(Item, String, Option<String>)>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -38,6 +62,7 @@ pub fn read_manifest(path: &Path, delimiter: u8) -> Result<Vec<(Item, String)>> 
     let path_col = col("path");
     let text_col = col("text");
     let id_col = col("id");
+    let secondary_col = col("secondary");
     if path_col.is_none() && text_col.is_none() {
         return Err(Error::record(
             path,
@@ -87,7 +112,12 @@ pub fn read_manifest(path: &Path, delimiter: u8) -> Result<Vec<(Item, String)>> 
             }
             (None, None) => unreachable!("checked above"),
         };
-        out.push((item, label));
+        let secondary = secondary_col
+            .and_then(|c| rec.get(c))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        out.push((item, label, secondary));
     }
     Ok(out)
 }

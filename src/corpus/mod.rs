@@ -6,7 +6,7 @@ mod dir;
 mod manifest;
 
 pub use dir::{inputs, walk_txt, Inputs};
-pub use manifest::{read_jsonl_labeled, read_manifest, JsonlInputs};
+pub use manifest::{read_jsonl_labeled, read_manifest, read_secondary, JsonlInputs};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
