@@ -18,7 +18,7 @@ use std::path::Path;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::LabeledData;
+use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{
     CountedCorpus, FeatureScratch, FittedRows, FittedVocabulary, SparseVec, TermId, Vectorizer,
@@ -84,7 +84,8 @@ impl TrainParams {
     /// The file cannot be read, is not JSON of this shape (the error names
     /// the line and column), or holds invalid values.
     pub fn from_json_file(path: &Path) -> Result<TrainParams> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = String::from_utf8(crate::corpus::read_whole(path)?)
+            .map_err(|_| Error::record(path, 1, "not valid UTF-8"))?;
         let p: TrainParams = serde_json::from_str(&text)
             .map_err(|e| Error::record(path, e.line() as u64, e.to_string()))?;
         p.vectorizer.check().map_err(|e| e.with_path(path))?;
@@ -234,7 +235,7 @@ impl Classifier {
     pub fn train_on(
         data: &LabeledData,
         params: &TrainParams,
-        max_bytes: u64,
+        read: &ReadOptions,
     ) -> Result<Classifier> {
         params.vectorizer.check()?;
         let nb_params: NbValidParams = params.nb.clone().check()?;
@@ -243,7 +244,7 @@ impl Classifier {
         let analyzer = Analyzer::new(params.analyzer.clone());
         let counted =
             CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-                data.items[i].text(max_bytes)
+                data.items[i].text(read)
             })?;
         trace.mark("documents read and counted");
         let all: Vec<usize> = (0..data.len()).collect();
@@ -527,7 +528,7 @@ impl Classifier {
     /// # Errors
     /// The file cannot be read, or see [`Classifier::from_bytes`]; the error names the file.
     pub fn load(path: &Path) -> Result<Classifier> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::corpus::read_whole(path)?;
         Classifier::from_bytes(&bytes).map_err(|e| e.with_path(path))
     }
 
@@ -581,7 +582,8 @@ fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
     let body_len = u64::from_le_bytes(len8);
     let crc = u32::from_le_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
     let vlen = bytes[24] as usize;
-    let expected = (FIXED_HEADER + vlen) as u64 + body_len;
+    // a damaged length field can hold any value: saturate, never wrap
+    let expected = ((FIXED_HEADER + vlen) as u64).saturating_add(body_len);
     if (bytes.len() as u64) < expected {
         return Err(Error::new(ErrorKind::Truncated {
             expected,

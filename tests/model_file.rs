@@ -2,7 +2,7 @@
 
 mod common;
 
-use tasnif::corpus::{Item, LabeledData, Source};
+use tasnif::corpus::{Item, LabeledData, ReadOptions, Source};
 use tasnif::features::{CountedCorpus, FeatureScratch, SparseVec};
 use tasnif::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
 use tasnif::text::Analyzer;
@@ -27,7 +27,7 @@ fn data(per_label: usize) -> LabeledData {
 fn small_model() -> Classifier {
     let mut p = TrainParams::new();
     p.vectorizer.ngram_max = 2;
-    Classifier::train_on(&data(4), &p, u64::MAX).expect("trains")
+    Classifier::train_on(&data(4), &p, &ReadOptions::default()).expect("trains")
 }
 
 #[test]
@@ -99,8 +99,10 @@ fn training_vectors_equal_labeling_vectors() {
     let mut p = TrainParams::new();
     p.vectorizer.ngram_max = 2;
     let analyzer = Analyzer::new(p.analyzer.clone());
-    let counted =
-        CountedCorpus::build(&analyzer, 2, d.len(), |i| d.items[i].text(u64::MAX)).expect("counts");
+    let counted = CountedCorpus::build(&analyzer, 2, d.len(), |i| {
+        d.items[i].text(&ReadOptions::default())
+    })
+    .expect("counts");
     let all: Vec<usize> = (0..d.len()).collect();
     let model = Classifier::train(&counted, &d.targets, &d.labels, &all, &p).expect("trains");
     let fitted = counted.fit_vocabulary(&p.vectorizer, &all);
@@ -108,7 +110,7 @@ fn training_vectors_equal_labeling_vectors() {
     let mut scratch = FeatureScratch::default();
     for i in 0..d.len() {
         counted.vector(&fitted, &p.vectorizer, i, &mut a);
-        let text = d.items[i].text(u64::MAX).expect("text");
+        let text = d.items[i].text(&ReadOptions::default()).expect("text");
         model.vectorizer().transform(&text, &mut scratch, &mut b);
         assert!(a.nnz() > 0);
         assert_eq!(a, b, "document {i}");

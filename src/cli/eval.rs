@@ -50,18 +50,18 @@ struct JsonOut<'a> {
 
 pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     let start = Instant::now();
-    let data = load_labeled(&a.data, a.list.as_deref())?;
+    let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
     let ev: Evaluation = match (&a.model, a.cv) {
         (Some(m), _) => {
             let model = Classifier::load(m)?;
-            evaluate_model(&model, &data, a.read.max_bytes)?
+            evaluate_model(&model, &data, &a.read.options())?
         }
         (None, Some(k)) => cross_validate(
             &data,
             &a.opts.params()?,
             k as usize,
             a.seed,
-            a.read.max_bytes,
+            &a.read.options(),
         )?,
         (None, None) => anyhow::bail!("give a model (-m MODEL) or --cv K"),
     };

@@ -58,13 +58,13 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         }
         paths.push(PathBuf::from("-"));
     }
-    let items = inputs(paths);
+    let items = inputs(paths, &a.read.options());
     let opts = BatchOptions {
         predict: PredictOptions {
             top_k: a.top_k as usize,
             explain: a.explain,
         },
-        max_bytes: a.read.max_bytes,
+        read: a.read.options(),
     };
     let show_progress = io::stderr().is_terminal();
     let run = |out: &mut (dyn Write + Send)| -> anyhow::Result<(usize, usize)> {

@@ -1,9 +1,10 @@
 //! Output records of `label`: JSON lines, CSV or TSV.
 
 use serde::Serialize;
+use tasnif::batch::Labeled;
+use tasnif::corpus::TextEncoding;
 use tasnif::error::Error;
 use tasnif::labels::LabelSet;
-use tasnif::model::Prediction;
 
 /// Output formats of `label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -37,6 +38,9 @@ struct Record<'a> {
     top: Vec<Scored<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     explain: Option<Vec<Term<'a>>>,
+    /// The file's encoding, only when it was not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
     error: Option<String>,
 }
 
@@ -57,6 +61,7 @@ impl RecordFormat {
             if self.explain {
                 cols.push("explain");
             }
+            cols.push("encoding");
             cols.push("error");
             self.push_row(&mut out, cols.into_iter().map(str::to_string));
         }
@@ -93,14 +98,12 @@ impl RecordFormat {
     }
 
     /// The record of one article, with its line ending.
-    pub fn render(
-        &self,
-        labels: &LabelSet,
-        id: &str,
-        result: &Result<Prediction, Error>,
-    ) -> Vec<u8> {
+    pub fn render(&self, labels: &LabelSet, id: &str, result: &Result<Labeled, Error>) -> Vec<u8> {
         let rec = match result {
-            Ok(p) => Record {
+            Ok(Labeled {
+                prediction: p,
+                encoding,
+            }) => Record {
                 id,
                 label: Some(labels.name(p.label)),
                 probability: Some(p.probability),
@@ -121,6 +124,7 @@ impl RecordFormat {
                         })
                         .collect()
                 }),
+                encoding: (*encoding != TextEncoding::Utf8).then(|| encoding.name()),
                 error: None,
             },
             Err(e) => Record {
@@ -129,6 +133,7 @@ impl RecordFormat {
                 probability: None,
                 top: Vec::new(),
                 explain: self.explain.then(Vec::new),
+                encoding: None,
                 error: Some(e.to_string()),
             },
         };
@@ -159,6 +164,7 @@ impl RecordFormat {
                             .collect(),
                     ));
                 }
+                row.push(rec.encoding.unwrap_or_default().to_string());
                 row.push(rec.error.unwrap_or_default());
                 self.push_row(&mut out, row.into_iter());
             }

@@ -44,7 +44,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         return Err(tasnif::Error::at(&a.output, tasnif::ErrorKind::OutputExists).into());
     }
     let start = Instant::now();
-    let data = load_labeled(&a.data, a.list.as_deref())?;
+    let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
     let space = search_space(if a.quick {
         Space::Quick
     } else {
@@ -56,7 +56,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         a.cv,
         data.len()
     );
-    let ranked = tune(&data, &space, a.cv as usize, a.seed, a.read.max_bytes)?;
+    let ranked = tune(&data, &space, a.cv as usize, a.seed, &a.read.options())?;
     println!(
         "{:>4}  {:>17}  {:>8}  {:>8}  {:>9}  {:>9}  settings",
         "rank", "macro-F1 (± std)", "accuracy", "train s", "label MB/s", "terms"

@@ -8,7 +8,7 @@ pub use metrics::{Confusion, LabelMetrics, Report};
 
 use rayon::prelude::*;
 
-use crate::corpus::LabeledData;
+use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, Result};
 use crate::features::{CountedCorpus, SparseVec};
 use crate::labels::LabelId;
@@ -72,7 +72,7 @@ impl Report {
 pub fn evaluate_model(
     model: &Classifier,
     data: &LabeledData,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<Evaluation> {
     let opts = PredictOptions {
         top_k: 1,
@@ -82,7 +82,7 @@ pub fn evaluate_model(
         .items
         .par_iter()
         .map_init(PredictScratch::default, |s, item| {
-            let text = item.text(max_bytes)?;
+            let text = item.text(read)?;
             let p = model.predict(&text, s, &opts);
             Ok((p.label, p.probability))
         })
@@ -118,13 +118,13 @@ pub fn cross_validate(
     params: &TrainParams,
     k: usize,
     seed: u64,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<Evaluation> {
     check_folds(data, k)?;
     params.vectorizer.check()?;
     let analyzer = Analyzer::new(params.analyzer.clone());
     let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-        data.items[i].text(max_bytes)
+        data.items[i].text(read)
     })?;
     let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
     cross_validate_counted(data, &counted, params, &fold_of, k)
