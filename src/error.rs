@@ -52,7 +52,8 @@ pub enum ErrorKind {
     SymlinkLoop { target: PathBuf },
     /// A symbolic link whose target does not exist.
     BrokenLink { target: PathBuf },
-    /// The document holds no text (empty, or only white space).
+    /// The document holds no text: no letter or digit (empty, or only white
+    /// space, punctuation or invisible marks).
     Empty,
     /// The document is larger than the configured limit.
     TooLarge { bytes: u64, limit: u64 },
@@ -187,7 +188,7 @@ impl fmt::Display for ErrorKind {
                 "broken symbolic link (its target {} does not exist)",
                 target.display()
             ),
-            ErrorKind::Empty => write!(f, "empty document (no text)"),
+            ErrorKind::Empty => write!(f, "empty document (no letters or digits)"),
             ErrorKind::TooLarge { bytes, limit } => {
                 write!(f, "document is {bytes} bytes, over the limit of {limit} bytes (--max-bytes)")
             }

@@ -74,7 +74,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
     match &a.output {
         Some(path) => {
             let mut f = AtomicFile::create(path, a.force)?;
-            (failed, total) = run(&mut f)?;
+            (failed, total) = run(&mut f).with_context(|| format!("writing {}", path.display()))?;
             f.commit()?;
         }
         None => {

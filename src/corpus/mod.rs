@@ -88,8 +88,9 @@ impl Item {
     /// The document's text and the encoding it was read with.
     ///
     /// # Errors
-    /// See [`read_text`]; text given inline fails only when it is blank or
-    /// larger than `opts.max_bytes`; a failed item gives its message.
+    /// See [`read_text`]; text given inline fails only when it has no letter
+    /// or digit or is larger than `opts.max_bytes`; a failed item gives its
+    /// message.
     pub fn read(&self, opts: &ReadOptions) -> Result<Text<'_>> {
         match &self.source {
             Source::File(p) => read_text(p, opts),
@@ -389,7 +390,7 @@ pub(crate) fn file_kind(ft: &std::fs::FileType) -> &'static str {
 }
 
 /// Checks and decodes a document's bytes: in `encoding` (see [`Encoding`]),
-/// no NUL characters, not blank.
+/// no NUL characters, at least one letter or digit.
 ///
 /// ```
 /// use tasnif::corpus::{decode_text, Encoding, TextEncoding};
@@ -418,8 +419,10 @@ pub fn decode_text(
     })
 }
 
+/// A document needs at least one letter or digit: one made only of white
+/// space, punctuation or invisible marks has no terms to label it by.
 fn check_text(s: &str) -> std::result::Result<(), ErrorKind> {
-    if s.trim().is_empty() {
+    if !s.chars().any(char::is_alphanumeric) {
         Err(ErrorKind::Empty)
     } else {
         Ok(())
