@@ -951,3 +951,96 @@ fn ctrl_c_during_train_keeps_the_old_model() {
         ["corpus", "data.jsonl", "model.tasnif"]
     );
 }
+
+#[test]
+fn an_article_over_the_default_limit_is_refused_before_it_is_read() {
+    let f = Fixture::new(4);
+    // a sparse file: 16 MiB + 1 byte that take no disk space
+    let big = std::fs::File::create(f.path("dump.txt")).expect("create");
+    big.set_len(16 * 1024 * 1024 + 1).expect("set_len");
+    let out = f.run(&[
+        "label",
+        "dump.txt",
+        "corpus/sports/000.txt",
+        "-m",
+        "model.tasnif",
+    ]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let recs = records(&stdout(&out));
+    assert_eq!(
+        recs[0]["error"],
+        "dump.txt: document is 16777217 bytes, over the limit of 16777216 bytes (--max-bytes)"
+    );
+    assert!(recs[1]["error"].is_null());
+    // raising the limit reads it, and finds what it holds: NUL bytes
+    let out = f.run(&[
+        "label",
+        "dump.txt",
+        "-m",
+        "model.tasnif",
+        "--max-bytes",
+        "20000000",
+    ]);
+    assert_eq!(
+        records(&stdout(&out))[0]["error"],
+        "dump.txt: binary file (contains NUL bytes), not text"
+    );
+}
+
+#[test]
+fn output_into_a_missing_folder_is_an_error_that_names_it() {
+    let f = Fixture::new(4);
+    for args in [
+        vec![
+            "label",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "-o",
+            "nodir/out.jsonl",
+        ],
+        vec!["train", "corpus", "-o", "nodir/m.tasnif"],
+        vec![
+            "eval",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "--json",
+            "nodir/e.json",
+        ],
+    ] {
+        let out = f.run(&args);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("nodir/") && stderr(&out).contains("no such file or directory"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(names(f.dir.path()), ["corpus", "model.tasnif"]);
+    }
+}
+
+#[test]
+fn label_into_a_closed_pipe_stops_quietly() {
+    use std::io::BufRead;
+    let f = Fixture::new(4);
+    let mut args = vec!["label", "-m", "model.tasnif"];
+    args.extend(std::iter::repeat_n("corpus", 300)); // 3,600 records, far more than a pipe holds
+    let mut child = tasnif_cmd(f.dir.path(), &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("a line");
+    // the reader is dropped here: the pipe is closed
+    assert!(first.contains("corpus/economy/000.txt"), "{first}");
+    let out = child.wait_with_output().expect("ends");
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "a closed pipe is not an error");
+}
