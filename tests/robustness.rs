@@ -1044,3 +1044,50 @@ fn label_into_a_closed_pipe_stops_quietly() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "", "a closed pipe is not an error");
 }
+
+#[test]
+fn json_lines_that_are_not_utf8_are_named_by_line() {
+    let f = Fixture::new(4);
+    let good = serde_json::json!({"text": article(0, 1), "label": "economy"}).to_string();
+    let mut bytes = format!("{good}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"text\": \"caf\xe9\", \"label\": \"sports\"}\n");
+    write(&f.path("d.jsonl"), &bytes);
+    let out = f.run(&["train", "d.jsonl", "-o", "x.tasnif"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("d.jsonl: line 2: not valid UTF-8"),
+        "{}",
+        stderr(&out)
+    );
+    let mut child = tasnif_cmd(f.dir.path(), &["label", "-", "-m", "model.tasnif"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"{\"id\": \"x\", \"text\": \"caf\xe9\"}\n")
+            .expect("write");
+        writeln!(
+            stdin,
+            "{}",
+            serde_json::json!({"id": "ok", "text": article(1, 1)})
+        )
+        .expect("write");
+        // a blank id is no id: the line's place names the record
+        let blank = serde_json::json!({"id": " ", "text": article(1, 2)});
+        writeln!(stdin, "{blank}").expect("write");
+    }
+    let out = child.wait_with_output().expect("ends");
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let recs = records(&stdout(&out));
+    assert_eq!(recs[0]["error"], "stdin: line 1: not valid UTF-8");
+    assert_eq!(recs[1]["id"], "ok");
+    assert!(recs[1]["error"].is_null());
+    assert_eq!(recs[2]["id"], "stdin:3");
+}

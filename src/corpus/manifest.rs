@@ -113,9 +113,10 @@ pub fn parse_manifest(
     Ok(out)
 }
 
+/// The `id` of a JSON line: a string that is not blank, or a number.
 fn id_of(v: &Value) -> Option<String> {
     match v.get("id") {
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     }
