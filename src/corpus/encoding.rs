@@ -18,8 +18,9 @@
 //!    are not counted). Every byte has a meaning in Windows-1256, so without
 //!    this check any Latin-1 or other legacy file would pass as "Arabic".
 //!    Arabic articles score far above the threshold; Latin-1 French scores
-//!    0%, Russian in Windows-1251 about 40%, and random bytes 0x80–0xFF
-//!    about 41% (measured in the tests).
+//!    0%, Russian in Windows-1251 39%, and random bytes 0x80–0xFF 39–42%
+//!    (measured in the tests); the 20,839 articles of the ANT corpus
+//!    score 72% to 100% (median 96%).
 
 use std::fmt;
 
