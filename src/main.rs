@@ -2,6 +2,7 @@
 
 mod cli;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -13,7 +14,8 @@ fn main() -> ExitCode {
             if cli::is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("tasnif: error: {e:#}");
+            // nothing more to do if standard error cannot be written either
+            let _ = writeln!(std::io::stderr(), "tasnif: error: {e:#}");
             ExitCode::from(1)
         }
     }

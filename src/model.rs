@@ -63,7 +63,10 @@ impl Trace {
 
     fn mark(&self, stage: &str) {
         if let Some(t) = self.0 {
-            eprintln!(
+            use std::io::Write;
+            // a trace that cannot be written is not worth failing for
+            let _ = writeln!(
+                std::io::stderr(),
                 "tasnif trace: {:>8.1} ms  {stage}",
                 t.elapsed().as_secs_f64() * 1e3
             );

@@ -1091,3 +1091,46 @@ fn json_lines_that_are_not_utf8_are_named_by_line() {
     assert!(recs[1]["error"].is_null());
     assert_eq!(recs[2]["id"], "stdin:3");
 }
+
+/// Standard output or standard error on a full device: an error (or, for
+/// standard error, nothing), never a panic. Every command's printing goes
+/// through writes that return their error.
+#[test]
+fn full_standard_streams_are_errors_not_panics() {
+    let f = Fixture::new(4);
+    write(&f.path("empty.txt"), b"");
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    for args in [
+        vec!["inspect", "model.tasnif"],
+        vec!["train", "corpus", "-o", "m2.tasnif"],
+        vec!["eval", "corpus", "-m", "model.tasnif"],
+        vec!["label", "empty.txt", "-m", "model.tasnif"],
+    ] {
+        let out = tasnif_cmd(f.dir.path(), &args)
+            .stdout(full())
+            .output()
+            .expect("runs");
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("No space left on device"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    // stderr full: the bad article's message is lost, the record and exit code are not
+    let out = tasnif_cmd(f.dir.path(), &["label", "empty.txt", "-m", "model.tasnif"])
+        .stderr(full())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        records(&stdout(&out))[0]["error"],
+        "empty.txt: empty document (no letters or digits)"
+    );
+}

@@ -119,7 +119,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             model.save(&a.model, true)?;
             let save_seconds = saving.elapsed().as_secs_f64();
             if std::env::var_os("TASNIF_TRACE").is_some() {
-                eprintln!(
+                warn!(
                     "tasnif trace: listed {:.1} ms, trained {:.1} ms, saved in {:.1} ms",
                     listed.as_secs_f64() * 1e3,
                     trained.as_secs_f64() * 1e3,
@@ -176,7 +176,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             }
         }
     };
-    println!("{}", serde_json::to_string(&r)?);
+    outln!("{}", serde_json::to_string(&r)?);
     Ok(0)
 }
 
@@ -412,7 +412,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
         "accuracy": eval.report.accuracy,
         "macro_f1": eval.report.macro_f1,
     });
-    print_report(&report);
+    print_report(&report)?;
     if let Some(path) = &a.json {
         let mut bytes = serde_json::to_vec_pretty(&report)?;
         bytes.push(b'\n');
@@ -428,15 +428,15 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-fn print_report(r: &Value) {
+fn print_report(r: &Value) -> anyhow::Result<()> {
     let f = |v: &Value| v.as_f64().unwrap_or(0.0);
-    println!(
+    outln!(
         "tasnif bench  {}  {} cores  {}",
         r["date"].as_str().unwrap_or(""),
         r["machine"]["cores"],
         r["machine"]["cpu"].as_str().unwrap_or("")
     );
-    println!(
+    outln!(
         "data: {}  settings: {}",
         r["data"].as_str().unwrap_or(""),
         if r["settings"].as_str().unwrap_or("").is_empty() {
@@ -445,10 +445,15 @@ fn print_report(r: &Value) {
             r["settings"].as_str().unwrap_or("")
         }
     );
-    println!();
-    println!(
+    outln!();
+    outln!(
         "{:<22} {:>9} {:>9} {:>10} {:>11} {:>8}  runs (s)",
-        "operation", "docs", "median s", "MB/s", "docs/s", "peak MB"
+        "operation",
+        "docs",
+        "median s",
+        "MB/s",
+        "docs/s",
+        "peak MB"
     );
     for (name, key) in [
         ("train", "train"),
@@ -466,7 +471,7 @@ fn print_report(r: &Value) {
         } else {
             name.to_string()
         };
-        println!(
+        outln!(
             "{:<22} {:>9} {:>9.3} {:>10.1} {:>11.0} {:>8.1}  {}",
             name,
             o["docs"],
@@ -477,23 +482,24 @@ fn print_report(r: &Value) {
             runs.join(" ")
         );
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "model: {:.1} MB, loaded in {:.3} s (not included in label times)",
         f(&r["model_bytes"]) / 1e6,
         f(&r["model_load_s"])
     );
-    println!(
+    outln!(
         "label all cores / -j 1: {:.2}×",
         f(&r["label"]["mb_per_s"]) / f(&r["label_j1"]["mb_per_s"]).max(1e-12)
     );
-    println!(
+    outln!(
         "analyzer alone (normalize + tokenize + stopwords + light10), 1 core: {:.1} MB/s",
         f(&r["analyzer_light10_1core_mb_per_s"])
     );
-    println!(
+    outln!(
         "test split: accuracy {:.4}, macro-F1 {:.4}",
         f(&r["accuracy"]),
         f(&r["macro_f1"])
     );
+    Ok(())
 }

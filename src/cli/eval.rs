@@ -66,8 +66,8 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         (None, None) => anyhow::bail!("give a model (-m MODEL) or --cv K"),
     };
     let secs = start.elapsed().as_secs_f64();
-    print!("{}", render(&ev));
-    println!("({} documents, {secs:.2} s)", ev.report.documents);
+    out!("{}", render(&ev));
+    outln!("({} documents, {secs:.2} s)", ev.report.documents);
     if let Some(path) = &a.json {
         let out = JsonOut {
             report: &ev.report,

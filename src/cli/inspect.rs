@@ -19,13 +19,16 @@ pub fn run(a: InspectArgs) -> anyhow::Result<u8> {
     let an = m.vectorizer().analyzer().config();
     let vp = m.vectorizer().params();
     let nb = m.nb().params();
-    println!("model: {}", a.model.display());
-    println!("format version: {}", tasnif::model::FORMAT_VERSION);
-    println!(
+    outln!("model: {}", a.model.display());
+    outln!("format version: {}", tasnif::model::FORMAT_VERSION);
+    outln!(
         "analyzer: stemmer={} fold_teh_marbuta={} stopwords={} min_token_chars={}",
-        an.stemmer, an.normalize.fold_teh_marbuta, an.remove_stopwords, an.min_token_chars
+        an.stemmer,
+        an.normalize.fold_teh_marbuta,
+        an.remove_stopwords,
+        an.min_token_chars
     );
-    println!(
+    outln!(
         "features: ngrams=1..{} min_df={} max_df={} max_features={} weighting={} sublinear_tf={} l2_norm={}",
         vp.ngram_max,
         vp.min_df,
@@ -35,7 +38,7 @@ pub fn run(a: InspectArgs) -> anyhow::Result<u8> {
         vp.sublinear_tf,
         vp.l2_norm
     );
-    println!(
+    outln!(
         "naive bayes: {} alpha={} priors={:?} weight_norm={} probability scale={:.4}",
         nb.kind(),
         nb.alpha(),
@@ -43,13 +46,13 @@ pub fn run(a: InspectArgs) -> anyhow::Result<u8> {
         nb.weight_norm(),
         m.scale()
     );
-    println!(
+    outln!(
         "vocabulary: {} terms ({} seen before pruning)",
         m.summary().vocabulary_size,
         m.summary().terms_seen
     );
     let total: u64 = m.summary().docs_per_label.iter().sum();
-    println!("trained on {total} documents:");
+    outln!("trained on {total} documents:");
     let width = m
         .labels()
         .names()
@@ -58,13 +61,13 @@ pub fn run(a: InspectArgs) -> anyhow::Result<u8> {
         .max()
         .unwrap_or(5);
     for (name, c) in m.labels().names().iter().zip(&m.summary().docs_per_label) {
-        println!("  {name:<width$}  {c:>7}");
+        outln!("  {name:<width$}  {c:>7}");
     }
     if a.top_terms > 0 {
-        println!("most indicative terms (weight above the mean over labels):");
+        outln!("most indicative terms (weight above the mean over labels):");
         for (name, terms) in m.labels().names().iter().zip(m.top_terms(a.top_terms)) {
             let list: Vec<String> = terms.iter().map(|(t, w)| format!("{t} ({w:.3})")).collect();
-            println!("  {name}: {}", list.join(", "));
+            outln!("  {name}: {}", list.join(", "));
         }
     }
     Ok(0)

@@ -84,7 +84,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         }
     }
     if failed > 0 {
-        eprintln!("tasnif: {failed} of {total} inputs failed");
+        warn!("tasnif: {failed} of {total} inputs failed");
         Ok(2)
     } else {
         Ok(0)
@@ -145,7 +145,7 @@ where
                 total += 1;
                 if let Some(e) = err {
                     failed += 1;
-                    progress.suspend(|| eprintln!("tasnif: {e}"));
+                    progress.suspend(|| warn!("tasnif: {e}"));
                 }
                 progress.inc(1);
                 out.write_all(&line)

@@ -1,6 +1,33 @@
 //! Command-line interface: argument definitions and dispatch. Every command
 //! is a thin layer over the library.
 
+/// `outln!` that returns the write error instead of panicking (a closed
+/// pipe or a full disk on standard output is reported, never a panic); for
+/// functions that return `anyhow::Result`.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($t)*)?
+    }};
+}
+
+/// `print!` that returns the write error instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout(), $($t)*)?
+    }};
+}
+
+/// `warn!` that ignores a failed write: a message that cannot be shown
+/// (standard error on a full disk or a closed pipe) must not stop the work.
+macro_rules! warn {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 mod bench;
 mod eval;
 mod inspect;
@@ -290,10 +317,10 @@ pub fn exit_on_signals() {
             if let Some(sig) = signals.forever().next() {
                 let targets = tasnif::atomic::interrupt();
                 if targets.is_empty() {
-                    eprintln!("tasnif: interrupted");
+                    warn!("tasnif: interrupted");
                 }
                 for t in targets {
-                    eprintln!(
+                    warn!(
                         "tasnif: interrupted; {} not written (a previous file is left as it was)",
                         t.display()
                     );

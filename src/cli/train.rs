@@ -52,7 +52,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("writing the model to {}", a.output.display()))?;
     let secs = start.elapsed().as_secs_f64();
     let counts = data.counts();
-    println!(
+    outln!(
         "trained on {} documents, {} labels:",
         data.len(),
         data.labels.len()
@@ -65,14 +65,14 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
         .max()
         .unwrap_or(5);
     for (name, c) in data.labels.names().iter().zip(counts) {
-        println!("  {name:<width$}  {c:>7}");
+        outln!("  {name:<width$}  {c:>7}");
     }
-    println!("vocabulary: {} terms", model.summary().vocabulary_size);
-    println!(
+    outln!("vocabulary: {} terms", model.summary().vocabulary_size);
+    outln!(
         "model: {} ({} bytes)",
         a.output.display(),
         std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0)
     );
-    println!("wall time: {secs:.2} s");
+    outln!("wall time: {secs:.2} s");
     Ok(0)
 }

@@ -50,19 +50,24 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
     } else {
         Space::Standard
     });
-    eprintln!(
+    warn!(
         "tasnif tune: {} settings × {}-fold cross-validation on {} documents",
         space.len(),
         a.cv,
         data.len()
     );
     let ranked = tune(&data, &space, a.cv as usize, a.seed, &a.read.options())?;
-    println!(
+    outln!(
         "{:>4}  {:>17}  {:>8}  {:>8}  {:>9}  {:>9}  settings",
-        "rank", "macro-F1 (± std)", "accuracy", "train s", "label MB/s", "terms"
+        "rank",
+        "macro-F1 (± std)",
+        "accuracy",
+        "train s",
+        "label MB/s",
+        "terms"
     );
     for (i, s) in ranked.iter().enumerate() {
-        println!(
+        outln!(
             "{:>4}  {:>8.4} ± {:.4}  {:>8.4}  {:>8.2}  {:>9.1}  {:>9}  {}",
             i + 1,
             s.macro_f1_mean,
@@ -85,8 +90,8 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         j.push(b'\n');
         write_atomic(path, &j, true)?;
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "best: {} (macro-F1 {:.4} ± {:.4}); written to {} ({:.1} s)",
         best.params.describe(),
         best.macro_f1_mean,
@@ -94,7 +99,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         a.output.display(),
         start.elapsed().as_secs_f64()
     );
-    println!(
+    outln!(
         "train with it: tasnif train DATA --config {} -o MODEL",
         a.output.display()
     );
