@@ -2,6 +2,7 @@
 //! failures and interruptions. Every test runs the real binary and checks
 //! what a user sees: the records, the messages, the exit code, and the
 //! files left in the output folder. See TESTING.md for the table of inputs.
+#![cfg(unix)]
 
 mod common;
 
