@@ -48,6 +48,11 @@ pub struct TrainParams {
     pub vectorizer: VectorizerParams,
     /// Naive Bayes kind and smoothing.
     pub nb: NbParams,
+    /// Keep only this many terms, those with the largest χ² statistic
+    /// between term weight and label (see
+    /// [`CountedCorpus::select_chi2`]), after the vectorizer's own pruning.
+    /// Default: keep all.
+    pub chi2_features: Option<usize>,
     /// Fewest documents a label may have. Default 2.
     pub min_docs_per_label: usize,
 }
@@ -91,9 +96,20 @@ impl TrainParams {
             .map_err(|_| Error::record(path, 1, "not valid UTF-8"))?;
         let p: TrainParams = serde_json::from_str(&text)
             .map_err(|e| Error::record(path, e.line() as u64, e.to_string()))?;
-        p.vectorizer.check().map_err(|e| e.with_path(path))?;
-        p.nb.clone().check().map_err(|e| e.with_path(path))?;
+        p.check().map_err(|e| e.with_path(path))?;
         Ok(p)
+    }
+
+    /// Checks every setting's range and returns the checked NB settings.
+    ///
+    /// # Errors
+    /// An [`ErrorKind::InvalidParam`] naming the setting.
+    pub fn check(&self) -> Result<NbValidParams> {
+        self.vectorizer.check()?;
+        if self.chi2_features == Some(0) {
+            return Err(Error::param("chi2_features", "0 (expected at least 1)"));
+        }
+        self.nb.clone().check()
     }
 
     /// The settings on one line, `name=value` pairs (for reports).
@@ -110,13 +126,15 @@ impl TrainParams {
             Err(e) => format!("nb=invalid ({e})"),
         };
         format!(
-            "stemmer={} fold_teh_marbuta={} ngrams=1..{} min_df={} max_df={} max_features={} weighting={} sublinear_tf={} l2_norm={} {nb}",
+            "stemmer={} fold_teh_marbuta={} ngrams=1..{} min_df={} max_df={} max_features={} chi2_features={} weighting={} sublinear_tf={} l2_norm={} {nb}",
             a.stemmer,
             a.normalize.fold_teh_marbuta,
             v.ngram_max,
             v.min_df,
             v.max_df,
             v.max_features.map_or("all".to_string(), |n| n.to_string()),
+            self.chi2_features
+                .map_or("all".to_string(), |n| n.to_string()),
             v.weighting,
             v.sublinear_tf,
             v.l2_norm,
@@ -142,6 +160,7 @@ impl TrainParams {
             },
             vectorizer: VectorizerParams::default(),
             nb: NbParams::new().alpha(0.1),
+            chi2_features: None,
             min_docs_per_label: 2,
         }
     }
@@ -240,8 +259,7 @@ impl Classifier {
         params: &TrainParams,
         read: &ReadOptions,
     ) -> Result<Classifier> {
-        params.vectorizer.check()?;
-        let nb_params: NbValidParams = params.nb.clone().check()?;
+        let nb_params = params.check()?;
         let per_label = check_labels(&data.targets, &data.labels, params.min_docs_per_label)?;
         let trace = Trace::start();
         let analyzer = Analyzer::new(params.analyzer.clone());
@@ -251,7 +269,18 @@ impl Classifier {
             })?;
         trace.mark("documents read and counted");
         let all: Vec<usize> = (0..data.len()).collect();
-        let fitted = counted.fit_vocabulary(&params.vectorizer, &all);
+        let mut fitted = counted.fit_vocabulary(&params.vectorizer, &all);
+        if let Some(k) = params.chi2_features {
+            fitted = counted.select_chi2(
+                fitted,
+                &params.vectorizer,
+                &all,
+                &data.targets,
+                data.labels.len(),
+                k,
+            );
+            trace.mark("χ² selection");
+        }
         let terms_seen = counted.n_terms() as u64;
         trace.mark("vocabulary fitted");
         let rows = counted.into_rows(&fitted);
@@ -282,8 +311,7 @@ impl Classifier {
         subset: &[usize],
         params: &TrainParams,
     ) -> Result<(Classifier, Vec<u32>)> {
-        params.vectorizer.check()?;
-        let nb_params: NbValidParams = params.nb.clone().check()?;
+        let nb_params = params.check()?;
         if counted.analyzer_config() != &params.analyzer
             || counted.ngram_max() < params.vectorizer.ngram_max
         {
@@ -295,6 +323,9 @@ impl Classifier {
         let y: Vec<LabelId> = subset.iter().map(|&d| targets[d]).collect();
         let per_label = check_labels(&y, labels, params.min_docs_per_label)?;
         let mut fitted = counted.fit_vocabulary(&params.vectorizer, subset);
+        if let Some(k) = params.chi2_features {
+            fitted = counted.select_chi2(fitted, &params.vectorizer, subset, &y, labels.len(), k);
+        }
         let rows = counted.rows(&fitted, subset);
         let map = fitted.take_map();
         let summary = TrainingSummary {

@@ -623,6 +623,107 @@ fn tune_writes_the_best_settings_that_train_config_reads() {
 }
 
 #[test]
+fn tune_options_space_measures_each_option_against_the_defaults() {
+    let f = Fixture::new(15);
+    let out = f.run(&[
+        "tune",
+        "corpus",
+        "--cv",
+        "3",
+        "--space",
+        "options",
+        "-o",
+        "best.json",
+        "--json",
+        "all.json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all: Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("all.json")).expect("all"))
+            .expect("JSON");
+    let all = all.as_array().expect("a list of candidates");
+    assert_eq!(all.len(), 24, "the options space has 24 settings");
+    let defaults = all
+        .iter()
+        .find(|c| c["name"] == "defaults")
+        .expect("the defaults are measured");
+    assert_eq!(defaults["index"], 0);
+    // the defaults row of the table shows a zero change, every option is listed by name
+    let text = stdout(&out);
+    let row = text
+        .lines()
+        .find(|l| l.ends_with("  defaults"))
+        .expect("a row for the defaults");
+    assert!(row.contains("+0.0000"), "{row}");
+    assert_contains_all(
+        &text,
+        &[
+            "raw tf",
+            "no idf",
+            "weight normalization",
+            "χ² 20000",
+            "keep ة",
+            "Light10 stemmer",
+        ],
+        "options table",
+    );
+    // each option really changed the settings it names
+    let chi2 = all
+        .iter()
+        .find(|c| c["name"] == "χ² 20000")
+        .expect("χ² row");
+    assert_eq!(chi2["params"]["chi2_features"], 20000);
+    assert_eq!(defaults["params"]["chi2_features"], Value::Null);
+}
+
+#[test]
+fn chi2_flag_keeps_that_many_terms_and_zero_is_refused() {
+    let f = Fixture::new(10);
+    let all = f.run(&["train", "corpus", "-o", "all.tasnif"]);
+    let few = f.run(&["train", "corpus", "--chi2", "5", "-o", "few.tasnif"]);
+    assert!(
+        all.status.success() && few.status.success(),
+        "{}",
+        stderr(&few)
+    );
+    let terms = |m: &str| -> u64 {
+        let i = f.run(&["inspect", m, "--top-terms", "0"]);
+        let text = stdout(&i);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("vocabulary"))
+            .unwrap_or_else(|| panic!("no vocabulary line in {text}"));
+        line.split_whitespace()
+            .find_map(|w| w.parse().ok())
+            .unwrap_or_else(|| panic!("no number in {line}"))
+    };
+    assert!(terms("all.tasnif") > 5);
+    assert_eq!(terms("few.tasnif"), 5);
+    let zero = f.run(&["train", "corpus", "--chi2", "0", "-o", "zero.tasnif"]);
+    assert_eq!(
+        zero.status.code(),
+        Some(2),
+        "clap refuses 0: {}",
+        stderr(&zero)
+    );
+    std::fs::write(f.path("zero.json"), r#"{"chi2_features": 0}"#).expect("write");
+    let zero = f.run(&[
+        "train",
+        "corpus",
+        "--config",
+        "zero.json",
+        "-o",
+        "zero.tasnif",
+    ]);
+    assert_eq!(zero.status.code(), Some(1));
+    assert!(
+        stderr(&zero).contains("zero.json") && stderr(&zero).contains("chi2_features"),
+        "{}",
+        stderr(&zero)
+    );
+}
+
+#[test]
 fn a_config_with_an_unknown_or_invalid_field_is_refused_with_its_name() {
     let f = Fixture::new(4);
     std::fs::write(

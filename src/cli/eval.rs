@@ -1,12 +1,17 @@
 //! `tasnif eval`.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clap::Args;
+use anyhow::Context;
+use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::load_labeled;
-use tasnif::eval::{cross_validate, evaluate_model, mean_std, Evaluation, Report};
+use tasnif::eval::report::{
+    render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
+};
+use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model};
 use tasnif::model::Classifier;
 
 use super::{ReadOpts, TrainOpts};
@@ -34,46 +39,106 @@ pub struct EvalArgs {
     /// (id, truth, predicted, probability; for --cv, the fold's prediction).
     #[arg(long, value_name = "FILE")]
     predictions: Option<PathBuf>,
+    /// Also write the report to FILE: .html (one self-contained page with
+    /// charts) or .md (Markdown; its SVG charts go to the folder STEM_files
+    /// beside it).
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Overwrite the --report file and its chart files if they exist.
+    #[arg(long)]
+    force: bool,
+    /// Color in the terminal report: auto (when standard output is a
+    /// terminal and NO_COLOR is unset or empty), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     #[command(flatten)]
     opts: TrainOpts,
     #[command(flatten)]
     read: ReadOpts,
 }
 
-#[derive(serde::Serialize)]
-struct JsonOut<'a> {
-    #[serde(flatten)]
-    report: &'a Report,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    folds: Vec<&'a Report>,
+/// When the terminal report is colored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and NO_COLOR is unset or empty.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     let start = Instant::now();
-    let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
-    let ev: Evaluation = match (&a.model, a.cv) {
+    // refuse a bad or existing report file before the evaluation runs
+    let target = match &a.report {
+        Some(p) => Some(ReportTarget::new(p, a.force)?),
+        None => None,
+    };
+    let read = a.read.options();
+    let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    let opts = ReportOptions {
+        read,
+        ..ReportOptions::default()
+    };
+    let data_path = a.data.display().to_string();
+    let list_path = a.list.as_ref().map(|l| l.display().to_string());
+    let source = DataSource {
+        path: &data_path,
+        list: list_path.as_deref(),
+    };
+    let (d, ev) = match (&a.model, a.cv) {
         (Some(m), _) => {
             let model = Classifier::load(m)?;
-            evaluate_model(&model, &data, &a.read.options())?
+            let ev = evaluate_model(&model, &data, &read)?;
+            let path = m.display().to_string();
+            let mref = ModelRef::File {
+                path: &path,
+                model: &model,
+            };
+            let d = ReportData::build(&ev, &data, mref, source, command_line(), &opts);
+            (d, ev)
         }
-        (None, Some(k)) => cross_validate(
-            &data,
-            &a.opts.params()?,
-            k as usize,
-            a.seed,
-            &a.read.options(),
-        )?,
+        (None, Some(k)) => {
+            let params = a.opts.params()?;
+            let k = k as usize;
+            // the terms of a written report come from a model trained on
+            // all the data; the terminal report does without
+            let (ev, full) = if target.is_some() || a.json.is_some() {
+                let (ev, m) = cross_validate_and_fit(&data, &params, k, a.seed, &read)?;
+                (ev, Some(m))
+            } else {
+                let ev = cross_validate(&data, &params, k, a.seed, &read)?;
+                (ev, None)
+            };
+            let mref = ModelRef::CrossValidation {
+                folds: k,
+                seed: a.seed,
+                params: &params,
+                full: full.as_ref(),
+            };
+            let d = ReportData::build(&ev, &data, mref, source, command_line(), &opts);
+            (d, ev)
+        }
         (None, None) => anyhow::bail!("give a model (-m MODEL) or --cv K"),
     };
     let secs = start.elapsed().as_secs_f64();
-    out!("{}", render(&ev));
-    outln!("({} documents, {secs:.2} s)", ev.report.documents);
+    out!("{}", render_terminal(&d, a.color.enabled()));
     if let Some(path) = &a.json {
-        let out = JsonOut {
-            report: &ev.report,
-            folds: ev.folds.iter().collect(),
-        };
-        let mut bytes = serde_json::to_vec_pretty(&out)?;
+        let mut bytes = serde_json::to_vec_pretty(&d)?;
         bytes.push(b'\n');
         write_atomic(path, &bytes, true)?;
     }
@@ -93,112 +158,178 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         }
         write_atomic(path, &out, true)?;
     }
+    if let Some(t) = &target {
+        t.write(&d, a.force)?;
+        outln!("report: {}", t.main().display());
+    }
+    outln!("({} documents, {secs:.2} s)", d.metrics.documents);
     Ok(0)
 }
 
-/// The terminal report: headline figures, per-label table, averages,
-/// confusion matrix and the "erroneously classified as" lines.
-pub fn render(ev: &Evaluation) -> String {
-    use std::fmt::Write;
-    let r = &ev.report;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "accuracy {:.4}   macro-F1 {:.4}   weighted-F1 {:.4}",
-        r.accuracy, r.macro_f1, r.weighted_f1
-    );
-    if !ev.folds.is_empty() {
-        let (m, sd) = mean_std(ev.folds.iter().map(|f| f.macro_f1));
-        let (am, asd) = mean_std(ev.folds.iter().map(|f| f.accuracy));
-        let _ = writeln!(
-            s,
-            "over {} folds: accuracy {am:.4} ± {asd:.4}   macro-F1 {m:.4} ± {sd:.4}",
-            ev.folds.len()
-        );
-    }
-    let width = r
-        .confusion
-        .labels
-        .iter()
-        .map(|l| l.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(12);
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "{:<width$}  {:>9}  {:>6}  {:>6}  {:>7}",
-        "label", "precision", "recall", "F1", "support"
-    );
-    for (name, m) in &r.per_label {
-        let _ = writeln!(
-            s,
-            "{name:<width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}",
-            m.precision, m.recall, m.f1, m.support
-        );
-    }
-    let _ = writeln!(s);
-    let n = r.documents;
-    for (name, p, rc, f) in [
-        ("macro avg", r.macro_precision, r.macro_recall, r.macro_f1),
-        ("micro avg", r.micro_precision, r.micro_recall, r.micro_f1),
-        (
-            "weighted avg",
-            r.weighted_precision,
-            r.weighted_recall,
-            r.weighted_f1,
-        ),
-    ] {
-        let _ = writeln!(s, "{name:<width$}  {p:>9.4}  {rc:>6.4}  {f:>6.4}  {n:>7}");
-    }
-    let _ = writeln!(s);
-    let _ = writeln!(s, "confusion matrix (rows: true label, columns: predicted)");
-    let labels = &r.confusion.labels;
-    let cw = labels
-        .iter()
-        .map(|l| l.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(6);
-    let _ = write!(s, "{:<width$}", "");
-    for l in labels {
-        let _ = write!(s, "  {l:>cw$}");
-    }
-    let _ = writeln!(s);
-    for (i, row) in r.confusion.matrix.iter().enumerate() {
-        let _ = write!(s, "{:<width$}", labels[i]);
-        for c in row {
-            let _ = write!(s, "  {c:>cw$}");
+/// The chart files written beside a Markdown report (as `render_markdown` names them).
+const CHART_FILES: [&str; 4] = [
+    "confusion_counts.svg",
+    "confusion_shares.svg",
+    "per_label.svg",
+    "reliability.svg",
+];
+
+/// A report file to write, checked before the evaluation runs.
+enum ReportTarget {
+    Html(PathBuf),
+    /// The Markdown file, the folder of its charts, and that folder's name
+    /// as the Markdown links to it.
+    Markdown(PathBuf, PathBuf, String),
+}
+
+impl ReportTarget {
+    /// # Errors
+    /// An extension other than .html/.htm/.md/.markdown, a folder that
+    /// does not exist, or (without `force`) a report file that exists.
+    fn new(path: &Path, force: bool) -> anyhow::Result<ReportTarget> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let target = match ext.as_deref() {
+            Some("html" | "htm") => ReportTarget::Html(path.to_path_buf()),
+            Some("md" | "markdown") => {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "report".to_string());
+                let name = format!("{stem}_files");
+                let dir = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.join(&name),
+                    _ => PathBuf::from(&name),
+                };
+                ReportTarget::Markdown(path.to_path_buf(), dir, name)
+            }
+            _ => anyhow::bail!(
+                "report file {}: unknown extension (expected .html or .md)",
+                path.display()
+            ),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                anyhow::bail!(
+                    "report file {}: the folder {} does not exist",
+                    path.display(),
+                    dir.display()
+                );
+            }
         }
-        let _ = writeln!(s);
+        if !force {
+            if let Some(p) = target.paths().into_iter().find(|p| p.exists()) {
+                anyhow::bail!(
+                    "{}: the file exists (use --force to overwrite it)",
+                    p.display()
+                );
+            }
+        }
+        Ok(target)
     }
-    let _ = writeln!(s);
-    for (i, row) in r.confusion.matrix.iter().enumerate() {
-        let total: u64 = row.iter().sum();
-        if total == 0 {
-            continue;
+
+    fn main(&self) -> &Path {
+        match self {
+            ReportTarget::Html(p) | ReportTarget::Markdown(p, _, _) => p,
         }
-        let mut errs: Vec<(usize, u64)> = row
-            .iter()
-            .enumerate()
-            .filter(|&(j, &c)| j != i && c > 0)
-            .map(|(j, &c)| (j, c))
-            .collect();
-        if errs.is_empty() {
-            let _ = writeln!(s, "{}: no errors", labels[i]);
-            continue;
+    }
+
+    /// Every file the report writes.
+    fn paths(&self) -> Vec<PathBuf> {
+        match self {
+            ReportTarget::Html(p) => vec![p.clone()],
+            ReportTarget::Markdown(p, dir, _) => {
+                let mut v = vec![p.clone()];
+                v.extend(CHART_FILES.iter().map(|f| dir.join(f)));
+                v
+            }
         }
-        errs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let parts: Vec<String> = errs
-            .iter()
-            .map(|&(j, c)| format!("{} {:.1}%", labels[j], 100.0 * c as f64 / total as f64))
-            .collect();
-        let _ = writeln!(
-            s,
-            "{}: erroneously classified as {}",
-            labels[i],
-            parts.join(", ")
+    }
+
+    /// Writes the report, each file atomically; the Markdown last, once its charts are there.
+    fn write(&self, d: &ReportData, force: bool) -> anyhow::Result<()> {
+        match self {
+            ReportTarget::Html(p) => write_atomic(p, render_html(d).as_bytes(), force)?,
+            ReportTarget::Markdown(p, dir, name) => {
+                let md = render_markdown(d, name);
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
+                for (file, svg) in &md.files {
+                    debug_assert!(CHART_FILES.contains(&file.as_str()));
+                    write_atomic(&dir.join(file), svg.as_bytes(), force)?;
+                }
+                write_atomic(p, md.markdown.as_bytes(), force)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The command line as given, each argument quoted for a POSIX shell when it needs it.
+fn command_line() -> String {
+    std::env::args_os()
+        .map(|a| shell_quote(&a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn shell_quote(a: &str) -> String {
+    let plain = !a.is_empty()
+        && a.chars().all(|c| {
+            c.is_alphanumeric()
+                || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | ',' | '@' | '%' | '+')
+        });
+    if plain {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_quoted_only_when_needed() {
+        assert_eq!(shell_quote("--list"), "--list");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("تصنيف/x.txt"), "تصنيف/x.txt");
+    }
+
+    #[test]
+    fn report_extensions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let md = dir.path().join("r.md");
+        match ReportTarget::new(&md, false).expect("md") {
+            ReportTarget::Markdown(_, d, name) => {
+                assert_eq!(name, "r_files");
+                assert_eq!(d, dir.path().join("r_files"));
+            }
+            ReportTarget::Html(_) => panic!("md taken for html"),
+        }
+        assert!(matches!(
+            ReportTarget::new(&dir.path().join("r.HTML"), false),
+            Ok(ReportTarget::Html(_))
+        ));
+        let e = ReportTarget::new(&dir.path().join("r.pdf"), false)
+            .err()
+            .expect("pdf refused")
+            .to_string();
+        assert!(
+            e.contains("r.pdf") && e.contains("unknown extension"),
+            "{e}"
         );
+        std::fs::write(&md, "x").expect("write");
+        let e = ReportTarget::new(&md, false)
+            .err()
+            .expect("exists")
+            .to_string();
+        assert!(e.contains("--force"), "{e}");
+        assert!(ReportTarget::new(&md, true).is_ok());
     }
-    s
 }

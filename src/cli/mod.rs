@@ -77,7 +77,9 @@ enum Command {
     /// Evaluate a model on labeled articles, or cross-validate training settings.
     #[command(after_help = "Examples:
   tasnif eval ../shared/data/ant-multisource -m /tmp/a.tasnif --list ../shared/data/ant-multisource/split/test.txt
-  tasnif eval corpus/ --cv 5 --seed 42 --json cv.json")]
+  tasnif eval corpus/ --cv 5 --seed 42 --json cv.json
+  tasnif eval test/ -m news.tasnif --report report.html     one self-contained page with charts
+  tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/")]
     Eval(eval::EvalArgs),
     /// Search training settings by cross-validation; write the best to a config file.
     #[command(after_help = "Examples:
@@ -149,6 +151,9 @@ pub struct TrainOpts {
     /// Keep only the N most frequent terms [default: all].
     #[arg(long)]
     max_features: Option<usize>,
+    /// Keep only the K terms with the largest chi-squared statistic against the labels [default: all].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    chi2: Option<u64>,
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
     weighting: Option<WeightingArg>,
@@ -209,6 +214,10 @@ impl TrainOpts {
         if self.max_features.is_some() {
             v.max_features = self.max_features;
         }
+        if let Some(k) = self.chi2 {
+            p.chi2_features = Some(k as usize);
+        }
+        let v = &mut p.vectorizer;
         if let Some(w) = self.weighting {
             v.weighting = match w {
                 WeightingArg::Tfidf => Weighting::TfIdf,

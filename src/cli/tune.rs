@@ -6,9 +6,16 @@ use std::time::Instant;
 use clap::Args;
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::load_labeled;
-use tasnif::eval::tune::{search_space, tune, Space};
+use tasnif::eval::tune::{search_space, tune, Scored, Space};
 
 use super::ReadOpts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SpaceArg {
+    Standard,
+    Options,
+    Quick,
+}
 
 #[derive(Debug, Args)]
 pub struct TuneArgs {
@@ -23,8 +30,13 @@ pub struct TuneArgs {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Try only two settings (a smoke test) instead of the standard 36.
-    #[arg(long)]
+    /// Which settings to try: `standard` (90 settings, ranked), `options`
+    /// (each option alone from the defaults, shown in a fixed order with its
+    /// change from the defaults) or `quick` (2 settings, a smoke test).
+    #[arg(long, value_enum, default_value_t = SpaceArg::Standard)]
+    space: SpaceArg,
+    /// Same as `--space quick`.
+    #[arg(long, conflicts_with = "space")]
     quick: bool,
     /// Where to write the best settings (read by `tasnif train --config`).
     #[arg(short, long, default_value = "tasnif-tune.json")]
@@ -45,11 +57,12 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
     }
     let start = Instant::now();
     let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
-    let space = search_space(if a.quick {
-        Space::Quick
-    } else {
-        Space::Standard
-    });
+    let kind = match (a.quick, a.space) {
+        (true, _) | (_, SpaceArg::Quick) => Space::Quick,
+        (_, SpaceArg::Standard) => Space::Standard,
+        (_, SpaceArg::Options) => Space::Options,
+    };
+    let space = search_space(kind);
     warn!(
         "tasnif tune: {} settings × {}-fold cross-validation on {} documents",
         space.len(),
@@ -57,27 +70,36 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         data.len()
     );
     let ranked = tune(&data, &space, a.cv as usize, a.seed, &a.read.options())?;
+    let default_params = tasnif::model::TrainParams::new();
+    let defaults = ranked
+        .iter()
+        .find(|s| s.params == default_params)
+        .map(|s| s.macro_f1_mean);
+    let mut shown: Vec<(usize, &Scored)> = ranked.iter().enumerate().collect();
+    if kind == Space::Options {
+        shown.sort_by_key(|(_, s)| s.index);
+    }
     outln!(
-        "{:>4}  {:>17}  {:>8}  {:>8}  {:>9}  {:>9}  settings",
-        "rank",
-        "macro-F1 (± std)",
-        "accuracy",
-        "train s",
-        "label MB/s",
-        "terms"
+        "{:>4}  {:>17}  {:>8}  {:>8}  {:>8}  {:>10}  {:>9}  settings",
+        "rank", "macro-F1 (± std)", "Δ", "accuracy", "train s", "label MB/s", "terms"
     );
-    for (i, s) in ranked.iter().enumerate() {
+    for (rank, s) in shown {
+        let delta = defaults.map_or(String::new(), |d| format!("{:+.4}", s.macro_f1_mean - d));
         outln!(
-            "{:>4}  {:>8.4} ± {:.4}  {:>8.4}  {:>8.2}  {:>9.1}  {:>9}  {}",
-            i + 1,
+            "{:>4}  {:>8.4} ± {:.4}  {:>8}  {:>8.4}  {:>8.2}  {:>10.1}  {:>9}  {}",
+            rank + 1,
             s.macro_f1_mean,
             s.macro_f1_std,
+            delta,
             s.accuracy_mean,
             s.train_seconds,
             s.label_mb_per_s,
             s.vocabulary,
-            s.params.describe()
+            s.name
         );
+    }
+    if defaults.is_some() {
+        outln!("Δ: mean macro-F1 minus that of the default settings (same folds)");
     }
     let Some(best) = ranked.first() else {
         anyhow::bail!("no settings to try");

@@ -2,6 +2,7 @@
 //! cross-validation of training settings; metrics in [`metrics`].
 
 pub mod metrics;
+pub mod report;
 pub mod tune;
 
 pub use metrics::{Confusion, LabelMetrics, Report};
@@ -120,6 +121,37 @@ pub fn cross_validate(
     seed: u64,
     read: &ReadOptions,
 ) -> Result<Evaluation> {
+    cross_validate_impl(data, params, k, seed, read, false).map(|(ev, _)| ev)
+}
+
+/// As [`cross_validate`], and also trains one model on all of `data` with
+/// `params`, from the same analysis of the documents (each is read once):
+/// the model behind a report's most indicative terms.
+///
+/// # Errors
+/// As [`cross_validate`].
+pub fn cross_validate_and_fit(
+    data: &LabeledData,
+    params: &TrainParams,
+    k: usize,
+    seed: u64,
+    read: &ReadOptions,
+) -> Result<(Evaluation, Classifier)> {
+    let (ev, model) = cross_validate_impl(data, params, k, seed, read, true)?;
+    match model {
+        Some(m) => Ok((ev, m)),
+        None => Err(Error::param("cv", "no model trained on all the data")),
+    }
+}
+
+fn cross_validate_impl(
+    data: &LabeledData,
+    params: &TrainParams,
+    k: usize,
+    seed: u64,
+    read: &ReadOptions,
+    fit_all: bool,
+) -> Result<(Evaluation, Option<Classifier>)> {
     check_folds(data, k)?;
     params.vectorizer.check()?;
     let analyzer = Analyzer::new(params.analyzer.clone());
@@ -127,7 +159,20 @@ pub fn cross_validate(
         data.items[i].text(read)
     })?;
     let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
-    cross_validate_counted(data, &counted, params, &fold_of, k)
+    let ev = cross_validate_counted(data, &counted, params, &fold_of, k)?;
+    let model = if fit_all {
+        let all: Vec<usize> = (0..data.len()).collect();
+        Some(Classifier::train(
+            &counted,
+            &data.targets,
+            &data.labels,
+            &all,
+            params,
+        )?)
+    } else {
+        None
+    };
+    Ok((ev, model))
 }
 
 /// Checks that `k`-fold cross-validation is possible on `data`.

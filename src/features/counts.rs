@@ -12,6 +12,7 @@ use super::{
     Vocabulary,
 };
 use crate::error::Result;
+use crate::labels::LabelId;
 use crate::text::strtab::StrTable;
 use crate::text::{Analyzer, AnalyzerConfig};
 
@@ -222,6 +223,99 @@ impl CountedCorpus {
         FittedVocabulary { vocab, idf, map }
     }
 
+    /// Keeps the `k` terms of `fitted` with the largest χ² statistic between
+    /// term weight and label over the documents `subset` (labels `y`, one per
+    /// entry of `subset`, each below `n_labels`), as scikit-learn's `chi2`
+    /// scores features: for term t and label c, the observed value O is the
+    /// sum of t's weights (after `params`' weighting, under `fitted`) in the
+    /// documents of c, the expected value E is that sum over all documents
+    /// times the share of documents labeled c, and χ²(t) = Σ_c (O − E)² / E.
+    /// Ties keep the term that sorts first. The idf of kept terms is not
+    /// changed; vectors are normalized over the kept terms when built.
+    pub fn select_chi2(
+        &self,
+        fitted: FittedVocabulary,
+        params: &VectorizerParams,
+        subset: &[usize],
+        y: &[LabelId],
+        n_labels: usize,
+        k: usize,
+    ) -> FittedVocabulary {
+        let n_vocab = fitted.vocab.len();
+        if k >= n_vocab || n_labels == 0 || subset.is_empty() {
+            return fitted;
+        }
+        // Summed serially, in document order: the sums (and so the choice of
+        // terms) never depend on the number of threads.
+        let mut observed = vec![0.0f64; n_vocab * n_labels];
+        let mut v = SparseVec::new();
+        for (&d, &c) in subset.iter().zip(y) {
+            self.vector_mapped(&fitted.map, &fitted.idf, params, d, &mut v);
+            for (t, x) in v.iter() {
+                observed[t.index() * n_labels + c.index()] += x;
+            }
+        }
+        let mut share = vec![0.0f64; n_labels];
+        for c in y {
+            share[c.index()] += 1.0;
+        }
+        share.iter_mut().for_each(|s| *s /= subset.len() as f64);
+        let chi2: Vec<f64> = observed
+            .chunks_exact(n_labels)
+            .map(|o| {
+                let total: f64 = o.iter().sum();
+                o.iter()
+                    .zip(&share)
+                    .map(|(&o, &s)| {
+                        let e = total * s;
+                        if e > 0.0 {
+                            (o - e) * (o - e) / e
+                        } else {
+                            0.0
+                        }
+                    })
+                    .sum()
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..n_vocab as u32).collect();
+        order.sort_by(|&a, &b| {
+            chi2[b as usize]
+                .total_cmp(&chi2[a as usize])
+                .then(a.cmp(&b))
+        });
+        let mut kept = vec![false; n_vocab];
+        for &t in &order[..k] {
+            kept[t as usize] = true;
+        }
+        // New ids in vocabulary (= term) order.
+        let mut new_id = vec![DROPPED; n_vocab];
+        let mut next = 0u32;
+        let mut idf = Vec::with_capacity(k);
+        for (old, keep) in kept.iter().enumerate() {
+            if *keep {
+                new_id[old] = next;
+                idf.push(fitted.idf[old]);
+                next += 1;
+            }
+        }
+        let mut terms = Vec::with_capacity(k);
+        let map: Vec<u32> = fitted
+            .map
+            .iter()
+            .enumerate()
+            .map(|(t, &m)| {
+                if m == DROPPED || new_id[m as usize] == DROPPED {
+                    DROPPED
+                } else {
+                    terms.push(self.terms.get(t as u32));
+                    new_id[m as usize]
+                }
+            })
+            .collect();
+        let vocab = Vocabulary::try_from_sorted(terms).unwrap_or_default();
+        FittedVocabulary { vocab, idf, map }
+    }
+
     /// Writes document `doc`'s feature vector under `fitted` into `out`;
     /// the same vector [`super::Vectorizer::transform`] gives for its text.
     pub fn vector(
@@ -326,5 +420,68 @@ impl FittedRows {
         out.indices.extend(row.iter().map(|p| p.0));
         out.values.extend(row.iter().map(|p| f64::from(p.1)));
         params.weigh(out, idf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{AnalyzerConfig, StemmerKind};
+
+    fn counted(texts: &[&str]) -> CountedCorpus {
+        let analyzer = Analyzer::new(AnalyzerConfig {
+            stemmer: StemmerKind::None,
+            ..AnalyzerConfig::default()
+        });
+        CountedCorpus::build(&analyzer, 1, texts.len(), |i| Ok(Cow::Borrowed(texts[i])))
+            .expect("counts")
+    }
+
+    #[test]
+    fn chi2_keeps_the_terms_that_tell_labels_apart() {
+        // "كرة" and "هدف" only in label 0, "نفط" and "سعر" only in label 1;
+        // "يوم" and "خبر" in every document.
+        let texts = [
+            "كرة هدف يوم خبر",
+            "كرة هدف يوم خبر",
+            "كرة يوم خبر",
+            "نفط سعر يوم خبر",
+            "نفط سعر يوم خبر",
+            "سعر يوم خبر",
+        ];
+        let c = counted(&texts);
+        let y: Vec<LabelId> = [0, 0, 0, 1, 1, 1].map(LabelId).to_vec();
+        let all: Vec<usize> = (0..texts.len()).collect();
+        let params = VectorizerParams::default();
+        let fitted = c.fit_vocabulary(&params, &all);
+        assert_eq!(fitted.vocab.len(), 6);
+        let kept = c.select_chi2(fitted.clone(), &params, &all, &y, 2, 4);
+        let mut terms: Vec<&str> = kept.vocab.terms().collect();
+        terms.sort_unstable();
+        let mut want = vec!["كره", "هدف", "نفط", "سعر"];
+        want.sort_unstable();
+        assert_eq!(terms, want, "the four label-specific terms");
+        assert_eq!(kept.idf.len(), 4);
+        // idf of a kept term is unchanged; vectors are renormalized over kept terms
+        let id_old = fitted.vocab.get("نفط").expect("in the full vocabulary");
+        let id_new = kept.vocab.get("نفط").expect("kept");
+        assert_eq!(fitted.idf[id_old.index()], kept.idf[id_new.index()]);
+        let mut v = SparseVec::new();
+        c.vector(&kept, &params, 3, &mut v);
+        assert_eq!(
+            v.indices.len(),
+            2,
+            "يوم and خبر are dropped from the vector"
+        );
+        assert!((v.l2_norm() - 1.0).abs() < 1e-12);
+        // k at or above the vocabulary size keeps everything
+        let same = c.select_chi2(fitted.clone(), &params, &all, &y, 2, 6);
+        assert_eq!(same.vocab.len(), 6);
+        // the same inputs give the same choice
+        let again = c.select_chi2(fitted, &params, &all, &y, 2, 4);
+        assert_eq!(
+            again.vocab.terms().collect::<Vec<_>>(),
+            kept.vocab.terms().collect::<Vec<_>>()
+        );
     }
 }
