@@ -294,7 +294,7 @@ fn is_arabic_mark(c: char) -> bool {
 /// ```
 /// use tasnif::corpus::arabic_share;
 /// assert_eq!(arabic_share("الأَمْنُ  السيبراني"), 1.0);
-/// assert_eq!(arabic_share("خبر news"), 0.5);
+/// assert_eq!(arabic_share("وزير news"), 0.5);
 /// assert_eq!(arabic_share(" "), 0.0);
 /// ```
 pub fn arabic_share(text: &str) -> f64 {
