@@ -36,6 +36,16 @@ pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
 pub const FORMAT_VERSION: u32 = 1;
 const FIXED_HEADER: usize = 25;
 
+/// The largest magnitude of a stored idf value, weight or log prior that a
+/// model file may hold. Trained values are logarithms of probabilities and
+/// smoothed document ratios (at most a few hundred in magnitude); with
+/// this bound, scoring even a document of 2^32 occurrences of one term
+/// stays far from overflowing.
+const MAX_STORED: f64 = 1e9;
+
+/// The probability scale a model file may hold: the range `fit_temperature` keeps it in.
+const SCALE_RANGE: std::ops::RangeInclusive<f64> = 1e-6..=1e6;
+
 /// Everything that decides what a model learns. Written and read as JSON by
 /// `tasnif tune` and `tasnif train --config`; missing fields take the
 /// defaults of [`TrainParams::new`], unknown fields are refused.
@@ -688,6 +698,17 @@ impl ModelBody {
         }
         if !self.scale.is_finite() || self.scale <= 0.0 || self.idf.iter().any(|x| !x.is_finite()) {
             return Err(corrupt("a stored number is not finite".into()));
+        }
+        // Finite is not enough: products of huge idf values and weights
+        // overflow to infinities, and the probabilities to NaN (found by
+        // the model fuzzer). A trained model is far inside these bounds.
+        let in_range = |x: &f64| x.abs() <= MAX_STORED;
+        if !(SCALE_RANGE.contains(&self.scale)
+            && self.idf.iter().all(in_range)
+            && self.weights.iter().all(in_range)
+            && self.log_prior.iter().all(in_range))
+        {
+            return Err(corrupt("a stored number is out of range".into()));
         }
         let sorted = |v: &[String]| v.windows(2).all(|w| w[0] < w[1]);
         if !sorted(&self.labels) {
