@@ -81,7 +81,13 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
     }
     outln!(
         "{:>4}  {:>17}  {:>8}  {:>8}  {:>8}  {:>10}  {:>9}  settings",
-        "rank", "macro-F1 (± std)", "Δ", "accuracy", "train s", "label MB/s", "terms"
+        "rank",
+        "macro-F1 (± std)",
+        "Δ",
+        "accuracy",
+        "train s",
+        "label MB/s",
+        "terms"
     );
     for (rank, s) in shown {
         let delta = defaults.map_or(String::new(), |d| format!("{:+.4}", s.macro_f1_mean - d));
