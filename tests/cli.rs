@@ -658,10 +658,10 @@ fn tune_options_space_measures_each_option_against_the_defaults() {
     assert_contains_all(
         &text,
         &[
-            "raw tf",
+            "1 + ln tf",
             "no idf",
             "weight normalization",
-            "χ² 20000",
+            "χ² 50000",
             "keep ة",
             "Light10 stemmer",
         ],
@@ -670,16 +670,21 @@ fn tune_options_space_measures_each_option_against_the_defaults() {
     // each option really changed the settings it names
     let chi2 = all
         .iter()
-        .find(|c| c["name"] == "χ² 20000")
+        .find(|c| c["name"] == "χ² 50000")
         .expect("χ² row");
-    assert_eq!(chi2["params"]["chi2_features"], 20000);
-    assert_eq!(defaults["params"]["chi2_features"], Value::Null);
+    assert_eq!(chi2["params"]["chi2_features"], 50000);
+    assert_eq!(defaults["params"]["chi2_features"], 20000);
+    let no_chi2 = all
+        .iter()
+        .find(|c| c["name"] == "all terms (no χ² selection)")
+        .expect("no-χ² row");
+    assert_eq!(no_chi2["params"]["chi2_features"], Value::Null);
 }
 
 #[test]
 fn chi2_flag_keeps_that_many_terms_and_zero_is_refused() {
     let f = Fixture::new(10);
-    let all = f.run(&["train", "corpus", "-o", "all.tasnif"]);
+    let all = f.run(&["train", "corpus", "--chi2", "all", "-o", "all.tasnif"]);
     let few = f.run(&["train", "corpus", "--chi2", "5", "-o", "few.tasnif"]);
     assert!(
         all.status.success() && few.status.success(),
@@ -754,4 +759,38 @@ fn a_config_with_an_unknown_or_invalid_field_is_refused_with_its_name() {
         stderr(&out)
     );
     assert!(!f.path("x.tasnif").exists());
+}
+
+#[test]
+fn text_output_into_a_closed_pipe_ends_quietly() {
+    let f = Fixture::new(8);
+    let train = f.run(&["train", "corpus", "-o", "m.tasnif"]);
+    assert!(train.status.success(), "{}", stderr(&train));
+    let bin = env!("CARGO_BIN_EXE_tasnif");
+    for cmd in [
+        "eval corpus -m m.tasnif",
+        "eval corpus --cv 3",
+        "inspect m.tasnif",
+        "label corpus -m m.tasnif",
+        "tune corpus --cv 3 --quick -o t.json --force",
+    ] {
+        // `head -c 1` closes the pipe after one byte, before tasnif is done;
+        // `true` reads nothing at all.
+        for reader in ["head -c 1 >/dev/null", "true"] {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "'{bin}' {cmd} 2>err.txt | {reader}; echo ${{PIPESTATUS:-}}"
+                ))
+                .current_dir(f.path(""))
+                .output()
+                .expect("sh");
+            assert!(out.status.success());
+            let err = std::fs::read_to_string(f.path("err.txt")).expect("stderr file");
+            assert!(
+                !err.contains("panicked") && !err.contains("Broken pipe"),
+                "{cmd} | {reader}: {err}"
+            );
+        }
+    }
 }

@@ -51,7 +51,10 @@ fn reference_split_meets_the_accuracy_floor_with_default_options() {
         j["confusion"]["matrix"].as_array().expect("matrix").len(),
         6
     );
-    assert!(f1 >= 0.85, "macro-F1 {f1:.4} < 0.85");
+    // Floors a little under what the defaults reach (0.8681 / 0.8678 on
+    // 2026-11-22). The accuracy issue's target of 0.89 is not met; the
+    // README's "Accuracy" section says why.
+    assert!(f1 >= 0.86, "macro-F1 {f1:.4} < 0.86");
     assert!(acc >= 0.86, "accuracy {acc:.4} < 0.86");
     assert!(
         acc < 0.95,

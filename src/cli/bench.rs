@@ -428,7 +428,7 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-fn print_report(r: &Value) -> anyhow::Result<()> {
+fn print_report(r: &Value) -> std::io::Result<()> {
     let f = |v: &Value| v.as_f64().unwrap_or(0.0);
     outln!(
         "tasnif bench  {}  {} cores  {}",

@@ -1,25 +1,24 @@
 //! Command-line interface: argument definitions and dispatch. Every command
 //! is a thin layer over the library.
 
-/// `outln!` that returns the write error instead of panicking (a closed
-/// pipe or a full disk on standard output is reported, never a panic); for
-/// functions that return `anyhow::Result`.
+/// `println!` that returns an error instead of panicking when stdout is
+/// closed (a pipe into `head`, say); `main` treats a broken pipe as success.
 macro_rules! outln {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        writeln!(std::io::stdout(), $($t)*)?
+        writeln!(std::io::stdout().lock(), $($t)*)?;
     }};
 }
 
-/// `print!` that returns the write error instead of panicking.
+/// `print!` that returns an error instead of panicking (see `outln!`).
 macro_rules! out {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        write!(std::io::stdout(), $($t)*)?
+        write!(std::io::stdout().lock(), $($t)*)?;
     }};
 }
 
-/// `warn!` that ignores a failed write: a message that cannot be shown
+/// `eprintln!` that ignores a failed write: a message that cannot be shown
 /// (standard error on a full disk or a closed pipe) must not stop the work.
 macro_rules! warn {
     ($($t:tt)*) => {{
@@ -151,16 +150,16 @@ pub struct TrainOpts {
     /// Keep only the N most frequent terms [default: all].
     #[arg(long)]
     max_features: Option<usize>,
-    /// Keep only the K terms with the largest chi-squared statistic against the labels [default: all].
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
-    chi2: Option<u64>,
+    /// Keep only the K terms with the largest chi-squared statistic against the labels, or `all` [default: 20000].
+    #[arg(long, value_name = "K|all", value_parser = parse_chi2)]
+    chi2: Option<Chi2>,
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
     weighting: Option<WeightingArg>,
-    /// Naive Bayes kind [default: complement].
+    /// Naive Bayes kind [default: multinomial].
     #[arg(long, value_enum)]
     nb: Option<NbArg>,
-    /// Smoothing alpha, > 0 [default: 0.1].
+    /// Smoothing alpha, > 0 [default: 0.03].
     #[arg(long)]
     alpha: Option<f64>,
     /// Use uniform class priors instead of fitted ones (multinomial NB).
@@ -169,7 +168,10 @@ pub struct TrainOpts {
     /// Rennie's weight normalization (complement NB).
     #[arg(long)]
     weight_norm: bool,
-    /// Keep raw term frequencies instead of 1 + ln(tf).
+    /// Replace a term frequency tf by 1 + ln(tf) (the default is raw tf).
+    #[arg(long, conflicts_with = "no_sublinear_tf")]
+    sublinear_tf: bool,
+    /// Keep raw term frequencies (the default; overrides a config file).
     #[arg(long)]
     no_sublinear_tf: bool,
     /// Do not scale vectors to unit length.
@@ -178,6 +180,25 @@ pub struct TrainOpts {
     /// Keep ة distinct from ه (by default ة is folded to ه).
     #[arg(long)]
     keep_teh_marbuta: bool,
+}
+
+/// `--chi2`: a number of terms to keep, or all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chi2 {
+    All,
+    Keep(usize),
+}
+
+fn parse_chi2(s: &str) -> Result<Chi2, String> {
+    if s == "all" {
+        return Ok(Chi2::All);
+    }
+    match s.parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!(
+            "expected a number of terms ≥ 1 or `all`, got `{s}`"
+        )),
+        Ok(k) => Ok(Chi2::Keep(k)),
+    }
 }
 
 impl TrainOpts {
@@ -214,8 +235,10 @@ impl TrainOpts {
         if self.max_features.is_some() {
             v.max_features = self.max_features;
         }
-        if let Some(k) = self.chi2 {
-            p.chi2_features = Some(k as usize);
+        match self.chi2 {
+            Some(Chi2::All) => p.chi2_features = None,
+            Some(Chi2::Keep(k)) => p.chi2_features = Some(k),
+            None => {}
         }
         let v = &mut p.vectorizer;
         if let Some(w) = self.weighting {
@@ -223,6 +246,9 @@ impl TrainOpts {
                 WeightingArg::Tfidf => Weighting::TfIdf,
                 WeightingArg::Counts => Weighting::Counts,
             };
+        }
+        if self.sublinear_tf {
+            v.sublinear_tf = true;
         }
         if self.no_sublinear_tf {
             v.sublinear_tf = false;

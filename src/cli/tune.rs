@@ -30,7 +30,7 @@ pub struct TuneArgs {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Which settings to try: `standard` (90 settings, ranked), `options`
+    /// Which settings to try: `standard` (120 settings, ranked), `options`
     /// (each option alone from the defaults, shown in a fixed order with its
     /// change from the defaults) or `quick` (2 settings, a smoke test).
     #[arg(long, value_enum, default_value_t = SpaceArg::Standard)]

@@ -22,11 +22,11 @@ use crate::text::{Analyzer, StemmerKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Space {
     /// Term frequency (1 + ln tf, or raw) × stemmer (none, Light10,
-    /// Snowball) × terms (word unigrams; unigrams and bigrams with min_df 2;
-    /// the same cut to the 50,000 terms of largest χ²) × naive Bayes
-    /// (complement with α 0.1 or 0.3; complement with weight normalization,
-    /// α 0.1; multinomial with α 0.01 or 0.03): 90 settings, all with idf
-    /// and l2 norm.
+    /// Snowball) × terms (word unigrams, all or the 20,000 of largest χ²;
+    /// unigrams and bigrams with min_df 2, all or the 50,000 of largest χ²)
+    /// × naive Bayes (complement with α 0.1 or 0.3; complement with weight
+    /// normalization, α 0.1; multinomial with α 0.01 or 0.03): 120 settings,
+    /// all with idf and l2 norm.
     Standard,
     /// Each option of the README's option table changed alone from the
     /// defaults of `tasnif train` (24 settings, the first being the defaults):
@@ -56,7 +56,7 @@ pub fn search_space(space: Space) -> Vec<Candidate> {
                 StemmerKind::Light10,
                 StemmerKind::Snowball,
             ],
-            &[(1, None), (2, None), (2, Some(50_000))],
+            &[(1, None), (1, Some(20_000)), (2, None), (2, Some(50_000))],
             &[
                 (NbKind::Complement, 0.1, false),
                 (NbKind::Complement, 0.3, false),
@@ -123,34 +123,31 @@ fn option_space() -> Vec<Candidate> {
     type Edit = fn(&mut TrainParams);
     let edits: [(&str, Edit); 24] = [
         ("defaults", |_| {}),
-        ("raw tf (no 1 + ln tf)", |p| {
-            p.vectorizer.sublinear_tf = false
-        }),
+        ("1 + ln tf", |p| p.vectorizer.sublinear_tf = true),
         ("no idf", |p| p.vectorizer.weighting = Weighting::Counts),
         ("no length normalization", |p| p.vectorizer.l2_norm = false),
-        ("no transforms (raw counts)", |p| {
-            p.vectorizer.sublinear_tf = false;
+        ("no idf, no length normalization", |p| {
             p.vectorizer.weighting = Weighting::Counts;
             p.vectorizer.l2_norm = false;
         }),
-        ("weight normalization", |p| {
-            p.nb = p.nb.clone().weight_norm(true)
+        ("α 0.003", |p| p.nb = p.nb.clone().alpha(0.003)),
+        ("α 0.01", |p| p.nb = p.nb.clone().alpha(0.01)),
+        ("α 0.1", |p| p.nb = p.nb.clone().alpha(0.1)),
+        ("uniform priors", |p| {
+            p.nb = p.nb.clone().priors(Priors::Uniform)
         }),
-        ("α 0.03", |p| p.nb = p.nb.clone().alpha(0.03)),
-        ("α 0.3", |p| p.nb = p.nb.clone().alpha(0.3)),
-        ("α 1", |p| p.nb = p.nb.clone().alpha(1.0)),
-        ("multinomial α 0.1", |p| {
-            p.nb = p.nb.clone().kind(NbKind::Multinomial)
+        ("complement α 0.1", |p| {
+            p.nb = p.nb.clone().kind(NbKind::Complement).alpha(0.1);
         }),
-        ("multinomial α 0.01", |p| {
-            p.nb = p.nb.clone().kind(NbKind::Multinomial).alpha(0.01);
+        ("complement α 0.3", |p| {
+            p.nb = p.nb.clone().kind(NbKind::Complement).alpha(0.3);
         }),
-        ("multinomial α 0.01, uniform priors", |p| {
+        ("complement α 0.1, weight normalization", |p| {
             p.nb =
                 p.nb.clone()
-                    .kind(NbKind::Multinomial)
-                    .alpha(0.01)
-                    .priors(Priors::Uniform);
+                    .kind(NbKind::Complement)
+                    .alpha(0.1)
+                    .weight_norm(true);
         }),
         ("Light10 stemmer", |p| {
             p.analyzer.stemmer = StemmerKind::Light10
@@ -164,14 +161,16 @@ fn option_space() -> Vec<Candidate> {
         ("keep stopwords", |p| p.analyzer.remove_stopwords = false),
         ("min_df 2", |p| p.vectorizer.min_df = 2),
         ("min_df 5", |p| p.vectorizer.min_df = 5),
-        ("max_features 20000", |p| {
-            p.vectorizer.max_features = Some(20_000)
+        ("all terms (no χ² selection)", |p| p.chi2_features = None),
+        ("max_features 20000 instead of χ²", |p| {
+            p.chi2_features = None;
+            p.vectorizer.max_features = Some(20_000);
         }),
-        ("χ² 20000", |p| p.chi2_features = Some(20_000)),
         ("χ² 50000", |p| p.chi2_features = Some(50_000)),
-        ("1–2-grams, min_df 2", |p| {
+        ("1–2-grams, min_df 2, all terms", |p| {
             p.vectorizer.ngram_max = 2;
             p.vectorizer.min_df = 2;
+            p.chi2_features = None;
         }),
         ("1–2-grams, min_df 2, χ² 50000", |p| {
             p.vectorizer.ngram_max = 2;
@@ -181,6 +180,7 @@ fn option_space() -> Vec<Candidate> {
         ("1–2-grams, min_df 2, max_features 50000", |p| {
             p.vectorizer.ngram_max = 2;
             p.vectorizer.min_df = 2;
+            p.chi2_features = None;
             p.vectorizer.max_features = Some(50_000);
         }),
     ];
