@@ -220,9 +220,9 @@ fn model_files_that_are_truncated_corrupted_or_of_another_version() {
     let last = flipped.len() - 3;
     flipped[last] ^= 0x40;
     cases.push(("corrupted.tasnif", flipped, "corrupted model file"));
-    let mut v2 = good.clone();
-    v2[8] = 2;
-    cases.push(("future.tasnif", v2, "format version 2 is not supported"));
+    let mut future = good.clone();
+    future[8] = 3;
+    cases.push(("future.tasnif", future, "format version 3 is not supported"));
     for (name, bytes, problem) in cases {
         write(&f.path(name), &bytes);
         for cmd in [

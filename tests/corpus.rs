@@ -88,9 +88,12 @@ fn default_model_rebuilds_byte_for_byte() {
     let m = dir.path().join("default.csv");
     std::fs::write(&m, rewritten).expect("write");
     let model = dir.path().join("default.tasnif");
+    let config = root().join("data/default-model.json");
     let out = tasnif(&[
         "train",
         m.to_str().expect("path"),
+        "--config",
+        config.to_str().expect("path"),
         "-o",
         model.to_str().expect("path"),
     ]);

@@ -159,7 +159,11 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
                 stream,
                 &opts,
                 a.jobs,
-                Format::Jsonl,
+                super::output::RecordFormat {
+                    format: Format::Jsonl,
+                    explain: false,
+                    tag_threshold: None,
+                },
                 &mut sink,
                 false,
             )?;

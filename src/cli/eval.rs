@@ -7,10 +7,11 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
-use tasnif::corpus::load_labeled;
+use tasnif::corpus::{load_labeled, read_secondary};
 use tasnif::eval::report::{
     render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
 };
+use tasnif::eval::tags::score_tags;
 use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model};
 use tasnif::model::Classifier;
 
@@ -47,6 +48,14 @@ pub struct EvalArgs {
     /// Overwrite the --report file and its chart files if they exist.
     #[arg(long)]
     force: bool,
+    /// Also score multi-label tags (the chosen label and every label of
+    /// probability >= --threshold) against the label and the `secondary`
+    /// column of a CSV/TSV manifest: tag precision and recall. Needs -m.
+    #[arg(long, requires = "model")]
+    multi: bool,
+    /// With --multi: the probability a label needs to be a tag, 0 < P <= 1.
+    #[arg(long, value_name = "P", default_value_t = 0.3, requires = "multi")]
+    threshold: f64,
     /// Color in the terminal report: auto (when standard output is a
     /// terminal and NO_COLOR is unset or empty), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -161,6 +170,36 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     if let Some(t) = &target {
         t.write(&d, a.force)?;
         outln!("report: {}", t.main().display());
+    }
+    if a.multi {
+        if !(a.threshold > 0.0 && a.threshold <= 1.0) {
+            anyhow::bail!("--threshold {} is not a probability in (0, 1]", a.threshold);
+        }
+        let secondary = match a.data.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => {
+                read_secondary(&a.data, b',', read.encoding)?
+            }
+            Some(e) if e.eq_ignore_ascii_case("tsv") => {
+                read_secondary(&a.data, b'\t', read.encoding)?
+            }
+            _ => Default::default(),
+        };
+        if let Some(m) = &a.model {
+            let model = Classifier::load(m)?;
+            let t = score_tags(&model, &data, &secondary, a.threshold, &read)?;
+            outln!(
+                "tags (--multi, threshold {}): precision {:.4}, recall {:.4}, F1 {:.4} ({} tags given, {} true, {} right; {} of {} documents have a secondary label)",
+                t.threshold,
+                t.precision,
+                t.recall,
+                t.f1,
+                t.tags_given,
+                t.tags_true,
+                t.tags_right,
+                t.with_secondary,
+                t.documents
+            );
+        }
     }
     outln!("({} documents, {secs:.2} s)", d.metrics.documents);
     Ok(0)

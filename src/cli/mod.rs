@@ -153,6 +153,11 @@ pub struct TrainOpts {
     /// Keep only the K terms with the largest chi-squared statistic against the labels, or `all` [default: 20000].
     #[arg(long, value_name = "K|all", value_parser = parse_chi2)]
     chi2: Option<Chi2>,
+    /// The label of documents about none of the topics (e.g. none): train a
+    /// gate that tells it from the other labels, and the topic model on the
+    /// rest [default: no such label].
+    #[arg(long, value_name = "LABEL")]
+    none_label: Option<String>,
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
     weighting: Option<WeightingArg>,
@@ -234,6 +239,9 @@ impl TrainOpts {
         }
         if self.max_features.is_some() {
             v.max_features = self.max_features;
+        }
+        if let Some(n) = &self.none_label {
+            p.none_label = Some(n.clone());
         }
         match self.chi2 {
             Some(Chi2::All) => p.chi2_features = None,

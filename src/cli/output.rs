@@ -37,6 +37,8 @@ struct Record<'a> {
     probability: Option<f64>,
     top: Vec<Scored<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     explain: Option<Vec<Term<'a>>>,
     /// The file's encoding, only when it was not UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,6 +52,8 @@ struct Record<'a> {
 pub struct RecordFormat {
     pub format: Format,
     pub explain: bool,
+    /// `--multi`: the probability a label needs to be a tag.
+    pub tag_threshold: Option<f64>,
 }
 
 impl RecordFormat {
@@ -58,6 +62,9 @@ impl RecordFormat {
         let mut out = Vec::new();
         if self.format != Format::Jsonl {
             let mut cols = vec!["id", "label", "probability", "top"];
+            if self.tag_threshold.is_some() {
+                cols.push("tags");
+            }
             if self.explain {
                 cols.push("explain");
             }
@@ -115,6 +122,9 @@ impl RecordFormat {
                         probability: pr,
                     })
                     .collect(),
+                tags: self
+                    .tag_threshold
+                    .map(|t| p.tags(t).into_iter().map(|l| labels.name(l)).collect()),
                 explain: self.explain.then(|| {
                     p.explain
                         .iter()
@@ -132,6 +142,7 @@ impl RecordFormat {
                 label: None,
                 probability: None,
                 top: Vec::new(),
+                tags: self.tag_threshold.map(|_| Vec::new()),
                 explain: self.explain.then(Vec::new),
                 encoding: None,
                 error: Some(e.to_string()),
@@ -157,6 +168,9 @@ impl RecordFormat {
                             .collect(),
                     ),
                 ];
+                if let Some(tags) = &rec.tags {
+                    row.push(tags.join(";"));
+                }
                 if let Some(ex) = &rec.explain {
                     row.push(join(
                         ex.iter()

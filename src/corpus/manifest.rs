@@ -9,6 +9,24 @@ use serde_json::Value;
 use super::{Encoding, Item, Source};
 use crate::error::{Error, Result};
 
+/// The `secondary` column of a CSV or TSV manifest, by item id (the same
+/// ids [`read_manifest`] gives), for the rows where it is not empty. A
+/// manifest without the column gives an empty map.
+///
+/// # Errors
+/// As [`read_manifest`].
+pub fn read_secondary(
+    path: &Path,
+    delimiter: u8,
+    encoding: Encoding,
+) -> Result<std::collections::HashMap<String, String>> {
+    let bytes = super::read_whole(path)?;
+    Ok(manifest_rows(bytes, path, delimiter, encoding)?
+        .into_iter()
+        .filter_map(|(item, _, sec)| sec.map(|s| (item.id, s)))
+        .collect())
+}
+
 /// Reads a CSV (`delimiter` `,`) or TSV (`\t`) manifest with a header row
 /// naming the columns `path,label` (paths relative to the manifest) or
 /// `text,label`, with an optional `id` column. The file is read in
@@ -38,6 +56,19 @@ pub fn parse_manifest(
     delimiter: u8,
     encoding: Encoding,
 ) -> Result<Vec<(Item, String)>> {
+    Ok(manifest_rows(bytes, path, delimiter, encoding)?
+        .into_iter()
+        .map(|(item, label, _)| (item, label))
+        .collect())
+}
+
+/// The rows of a manifest: item, label, and the `secondary` label if any.
+fn manifest_rows(
+    bytes: Vec<u8>,
+    path: &Path,
+    delimiter: u8,
+    encoding: Encoding,
+) -> Result<Vec<(Item, String, Option<String>)>> {
     let (text, _) = super::encoding::decode(bytes, encoding).map_err(|k| Error::at(path, k))?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -59,6 +90,7 @@ pub fn parse_manifest(
     let path_col = col("path");
     let text_col = col("text");
     let id_col = col("id");
+    let secondary_col = col("secondary");
     if path_col.is_none() && text_col.is_none() {
         return Err(Error::record(
             path,
@@ -108,7 +140,12 @@ pub fn parse_manifest(
             }
             (None, None) => unreachable!("checked above"),
         };
-        out.push((item, label));
+        let secondary = secondary_col
+            .and_then(|c| rec.get(c))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        out.push((item, label, secondary));
     }
     Ok(out)
 }

@@ -9,7 +9,8 @@ mod manifest;
 pub use dir::{inputs, walk_txt, Inputs};
 pub use encoding::{arabic_share, Encoding, TextEncoding, MIN_ARABIC_SHARE};
 pub use manifest::{
-    parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest, JsonlInputs,
+    parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest, read_secondary,
+    JsonlInputs,
 };
 
 use std::borrow::Cow;

@@ -3,6 +3,7 @@
 
 pub mod metrics;
 pub mod report;
+pub mod tags;
 pub mod tune;
 
 pub use metrics::{Confusion, LabelMetrics, Report};
@@ -11,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, Result};
-use crate::features::{CountedCorpus, SparseVec};
+use crate::features::CountedCorpus;
 use crate::labels::LabelId;
 use crate::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
 use crate::text::Analyzer;
@@ -211,25 +212,24 @@ pub(crate) fn cross_validate_counted(
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..data.len()).filter(|&i| fold_of[i] != f).collect();
-            let (model, map) =
+            let (model, maps) =
                 Classifier::train_fitted(counted, &data.targets, &data.labels, &train, params)?;
             let opts = PredictOptions {
                 top_k: 1,
                 explain: 0,
             };
-            let mut v = SparseVec::new();
-            let mut scores = Vec::new();
+            let mut scratch = PredictScratch::default();
             Ok((0..data.len())
                 .filter(|&i| fold_of[i] == f)
                 .map(|i| {
-                    counted.vector_mapped(
-                        &map,
-                        model.vectorizer().idf(),
-                        &params.vectorizer,
+                    let p = model.predict_counted(
+                        counted,
                         i,
-                        &mut v,
+                        &maps,
+                        &params.vectorizer,
+                        &mut scratch,
+                        &opts,
                     );
-                    let p = model.predict_vector(&v, &mut scores, &opts);
                     Outcome {
                         index: i,
                         truth: data.labels.name(data.targets[i]).to_string(),
