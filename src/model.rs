@@ -22,7 +22,7 @@ use std::path::Path;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::LabeledData;
+use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{
     CountedCorpus, FeatureScratch, FittedRows, FittedVocabulary, SparseVec, TermId, Vectorizer,
@@ -41,6 +41,16 @@ pub const FORMAT_VERSION: u32 = 2;
 /// The oldest model format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const FIXED_HEADER: usize = 25;
+
+/// The largest magnitude of a stored idf value, weight or log prior that a
+/// model file may hold. Trained values are logarithms of probabilities and
+/// smoothed document ratios (at most a few hundred in magnitude); with
+/// this bound, scoring even a document of 2^32 occurrences of one term
+/// stays far from overflowing.
+const MAX_STORED: f64 = 1e9;
+
+/// The probability scale a model file may hold: the range `fit_temperature` keeps it in.
+const SCALE_RANGE: std::ops::RangeInclusive<f64> = 1e-6..=1e6;
 
 /// Everything that decides what a model learns. Written and read as JSON by
 /// `tasnif tune` and `tasnif train --config`; missing fields take the
@@ -98,7 +108,10 @@ impl Trace {
 
     fn mark(&self, stage: &str) {
         if let Some(t) = self.0 {
-            eprintln!(
+            use std::io::Write;
+            // a trace that cannot be written is not worth failing for
+            let _ = writeln!(
+                std::io::stderr(),
                 "tasnif trace: {:>8.1} ms  {stage}",
                 t.elapsed().as_secs_f64() * 1e3
             );
@@ -119,7 +132,8 @@ impl TrainParams {
     /// The file cannot be read, is not JSON of this shape (the error names
     /// the line and column), or holds invalid values.
     pub fn from_json_file(path: &Path) -> Result<TrainParams> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = String::from_utf8(crate::corpus::read_whole(path)?)
+            .map_err(|_| Error::record(path, 1, "not valid UTF-8"))?;
         let given: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::record(path, e.line() as u64, e.to_string()))?;
         // Fields left out, at any depth, keep the defaults of `tasnif train`.
@@ -340,14 +354,14 @@ impl Classifier {
     pub fn train_on(
         data: &LabeledData,
         params: &TrainParams,
-        max_bytes: u64,
+        read: &ReadOptions,
     ) -> Result<Classifier> {
         let nb_params = params.check()?;
         if params.none_label.is_some() {
             let analyzer = Analyzer::new(params.analyzer.clone());
             let counted =
                 CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-                    data.items[i].text(max_bytes)
+                    data.items[i].text(read)
                 })?;
             let all: Vec<usize> = (0..data.len()).collect();
             return Classifier::train(&counted, &data.targets, &data.labels, &all, params);
@@ -357,7 +371,7 @@ impl Classifier {
         let analyzer = Analyzer::new(params.analyzer.clone());
         let counted =
             CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-                data.items[i].text(max_bytes)
+                data.items[i].text(read)
             })?;
         trace.mark("documents read and counted");
         let all: Vec<usize> = (0..data.len()).collect();
@@ -844,6 +858,14 @@ impl Classifier {
     /// truncated, checksum mismatch (corrupted), or an undecodable or
     /// inconsistent body.
     pub fn from_bytes(bytes: &[u8]) -> Result<Classifier> {
+        Classifier::decode(bytes, true)
+    }
+
+    /// [`Classifier::from_bytes`]; a gate's own bytes are decoded with
+    /// `gate_allowed` false, so that a file of gates nested in gates is
+    /// refused at the second level instead of recursing as deep as the
+    /// file is long.
+    fn decode(bytes: &[u8], gate_allowed: bool) -> Result<Classifier> {
         let header = read_header(bytes)?;
         let body_start = FIXED_HEADER + header.version.len();
         let body = &bytes[body_start..];
@@ -863,10 +885,10 @@ impl Classifier {
             postcard::from_bytes(body).map_err(decode_error)?;
         let mut model = body.into_classifier()?;
         if let Some(g) = gate {
-            let gate = Classifier::from_bytes(&g.model)?;
-            if gate.gate.is_some() {
+            if !gate_allowed {
                 return Err(corrupt("a gate inside a gate".into()));
             }
+            let gate = Classifier::decode(&g.model, false)?;
             let gate_none = gate
                 .labels
                 .id(&g.none_label)
@@ -881,7 +903,7 @@ impl Classifier {
     /// # Errors
     /// The file cannot be read, or see [`Classifier::from_bytes`]; the error names the file.
     pub fn load(path: &Path) -> Result<Classifier> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::corpus::read_whole(path)?;
         Classifier::from_bytes(&bytes).map_err(|e| e.with_path(path))
     }
 
@@ -987,7 +1009,8 @@ fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
     let body_len = u64::from_le_bytes(len8);
     let crc = u32::from_le_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
     let vlen = bytes[24] as usize;
-    let expected = (FIXED_HEADER + vlen) as u64 + body_len;
+    // a damaged length field can hold any value: saturate, never wrap
+    let expected = ((FIXED_HEADER + vlen) as u64).saturating_add(body_len);
     if (bytes.len() as u64) < expected {
         return Err(Error::new(ErrorKind::Truncated {
             expected,
@@ -1071,6 +1094,17 @@ impl ModelBody {
         }
         if !self.scale.is_finite() || self.scale <= 0.0 || self.idf.iter().any(|x| !x.is_finite()) {
             return Err(corrupt("a stored number is not finite".into()));
+        }
+        // Finite is not enough: products of huge idf values and weights
+        // overflow to infinities, and the probabilities to NaN (found by
+        // the model fuzzer). A trained model is far inside these bounds.
+        let in_range = |x: &f64| x.abs() <= MAX_STORED;
+        if !(SCALE_RANGE.contains(&self.scale)
+            && self.idf.iter().all(in_range)
+            && self.weights.iter().all(in_range)
+            && self.log_prior.iter().all(in_range))
+        {
+            return Err(corrupt("a stored number is out of range".into()));
         }
         let sorted = |v: &[String]| v.windows(2).all(|w| w[0] < w[1]);
         if !sorted(&self.labels) {

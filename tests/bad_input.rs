@@ -68,9 +68,11 @@ fn train_fails(f: &Fixture, data: &str, what: &str, problem: &str) {
 #[test]
 fn non_utf8_file() {
     let f = Fixture::new(4);
-    write(&f.path("latin1.txt"), b"caf\xe9 \xc7\xe1\xce\xc8\xd1\n");
+    // Latin-1 French: neither UTF-8 nor mostly Arabic as Windows-1256
+    write(&f.path("latin1.txt"), b"caf\xe9 cr\xe8me \xe0 Paris\n");
     label_reports(&f, "latin1.txt", "not valid UTF-8");
-    write(&f.path("bad/economy/x.txt"), b"\xff\xfe\xfa");
+    label_reports(&f, "latin1.txt", "not Arabic Windows-1256 either");
+    write(&f.path("bad/economy/x.txt"), b"\xe9t\xe9");
     for n in 0..3 {
         write(
             &f.path(&format!("bad/economy/{n}.txt")),

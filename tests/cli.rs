@@ -224,7 +224,7 @@ fn csv_and_tsv_output_have_a_header_and_a_row_per_article() {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            ["id", "label", "probability", "top", "error"].join(&sep.to_string())
+            ["id", "label", "probability", "top", "encoding", "error"].join(&sep.to_string())
         );
         assert_eq!(lines.len(), 6);
         assert!(lines[1].starts_with("corpus/sports/000.txt"));

@@ -97,9 +97,10 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         Some(p) => Some(ReportTarget::new(p, a.force)?),
         None => None,
     };
-    let data = load_labeled(&a.data, a.list.as_deref())?;
+    let read = a.read.options();
+    let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
     let opts = ReportOptions {
-        max_bytes: a.read.max_bytes,
+        read,
         ..ReportOptions::default()
     };
     let data_path = a.data.display().to_string();
@@ -111,7 +112,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     let (d, ev) = match (&a.model, a.cv) {
         (Some(m), _) => {
             let model = Classifier::load(m)?;
-            let ev = evaluate_model(&model, &data, a.read.max_bytes)?;
+            let ev = evaluate_model(&model, &data, &read)?;
             let path = m.display().to_string();
             let mref = ModelRef::File {
                 path: &path,
@@ -126,10 +127,10 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             // the terms of a written report come from a model trained on
             // all the data; the terminal report does without
             let (ev, full) = if target.is_some() || a.json.is_some() {
-                let (ev, m) = cross_validate_and_fit(&data, &params, k, a.seed, a.read.max_bytes)?;
+                let (ev, m) = cross_validate_and_fit(&data, &params, k, a.seed, &read)?;
                 (ev, Some(m))
             } else {
-                let ev = cross_validate(&data, &params, k, a.seed, a.read.max_bytes)?;
+                let ev = cross_validate(&data, &params, k, a.seed, &read)?;
                 (ev, None)
             };
             let mref = ModelRef::CrossValidation {
@@ -175,13 +176,17 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             anyhow::bail!("--threshold {} is not a probability in (0, 1]", a.threshold);
         }
         let secondary = match a.data.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("csv") => read_secondary(&a.data, b',')?,
-            Some(e) if e.eq_ignore_ascii_case("tsv") => read_secondary(&a.data, b'\t')?,
+            Some(e) if e.eq_ignore_ascii_case("csv") => {
+                read_secondary(&a.data, b',', read.encoding)?
+            }
+            Some(e) if e.eq_ignore_ascii_case("tsv") => {
+                read_secondary(&a.data, b'\t', read.encoding)?
+            }
             _ => Default::default(),
         };
         if let Some(m) = &a.model {
             let model = Classifier::load(m)?;
-            let t = score_tags(&model, &data, &secondary, a.threshold, a.read.max_bytes)?;
+            let t = score_tags(&model, &data, &secondary, a.threshold, &read)?;
             outln!(
                 "tags (--multi, threshold {}): precision {:.4}, recall {:.4}, F1 {:.4} ({} tags given, {} true, {} right; {} of {} documents have a secondary label)",
                 t.threshold,

@@ -72,13 +72,13 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         }
         paths.push(PathBuf::from("-"));
     }
-    let items = inputs(paths);
+    let items = inputs(paths, &a.read.options());
     let opts = BatchOptions {
         predict: PredictOptions {
             top_k: a.top_k as usize,
             explain: a.explain,
         },
-        max_bytes: a.read.max_bytes,
+        read: a.read.options(),
     };
     let show_progress = io::stderr().is_terminal();
     let run = |out: &mut (dyn Write + Send)| -> anyhow::Result<(usize, usize)> {
@@ -93,7 +93,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
     match &a.output {
         Some(path) => {
             let mut f = AtomicFile::create(path, a.force)?;
-            (failed, total) = run(&mut f)?;
+            (failed, total) = run(&mut f).with_context(|| format!("writing {}", path.display()))?;
             f.commit()?;
         }
         None => {
@@ -103,7 +103,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         }
     }
     if failed > 0 {
-        eprintln!("tasnif: {failed} of {total} inputs failed");
+        warn!("tasnif: {failed} of {total} inputs failed");
         Ok(2)
     } else {
         Ok(0)
@@ -160,7 +160,7 @@ where
                 total += 1;
                 if let Some(e) = err {
                     failed += 1;
-                    progress.suspend(|| eprintln!("tasnif: {e}"));
+                    progress.suspend(|| warn!("tasnif: {e}"));
                 }
                 progress.inc(1);
                 out.write_all(&line)

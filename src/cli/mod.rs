@@ -18,6 +18,15 @@ macro_rules! out {
     }};
 }
 
+/// `eprintln!` that ignores a failed write: a message that cannot be shown
+/// (standard error on a full disk or a closed pipe) must not stop the work.
+macro_rules! warn {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 mod bench;
 mod eval;
 mod inspect;
@@ -29,6 +38,7 @@ mod tune;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tasnif::corpus::{Encoding, ReadOptions};
 use tasnif::features::Weighting;
 use tasnif::model::TrainParams;
 use tasnif::nb::{NbKind, NbParams, Priors};
@@ -275,12 +285,46 @@ impl TrainOpts {
     }
 }
 
+/// Encoding choices on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EncodingArg {
+    /// Byte-order mark, else UTF-8, else Windows-1256 if mostly Arabic letters.
+    Auto,
+    /// UTF-8.
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// Windows-1256 (Arabic Windows code page).
+    #[value(name = "windows-1256", alias = "cp1256")]
+    Windows1256,
+    /// UTF-16 (byte-order mark honored, else little-endian).
+    #[value(name = "utf-16", alias = "utf16")]
+    Utf16,
+}
+
 /// Options for reading documents.
 #[derive(Debug, Clone, Args)]
 pub struct ReadOpts {
     /// Largest article in bytes; larger ones are reported as errors.
     #[arg(long, default_value_t = tasnif::corpus::DEFAULT_MAX_BYTES)]
     max_bytes: u64,
+    /// Encoding of article files (and of CSV/TSV manifests).
+    #[arg(long, value_enum, default_value = "auto")]
+    encoding: EncodingArg,
+}
+
+impl ReadOpts {
+    /// The library's read options.
+    pub fn options(&self) -> ReadOptions {
+        ReadOptions {
+            max_bytes: self.max_bytes,
+            encoding: match self.encoding {
+                EncodingArg::Auto => Encoding::Auto,
+                EncodingArg::Utf8 => Encoding::Utf8,
+                EncodingArg::Windows1256 => Encoding::Windows1256,
+                EncodingArg::Utf16 => Encoding::Utf16,
+            },
+        }
+    }
 }
 
 /// Parses the command line (exits with a usage message on bad arguments).
@@ -298,6 +342,35 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Bench(a) => bench::run(a),
         Command::Tune(a) => tune::run(a),
         Command::BenchOp(a) => bench::run_op(a),
+    }
+}
+
+/// On Ctrl-C (SIGINT), SIGTERM or SIGHUP: removes the temporary files of
+/// the outputs being written (see `tasnif::atomic::interrupt`), so that no
+/// half-written model or output is left and any previous file stays as it
+/// was, then exits with 128 + the signal number (130 for Ctrl-C).
+pub fn exit_on_signals() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return; // the default actions stay: still no partial target, only a stray temporary file
+        };
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                let targets = tasnif::atomic::interrupt();
+                if targets.is_empty() {
+                    warn!("tasnif: interrupted");
+                }
+                for t in targets {
+                    warn!(
+                        "tasnif: interrupted; {} not written (a previous file is left as it was)",
+                        t.display()
+                    );
+                }
+                std::process::exit(128 + sig);
+            }
+        });
     }
 }
 

@@ -1,9 +1,10 @@
 //! Output records of `label`: JSON lines, CSV or TSV.
 
 use serde::Serialize;
+use tasnif::batch::Labeled;
+use tasnif::corpus::TextEncoding;
 use tasnif::error::Error;
 use tasnif::labels::LabelSet;
-use tasnif::model::Prediction;
 
 /// Output formats of `label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,6 +40,9 @@ struct Record<'a> {
     tags: Option<Vec<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     explain: Option<Vec<Term<'a>>>,
+    /// The file's encoding, only when it was not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'static str>,
     error: Option<String>,
 }
 
@@ -64,6 +68,7 @@ impl RecordFormat {
             if self.explain {
                 cols.push("explain");
             }
+            cols.push("encoding");
             cols.push("error");
             self.push_row(&mut out, cols.into_iter().map(str::to_string));
         }
@@ -100,14 +105,12 @@ impl RecordFormat {
     }
 
     /// The record of one article, with its line ending.
-    pub fn render(
-        &self,
-        labels: &LabelSet,
-        id: &str,
-        result: &Result<Prediction, Error>,
-    ) -> Vec<u8> {
+    pub fn render(&self, labels: &LabelSet, id: &str, result: &Result<Labeled, Error>) -> Vec<u8> {
         let rec = match result {
-            Ok(p) => Record {
+            Ok(Labeled {
+                prediction: p,
+                encoding,
+            }) => Record {
                 id,
                 label: Some(labels.name(p.label)),
                 probability: Some(p.probability),
@@ -131,6 +134,7 @@ impl RecordFormat {
                         })
                         .collect()
                 }),
+                encoding: (*encoding != TextEncoding::Utf8).then(|| encoding.name()),
                 error: None,
             },
             Err(e) => Record {
@@ -140,6 +144,7 @@ impl RecordFormat {
                 top: Vec::new(),
                 tags: self.tag_threshold.map(|_| Vec::new()),
                 explain: self.explain.then(Vec::new),
+                encoding: None,
                 error: Some(e.to_string()),
             },
         };
@@ -173,6 +178,7 @@ impl RecordFormat {
                             .collect(),
                     ));
                 }
+                row.push(rec.encoding.unwrap_or_default().to_string());
                 row.push(rec.error.unwrap_or_default());
                 self.push_row(&mut out, row.into_iter());
             }

@@ -45,8 +45,8 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     }
     let params = a.opts.params()?;
     let start = Instant::now();
-    let data = load_labeled(&a.data, a.list.as_deref())?;
-    let model = Classifier::train_on(&data, &params, a.read.max_bytes)?;
+    let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
+    let model = Classifier::train_on(&data, &params, &a.read.options())?;
     model
         .save(&a.output, a.force)
         .with_context(|| format!("writing the model to {}", a.output.display()))?;

@@ -10,7 +10,7 @@ pub use metrics::{Confusion, LabelMetrics, Report};
 
 use rayon::prelude::*;
 
-use crate::corpus::LabeledData;
+use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, Result};
 use crate::features::CountedCorpus;
 use crate::labels::LabelId;
@@ -74,7 +74,7 @@ impl Report {
 pub fn evaluate_model(
     model: &Classifier,
     data: &LabeledData,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<Evaluation> {
     let opts = PredictOptions {
         top_k: 1,
@@ -84,7 +84,7 @@ pub fn evaluate_model(
         .items
         .par_iter()
         .map_init(PredictScratch::default, |s, item| {
-            let text = item.text(max_bytes)?;
+            let text = item.text(read)?;
             let p = model.predict(&text, s, &opts);
             Ok((p.label, p.probability))
         })
@@ -120,9 +120,9 @@ pub fn cross_validate(
     params: &TrainParams,
     k: usize,
     seed: u64,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<Evaluation> {
-    cross_validate_impl(data, params, k, seed, max_bytes, false).map(|(ev, _)| ev)
+    cross_validate_impl(data, params, k, seed, read, false).map(|(ev, _)| ev)
 }
 
 /// As [`cross_validate`], and also trains one model on all of `data` with
@@ -136,9 +136,9 @@ pub fn cross_validate_and_fit(
     params: &TrainParams,
     k: usize,
     seed: u64,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<(Evaluation, Classifier)> {
-    let (ev, model) = cross_validate_impl(data, params, k, seed, max_bytes, true)?;
+    let (ev, model) = cross_validate_impl(data, params, k, seed, read, true)?;
     match model {
         Some(m) => Ok((ev, m)),
         None => Err(Error::param("cv", "no model trained on all the data")),
@@ -150,14 +150,14 @@ fn cross_validate_impl(
     params: &TrainParams,
     k: usize,
     seed: u64,
-    max_bytes: u64,
+    read: &ReadOptions,
     fit_all: bool,
 ) -> Result<(Evaluation, Option<Classifier>)> {
     check_folds(data, k)?;
     params.vectorizer.check()?;
     let analyzer = Analyzer::new(params.analyzer.clone());
     let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-        data.items[i].text(max_bytes)
+        data.items[i].text(read)
     })?;
     let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
     let ev = cross_validate_counted(data, &counted, params, &fold_of, k)?;

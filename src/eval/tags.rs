@@ -44,7 +44,7 @@ pub fn score_tags(
     data: &LabeledData,
     secondary: &HashMap<String, String>,
     threshold: f64,
-    max_bytes: u64,
+    read: &crate::corpus::ReadOptions,
 ) -> Result<TagScores> {
     let opts = PredictOptions {
         top_k: 1,
@@ -54,7 +54,7 @@ pub fn score_tags(
         .items
         .par_iter()
         .map_init(PredictScratch::default, |s, item| {
-            let text = item.text(max_bytes)?;
+            let text = item.text(read)?;
             let p = model.predict(&text, s, &opts);
             Ok(p.tags(threshold)
                 .into_iter()

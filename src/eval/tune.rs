@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::{check_folds, cross_validate_counted, stratified_folds};
-use crate::corpus::LabeledData;
+use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::Result;
 use crate::features::CountedCorpus;
 use crate::features::Weighting;
@@ -231,7 +231,7 @@ pub fn tune(
     space: &[Candidate],
     k: usize,
     seed: u64,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<Vec<Scored>> {
     check_folds(data, k)?;
     let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
@@ -240,7 +240,7 @@ pub fn tune(
         .items
         .iter()
         .take(300)
-        .filter_map(|i| i.text(max_bytes).ok().map(|t| t.into_owned()))
+        .filter_map(|i| i.text(read).ok().map(|t| t.into_owned()))
         .collect();
     let sample_bytes: usize = sample.iter().map(String::len).sum();
     let mut scored = Vec::with_capacity(space.len());
@@ -263,7 +263,7 @@ pub fn tune(
             drop(counted.take()); // free the previous counts first
             let analyzer = Analyzer::new(p.analyzer.clone());
             let c = CountedCorpus::build(&analyzer, p.vectorizer.ngram_max, data.len(), |j| {
-                data.items[j].text(max_bytes)
+                data.items[j].text(read)
             })?;
             counted = Some((key, p.vectorizer.ngram_max, c));
         }
