@@ -4,9 +4,11 @@
 
 mod dir;
 mod manifest;
+mod unlabeled;
 
 pub use dir::{inputs, walk_txt, Inputs};
 pub use manifest::{read_jsonl_labeled, read_manifest, read_secondary, JsonlInputs};
+pub use unlabeled::load_unlabeled;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
