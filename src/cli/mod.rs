@@ -19,6 +19,7 @@ macro_rules! out {
 }
 
 mod bench;
+mod em;
 mod eval;
 mod inspect;
 mod label;

@@ -9,6 +9,7 @@ use tasnif::corpus::load_labeled;
 use tasnif::error::ErrorKind;
 use tasnif::model::Classifier;
 
+use super::em::EmOpts;
 use super::{ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
@@ -29,6 +30,8 @@ pub struct TrainArgs {
     opts: TrainOpts,
     #[command(flatten)]
     read: ReadOpts,
+    #[command(flatten)]
+    em: EmOpts,
 }
 
 impl TrainArgs {
@@ -46,7 +49,10 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     let params = a.opts.params()?;
     let start = Instant::now();
     let data = load_labeled(&a.data, a.list.as_deref())?;
-    let model = Classifier::train_on(&data, &params, a.read.max_bytes)?;
+    let model = match super::em::train(&a.em, &data, &params, a.read.max_bytes)? {
+        Some(m) => m,
+        None => Classifier::train_on(&data, &params, a.read.max_bytes)?,
+    };
     model
         .save(&a.output, a.force)
         .with_context(|| format!("writing the model to {}", a.output.display()))?;
