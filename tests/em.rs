@@ -127,19 +127,22 @@ fn em_improves_accuracy_when_unlabeled_data_fits_the_topics() {
     let setup = semi_supervised_setup(2, 150, 60);
     let d = setup.path();
     run_ok(d, &["train", "labeled", "-o", "plain.tasnif"]);
-    let out = run_ok(
-        d,
-        &[
+    let em_args = |out: &'static str, vocabulary: &'static str| {
+        [
             "train",
             "labeled",
             "-o",
-            "em.tasnif",
+            out,
             "--unlabeled",
             "unlabeled",
             "--unlabeled-weight",
             "1",
-        ],
-    );
+            "--em-vocabulary",
+            vocabulary,
+        ]
+    };
+    run_ok(d, &em_args("em-labeled.tasnif", "labeled"));
+    let out = run_ok(d, &em_args("em.tasnif", "all"));
     let err = stderr(&out);
     assert_contains_all(
         &err,
@@ -152,17 +155,37 @@ fn em_improves_accuracy_when_unlabeled_data_fits_the_topics() {
     );
     let plain = accuracy(d, "plain.tasnif");
     let em = accuracy(d, "em.tasnif");
-    eprintln!("accuracy: labeled only {plain:.3}, EM {em:.3}");
+    let em_labeled = accuracy(d, "em-labeled.tasnif");
+    eprintln!(
+        "accuracy: labeled only {plain:.3}, EM {em:.3}, EM with the labeled vocabulary {em_labeled:.3}"
+    );
+    // with the vocabulary of all articles EM learns the words no labeled
+    // article has
     assert!(
         em >= plain + 0.15 && em >= 0.9,
         "EM should help a lot here: labeled only {plain:.3}, EM {em:.3}\n{err}"
+    );
+    // with the labeled articles' vocabulary it can only reweight their words
+    assert!(
+        em_labeled >= plain + 0.1,
+        "EM should help here too: labeled only {plain:.3}, EM {em_labeled:.3}"
     );
 }
 
 #[test]
 fn em_changes_the_model_only_when_unlabeled_data_is_used() {
     let f = Fixture::new(8);
-    write_docs(&f.path("more"), 20, 7, false);
+    let more = f.path("more");
+    std::fs::create_dir_all(&more).expect("mkdir");
+    for t in 0..3 {
+        for n in 0..20 {
+            std::fs::write(
+                more.join(format!("{t}_{n}.txt")),
+                article(t, 5000 + 100 * t + n),
+            )
+            .expect("write");
+        }
+    }
     let plain = std::fs::read(f.path("model.tasnif")).expect("model");
     // unlabeled articles that are all copies of labeled ones: left out, same model
     let out = f.run(&[
@@ -189,6 +212,11 @@ fn em_changes_the_model_only_when_unlabeled_data_is_used() {
     // new unlabeled articles change it
     let out = f.run(&["train", "corpus", "-o", "em.tasnif", "--unlabeled", "more"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("with 60 unlabeled articles, λ = 0.01"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!same_bytes(
         &std::fs::read(f.path("em.tasnif")).expect("model"),
         &plain

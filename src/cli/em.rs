@@ -34,7 +34,7 @@ pub struct EmOpts {
     #[arg(long, value_name = "N", requires = "unlabeled")]
     em_iterations: Option<usize>,
     /// Weight λ of an unlabeled article relative to a labeled one, 0 < λ ≤ 1
-    /// [default: 0.1]. eval --learning-curve takes a comma-separated list (one row each).
+    /// [default: 0.01]. eval --learning-curve takes a comma-separated list (one row each).
     #[arg(
         long,
         value_name = "W",
@@ -48,7 +48,7 @@ pub struct EmOpts {
     #[arg(long, value_name = "T", requires = "unlabeled")]
     em_tolerance: Option<f64>,
     /// Fit the vocabulary and idf on the labeled articles only, or on all
-    /// (labeled and unlabeled) [default: all].
+    /// (labeled and unlabeled) [default: labeled].
     #[arg(long, value_enum, requires = "unlabeled")]
     em_vocabulary: Option<EmVocabularyArg>,
 }
