@@ -509,7 +509,18 @@ fn learning_curve_has_a_row_per_size_with_and_without_em() {
         .collect();
     assert_eq!(sizes, ["2", "2", "2", "4", "4", "4", "all", "all", "all"]);
     for r in rows {
-        assert_eq!(r["folds"].as_array().expect("folds").len(), 3);
+        let folds = r["folds"].as_array().expect("folds");
+        assert_eq!(folds.len(), 3);
+        for f in folds {
+            let predicted: u64 = f["predicted"]
+                .as_object()
+                .expect("predicted")
+                .values()
+                .map(|v| v.as_u64().expect("count"))
+                .sum();
+            assert_eq!(predicted, 8, "each fold tests a third of 24 articles");
+            assert_eq!(f["per_label_f1"].as_object().expect("per label").len(), 3);
+        }
         let f1 = r["macro_f1"]["mean"].as_f64().expect("macro-F1");
         assert!((0.0..=1.0).contains(&f1));
         assert!(r["subset_macro_f1"]["mean"].is_f64());

@@ -10,6 +10,7 @@
 //! documents, every such training set is also trained with EM, once per
 //! weight λ, on the same folds: the rows differ only in what is compared.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -131,6 +132,10 @@ pub struct CurveFold {
     pub accuracy: f64,
     /// EM rounds run (0 without EM).
     pub em_iterations: usize,
+    /// F1 of each label with a document or a prediction in the fold.
+    pub per_label_f1: BTreeMap<String, f64>,
+    /// Test documents predicted as each label.
+    pub predicted: BTreeMap<String, u64>,
 }
 
 /// One row of a learning curve: a size, with or without EM.
@@ -349,6 +354,14 @@ pub fn learning_curve(
                     .map(|ids| subset_macro_f1(&r, data, ids)),
                 accuracy: r.accuracy,
                 em_iterations: iterations,
+                per_label_f1: r.per_label.iter().map(|(l, m)| (l.clone(), m.f1)).collect(),
+                predicted: r
+                    .confusion
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(j, l)| (l.clone(), r.confusion.matrix.iter().map(|row| row[j]).sum()))
+                    .collect(),
             })
         })
         .collect();
