@@ -384,6 +384,7 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
 ) -> Result<(Classifier, Vec<u32>, EmTrace)> {
     let nb_params = params.check()?;
     em.check()?;
+    check_no_gate(params)?;
     if counted.analyzer_config() != &params.analyzer
         || counted.ngram_max() < params.vectorizer.ngram_max
     {
@@ -454,6 +455,20 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
     };
     let model = Classifier::from_sums(&rows, y, labels, params, &nb_params, fitted, summary, sums)?;
     Ok((model, map, trace))
+}
+
+/// Refuses settings with a "none of the topics" label: EM trains one naive
+/// Bayes over the labels, not the two-stage model such a label asks for.
+pub(crate) fn check_no_gate(params: &TrainParams) -> Result<()> {
+    match &params.none_label {
+        Some(none) => Err(Error::param(
+            "none_label",
+            format!(
+                "'{none}': semi-supervised training (EM) does not support a none label yet; train without --unlabeled"
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The fixed inputs of one EM run.

@@ -653,6 +653,7 @@ impl Classifier {
             labels: labels.clone(),
             scale,
             summary,
+            gate: None,
         })
     }
 

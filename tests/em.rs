@@ -442,6 +442,20 @@ fn a_bad_unlabeled_path_or_weight_is_refused_before_training() {
             "stderr",
         );
     }
+    // a "none of the topics" label (two-stage model) is not supported with EM
+    std::fs::write(f.path("gated.json"), r#"{"none_label": "sports"}"#).expect("write");
+    let out = f.run(&[
+        "train",
+        "corpus",
+        "-o",
+        "x.tasnif",
+        "--config",
+        "gated.json",
+        "--unlabeled",
+        "corpus",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_contains_all(&stderr(&out), &["none_label", "'sports'", "EM"], "stderr");
     // EM flags without --unlabeled are refused by the argument parser
     let out = f.run(&["train", "corpus", "-o", "x.tasnif", "--em-iterations", "3"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

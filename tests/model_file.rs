@@ -152,6 +152,10 @@ fn a_version_1_model_file_still_loads_and_labels_the_same() {
     std::fs::write(f.path("v1.tasnif"), &v1).expect("write");
     let a = f.run(&["label", "corpus", "-m", "model.tasnif"]);
     let b = f.run(&["label", "corpus", "-m", "v1.tasnif"]);
-    assert!(a.status.success() && b.status.success(), "{}", common::stderr(&b));
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}",
+        common::stderr(&b)
+    );
     assert_eq!(common::stdout(&a), common::stdout(&b));
 }

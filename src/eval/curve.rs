@@ -21,10 +21,10 @@ use crate::corpus::{Item, LabeledData};
 use crate::em::{count_pooled, train_counted, EmParams, UnlabeledReport};
 use crate::error::{Error, Result};
 use crate::eval::{mean_std, Outcome, Report};
-use crate::features::{CountedCorpus, SparseVec};
+use crate::features::CountedCorpus;
 use crate::folds::{stratified_folds, SplitMix64};
 use crate::labels::LabelId;
-use crate::model::{Classifier, PredictOptions, TrainParams};
+use crate::model::{Classifier, FoldMaps, PredictOptions, PredictScratch, TrainParams};
 use crate::text::Analyzer;
 
 /// A training-set size of a learning curve.
@@ -217,6 +217,7 @@ pub fn learning_curve(
         })
         .collect();
     if unlabeled.is_some() {
+        crate::em::check_no_gate(params)?;
         for e in &ems {
             e.check()?;
         }
@@ -341,7 +342,11 @@ pub fn learning_curve(
                         em,
                         |_| {},
                     )?;
-                    (m, map, trace.steps.len())
+                    let maps = FoldMaps {
+                        topic: map,
+                        gate: None,
+                    };
+                    (m, maps, trace.steps.len())
                 }
             };
             let outcomes = predict_fold(data, &counted, &model, &map, params, &fold_of, f);
@@ -441,7 +446,7 @@ fn predict_fold(
     data: &LabeledData,
     counted: &CountedCorpus,
     model: &Classifier,
-    map: &[u32],
+    maps: &FoldMaps,
     params: &TrainParams,
     fold_of: &[usize],
     f: usize,
@@ -450,13 +455,12 @@ fn predict_fold(
         top_k: 1,
         explain: 0,
     };
-    let mut v = SparseVec::new();
-    let mut scores = Vec::new();
+    let mut scratch = PredictScratch::default();
     (0..data.len())
         .filter(|&i| fold_of[i] == f)
         .map(|i| {
-            counted.vector_mapped(map, model.vectorizer().idf(), &params.vectorizer, i, &mut v);
-            let p = model.predict_vector(&v, &mut scores, &opts);
+            let p =
+                model.predict_counted(counted, i, maps, &params.vectorizer, &mut scratch, &opts);
             Outcome {
                 index: i,
                 truth: data.labels.name(data.targets[i]).to_string(),
