@@ -636,6 +636,41 @@ impl Classifier {
         })
     }
 
+    /// Builds a classifier from naive Bayes sums accumulated elsewhere
+    /// (semi-supervised training, [`crate::em`]): `sums` are fitted as they
+    /// are, and the probability scale is calibrated on the labeled rows
+    /// `rows`, `y` only (each calibration fold's sums are `sums` minus that
+    /// fold's labeled documents).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_sums(
+        rows: &FittedRows,
+        y: &[LabelId],
+        labels: &LabelSet,
+        params: &TrainParams,
+        nb_params: &NbValidParams,
+        fitted: FittedVocabulary,
+        summary: TrainingSummary,
+        sums: NbCounts,
+    ) -> Result<Classifier> {
+        let vp = &params.vectorizer;
+        let scale = calibrate(nb_params, rows, vp, &fitted.idf, y, &sums)?;
+        let nb = nb_params.fit_counts_into(sums)?;
+        let vectorizer = Vectorizer::from_parts(
+            Analyzer::new(params.analyzer.clone()),
+            vp.clone(),
+            fitted.vocab,
+            fitted.idf,
+        )?;
+        Ok(Classifier {
+            vectorizer,
+            nb,
+            labels: labels.clone(),
+            scale,
+            summary,
+            gate: None,
+        })
+    }
+
     /// The label names.
     pub fn labels(&self) -> &LabelSet {
         match &self.gate {
@@ -1134,7 +1169,7 @@ impl ModelBody {
 
 /// Documents per label of `y`; checks there are two labels or more and
 /// that each has at least `min` documents.
-fn check_labels(y: &[LabelId], labels: &LabelSet, min: usize) -> Result<Vec<u64>> {
+pub(crate) fn check_labels(y: &[LabelId], labels: &LabelSet, min: usize) -> Result<Vec<u64>> {
     let mut per_label = vec![0u64; labels.len()];
     for l in y {
         per_label[l.index()] += 1;

@@ -15,6 +15,7 @@ use tasnif::eval::tags::score_tags;
 use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model};
 use tasnif::model::Classifier;
 
+use super::em::{run_curve, CurveArgs, EmOpts};
 use super::{ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
@@ -64,6 +65,28 @@ pub struct EvalArgs {
     opts: TrainOpts,
     #[command(flatten)]
     read: ReadOpts,
+    /// With --cv: a learning curve instead of one evaluation — macro-F1
+    /// and accuracy when training on at most N labeled articles per label
+    /// (--sizes), with and without EM on --unlabeled articles.
+    #[arg(long, requires = "cv", conflicts_with_all = ["report", "predictions"])]
+    learning_curve: bool,
+    /// Sizes of the learning curve: labeled articles per label, or `all` [default: 5,10,20,all].
+    #[arg(long, value_name = "N,...", value_delimiter = ',', requires = "learning_curve", value_parser = parse_size)]
+    sizes: Vec<tasnif::eval::curve::CurveSize>,
+    /// Also give the learning curve's macro-F1 over these labels only.
+    #[arg(
+        long,
+        value_name = "LABEL,...",
+        value_delimiter = ',',
+        requires = "learning_curve"
+    )]
+    f1_labels: Vec<String>,
+    #[command(flatten)]
+    em: EmOpts,
+}
+
+fn parse_size(s: &str) -> Result<tasnif::eval::curve::CurveSize, String> {
+    s.parse().map_err(|e: tasnif::Error| e.to_string())
 }
 
 /// When the terminal report is colored.
@@ -97,8 +120,29 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         Some(p) => Some(ReportTarget::new(p, a.force)?),
         None => None,
     };
+    if a.em.unlabeled.is_some() && !a.learning_curve {
+        anyhow::bail!("--unlabeled works with --cv K --learning-curve in eval");
+    }
     let read = a.read.options();
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    if let (true, Some(k)) = (a.learning_curve, a.cv) {
+        run_curve(CurveArgs {
+            data: &data,
+            params: &a.opts.params()?,
+            em: &a.em,
+            folds: k as usize,
+            seed: a.seed,
+            sizes: &a.sizes,
+            f1_labels: &a.f1_labels,
+            json: a.json.as_deref(),
+            read: &read,
+        })?;
+        outln!(
+            "({} s)",
+            format_args!("{:.2}", start.elapsed().as_secs_f64())
+        );
+        return Ok(0);
+    }
     let opts = ReportOptions {
         read,
         ..ReportOptions::default()

@@ -28,6 +28,7 @@ macro_rules! warn {
 }
 
 mod bench;
+mod em;
 mod eval;
 mod inspect;
 mod label;
@@ -65,7 +66,8 @@ enum Command {
     #[command(after_help = "Examples:
   tasnif train corpus/ -o news.tasnif
   tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt -o /tmp/a.tasnif
-  tasnif train labels.csv -o cyber.tasnif --stemmer snowball --nb multinomial --alpha 0.1")]
+  tasnif train labels.csv -o cyber.tasnif --stemmer snowball --nb multinomial --alpha 0.1
+  tasnif train labels.csv -o cyber.tasnif --unlabeled archive/ --unlabeled-weight 0.01   semi-supervised (EM)")]
     Train(train::TrainArgs),
     /// Label articles with a model (one record per article).
     #[command(after_help = "Examples:
@@ -78,7 +80,8 @@ enum Command {
   tasnif eval ../shared/data/ant-multisource -m /tmp/a.tasnif --list ../shared/data/ant-multisource/split/test.txt
   tasnif eval corpus/ --cv 5 --seed 42 --json cv.json
   tasnif eval test/ -m news.tasnif --report report.html     one self-contained page with charts
-  tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/")]
+  tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/
+  tasnif eval labels.csv --cv 5 --learning-curve --unlabeled archive/ --unlabeled-weight 0.01,0.1")]
     Eval(eval::EvalArgs),
     /// Search training settings by cross-validation; write the best to a config file.
     #[command(after_help = "Examples:

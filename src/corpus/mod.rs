@@ -5,6 +5,7 @@
 mod dir;
 mod encoding;
 mod manifest;
+mod unlabeled;
 
 pub use dir::{inputs, walk_txt, Inputs};
 pub use encoding::{arabic_share, Encoding, TextEncoding, MIN_ARABIC_SHARE};
@@ -12,6 +13,7 @@ pub use manifest::{
     parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest, read_secondary,
     JsonlInputs,
 };
+pub use unlabeled::load_unlabeled;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -1,6 +1,7 @@
 //! Evaluation: a trained model on labeled data, or stratified K-fold
 //! cross-validation of training settings; metrics in [`metrics`].
 
+pub mod curve;
 pub mod metrics;
 pub mod report;
 pub mod tags;

@@ -183,6 +183,20 @@ impl CountedCorpus {
         self.terms.len()
     }
 
+    /// Number of distinct terms in the documents `subset`.
+    pub fn n_terms_in(&self, subset: &[usize]) -> usize {
+        let mut seen = vec![false; self.terms.len()];
+        let mut n = 0;
+        for &d in subset {
+            for &(t, _) in &self.docs[d] {
+                if !std::mem::replace(&mut seen[t as usize], true) {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
     /// Fits a vocabulary and idf on the documents `subset` with the pruning
     /// of `params` (`min_df`, `max_df`, `max_features`).
     pub fn fit_vocabulary(&self, params: &VectorizerParams, subset: &[usize]) -> FittedVocabulary {
@@ -205,6 +219,34 @@ impl CountedCorpus {
         match chi2 {
             None => self.fit_vocabulary(params, subset),
             Some(k) => self.select_chi2(self.prune(params, subset), params, subset, y, n_labels, k),
+        }
+    }
+
+    /// As [`CountedCorpus::fit_vocabulary_selected`], but with the pruning
+    /// and the idf fitted on the documents `vocab_docs` while χ² is scored
+    /// on the labeled documents `subset` (labels `y`) only. Semi-supervised
+    /// training uses it to fit the vocabulary and idf on labeled and
+    /// unlabeled documents together: unlabeled texts carry no label, so they
+    /// cannot take part in χ².
+    pub fn fit_vocabulary_split(
+        &self,
+        params: &VectorizerParams,
+        vocab_docs: &[usize],
+        subset: &[usize],
+        y: &[LabelId],
+        n_labels: usize,
+        chi2: Option<usize>,
+    ) -> FittedVocabulary {
+        match chi2 {
+            None => self.fit_vocabulary(params, vocab_docs),
+            Some(k) => self.select_chi2(
+                self.prune(params, vocab_docs),
+                params,
+                subset,
+                y,
+                n_labels,
+                k,
+            ),
         }
     }
 
