@@ -304,11 +304,11 @@ pub fn count_pooled(
 /// use std::path::Path;
 /// use tasnif::em::{train_semi_supervised, EmParams};
 /// use tasnif::model::TrainParams;
-/// let data = tasnif::corpus::load_labeled(Path::new("labels.csv"), None)?;
+/// let data = tasnif::corpus::load_labeled(Path::new("labels.csv"), None, Default::default())?;
 /// let unlabeled = tasnif::corpus::load_unlabeled(Path::new("archive/"), None)?;
 /// let (model, report, trace) = train_semi_supervised(
 ///     &data, &unlabeled, &TrainParams::new(), &EmParams::new(),
-///     tasnif::corpus::DEFAULT_MAX_BYTES, |step| eprintln!("{step:?}"),
+///     &tasnif::corpus::ReadOptions::default(), |step| eprintln!("{step:?}"),
 /// )?;
 /// println!("{} unlabeled used, {} rounds", trace.unlabeled_used, trace.steps.len());
 /// # Ok::<(), tasnif::Error>(())
