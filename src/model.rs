@@ -616,24 +616,10 @@ impl Classifier {
             counts.add(&v.indices, &v.values, c, 1.0)?;
         }
         let trace = Trace::start();
-        let scale = calibrate(nb_params, rows, vp, &fitted.idf, y, &counts)?;
-        trace.mark("probabilities calibrated (from NB sums)");
-        let nb = nb_params.fit_counts_into(counts)?;
-        trace.mark("naive Bayes fitted");
-        let vectorizer = Vectorizer::from_parts(
-            Analyzer::new(params.analyzer.clone()),
-            vp.clone(),
-            fitted.vocab,
-            fitted.idf,
-        )?;
-        Ok(Classifier {
-            vectorizer,
-            nb,
-            labels: labels.clone(),
-            scale,
-            summary,
-            gate: None,
-        })
+        let model =
+            Classifier::from_sums(rows, y, labels, params, nb_params, fitted, summary, counts);
+        trace.mark("probabilities calibrated and naive Bayes fitted");
+        model
     }
 
     /// Builds a classifier from naive Bayes sums accumulated elsewhere

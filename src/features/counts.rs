@@ -216,10 +216,7 @@ impl CountedCorpus {
         n_labels: usize,
         chi2: Option<usize>,
     ) -> FittedVocabulary {
-        match chi2 {
-            None => self.fit_vocabulary(params, subset),
-            Some(k) => self.select_chi2(self.prune(params, subset), params, subset, y, n_labels, k),
-        }
+        self.fit_vocabulary_split(params, subset, subset, y, n_labels, chi2)
     }
 
     /// As [`CountedCorpus::fit_vocabulary_selected`], but with the pruning
