@@ -14,7 +14,7 @@ use std::sync::mpsc::sync_channel;
 
 use rayon::prelude::*;
 
-use crate::corpus::Item;
+use crate::corpus::{Item, ReadOptions, TextEncoding};
 use crate::error::Error;
 use crate::model::{Classifier, PredictOptions, PredictScratch, Prediction};
 
@@ -24,21 +24,21 @@ pub const CHUNK: usize = 256;
 const QUEUE: usize = 2;
 
 /// Options of a labeling run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct BatchOptions {
     /// What each prediction includes.
     pub predict: PredictOptions,
-    /// Largest document read, in bytes.
-    pub max_bytes: u64,
+    /// How documents are read (size limit, encoding).
+    pub read: ReadOptions,
 }
 
-impl Default for BatchOptions {
-    fn default() -> Self {
-        BatchOptions {
-            predict: PredictOptions::default(),
-            max_bytes: crate::corpus::DEFAULT_MAX_BYTES,
-        }
-    }
+/// One document's result: its prediction and the encoding of its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labeled {
+    /// The prediction.
+    pub prediction: Prediction,
+    /// The encoding the document was read with.
+    pub encoding: TextEncoding,
 }
 
 /// Labels `items` on the current rayon pool and calls `sink` with each item
@@ -62,7 +62,7 @@ where
     I::IntoIter: Send,
     R: Send,
     E: Send,
-    G: Fn(&Item, Result<Prediction, Error>) -> R + Sync,
+    G: Fn(&Item, Result<Labeled, Error>) -> R + Sync,
     F: FnMut(&Item, R) -> Result<(), E> + Send,
 {
     let items = items.into_iter();
@@ -90,9 +90,10 @@ where
             let results: Vec<R> = chunk
                 .par_iter()
                 .map_init(PredictScratch::default, |scratch, item| {
-                    let r = item
-                        .text(opts.max_bytes)
-                        .map(|text| model.predict(&text, scratch, &opts.predict));
+                    let r = item.read(&opts.read).map(|t| Labeled {
+                        prediction: model.predict(&t.text, scratch, &opts.predict),
+                        encoding: t.encoding,
+                    });
                     render(item, r)
                 })
                 .collect();
@@ -135,14 +136,15 @@ pub fn label_items<R, G>(
 ) -> Vec<R>
 where
     R: Send,
-    G: Fn(&Item, Result<Prediction, Error>) -> R + Sync,
+    G: Fn(&Item, Result<Labeled, Error>) -> R + Sync,
 {
     items
         .par_iter()
         .map_init(PredictScratch::default, |scratch, item| {
-            let r = item
-                .text(opts.max_bytes)
-                .map(|text| model.predict(&text, scratch, &opts.predict));
+            let r = item.read(&opts.read).map(|t| Labeled {
+                prediction: model.predict(&t.text, scratch, &opts.predict),
+                encoding: t.encoding,
+            });
             render(item, r)
         })
         .collect()

@@ -26,9 +26,34 @@ pub enum ErrorKind {
     Io(io::Error),
     /// The file's bytes are not valid UTF-8 (offset of the first bad byte).
     InvalidUtf8 { offset: usize },
+    /// The file's bytes are not valid UTF-16 in the given byte order
+    /// (offset of the first bad code unit).
+    InvalidUtf16 {
+        encoding: crate::corpus::TextEncoding,
+        offset: usize,
+    },
+    /// Under `--encoding auto`: UTF-16 text without a byte-order mark.
+    Utf16WithoutBom { endian: crate::corpus::TextEncoding },
+    /// Under `--encoding auto`: neither UTF-8 nor mostly Arabic as
+    /// Windows-1256 (offset of the first byte that is not UTF-8, and the
+    /// share of Arabic letters as Windows-1256, in percent, rounded down).
+    UnknownEncoding {
+        utf8_offset: usize,
+        arabic_percent: u8,
+    },
     /// The file contains NUL bytes: it is binary, not text.
     Binary,
-    /// The document holds no text (empty, or only white space).
+    /// The path is not a regular file (a FIFO, socket or device), which
+    /// could block or never end when read.
+    NotRegularFile { kind: &'static str },
+    /// A symbolic link that leads back to a folder the walk is inside
+    /// (`target`: that folder), or through links back to itself (`target`:
+    /// the link's own target). Following it would walk forever.
+    SymlinkLoop { target: PathBuf },
+    /// A symbolic link whose target does not exist.
+    BrokenLink { target: PathBuf },
+    /// The document holds no text: no letter or digit (empty, or only white
+    /// space, punctuation or invisible marks).
     Empty,
     /// The document is larger than the configured limit.
     TooLarge { bytes: u64, limit: u64 },
@@ -58,6 +83,8 @@ pub enum ErrorKind {
     CorruptModel { message: String },
     /// The output file exists and overwriting was not allowed.
     OutputExists,
+    /// The process is being interrupted (Ctrl-C): the file was not written.
+    Interrupted,
     /// An input that could not be used, described in full by the message.
     Invalid { message: String },
 }
@@ -133,10 +160,37 @@ impl fmt::Display for ErrorKind {
                 f,
                 "not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8"
             ),
+            ErrorKind::InvalidUtf16 { encoding, offset } => write!(
+                f,
+                "not valid {} (bad code unit at byte offset {offset})",
+                encoding.name().to_uppercase()
+            ),
+            ErrorKind::Utf16WithoutBom { endian } => write!(
+                f,
+                "looks like {} text without a byte-order mark; read it with --encoding utf-16 or convert it to UTF-8",
+                endian.name().to_uppercase()
+            ),
+            ErrorKind::UnknownEncoding { utf8_offset, arabic_percent } => write!(
+                f,
+                "not valid UTF-8 (first bad byte at offset {utf8_offset}), and not Arabic Windows-1256 either \
+                 (only {arabic_percent}% of its characters would be Arabic letters); \
+                 convert the file to UTF-8 or give its --encoding"
+            ),
             ErrorKind::Binary => write!(f, "binary file (contains NUL bytes), not text"),
-            ErrorKind::Empty => write!(f, "empty document (no text)"),
+            ErrorKind::NotRegularFile { kind } => write!(f, "not a regular file ({kind})"),
+            ErrorKind::SymlinkLoop { target } => write!(
+                f,
+                "symbolic link loop (leads back to {}); not followed",
+                target.display()
+            ),
+            ErrorKind::BrokenLink { target } => write!(
+                f,
+                "broken symbolic link (its target {} does not exist)",
+                target.display()
+            ),
+            ErrorKind::Empty => write!(f, "empty document (no letters or digits)"),
             ErrorKind::TooLarge { bytes, limit } => {
-                write!(f, "document is {bytes} bytes, over the limit of {limit} bytes")
+                write!(f, "document is {bytes} bytes, over the limit of {limit} bytes (--max-bytes)")
             }
             ErrorKind::NoDocuments => write!(f, "no documents found (looked for *.txt files)"),
             ErrorKind::SingleLabel { label } => write!(
@@ -164,6 +218,9 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::CorruptModel { message } => write!(f, "corrupted model file: {message}"),
             ErrorKind::Invalid { message } => write!(f, "{message}"),
+            ErrorKind::Interrupted => {
+                write!(f, "interrupted; not written (a previous file is left as it was)")
+            }
             ErrorKind::OutputExists => {
                 write!(f, "file exists; pass --force to overwrite it")
             }

@@ -17,6 +17,7 @@
 pub mod atomic;
 pub mod batch;
 pub mod corpus;
+pub mod em;
 pub mod error;
 pub mod eval;
 pub mod features;

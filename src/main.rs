@@ -2,17 +2,20 @@
 
 mod cli;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::parse();
+    cli::exit_on_signals();
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if cli::is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("tasnif: error: {e:#}");
+            // nothing more to do if standard error cannot be written either
+            let _ = writeln!(std::io::stderr(), "tasnif: error: {e:#}");
             ExitCode::from(1)
         }
     }

@@ -1,7 +1,7 @@
 //! The classifier a user trains, saves, loads and labels with: analyzer
 //! settings + fitted vectorizer + naive Bayes + label names, in one versioned file.
 //!
-//! # File format (version 1)
+//! # File format (version 2; version 1 files are read too)
 //!
 //! | offset | size | content |
 //! |---:|---:|---|
@@ -12,13 +12,17 @@
 //! | 24 | 1 | length n of the tasnif version string |
 //! | 25 | n | tasnif version that wrote the file (UTF-8) |
 //! | 25+n | body length | body: [`postcard`] encoding of the model |
+//!
+//! Version 2 appends to version 1's body an optional gate: the name of the
+//! "none of the topics" label and the gate model's own file bytes (see
+//! [`TrainParams::none_label`]).
 
 use std::path::Path;
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::LabeledData;
+use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{
     CountedCorpus, FeatureScratch, FittedRows, FittedVocabulary, SparseVec, TermId, Vectorizer,
@@ -33,8 +37,20 @@ use rayon::prelude::*;
 /// Magic bytes at the start of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
 /// The model format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest model format version this build reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const FIXED_HEADER: usize = 25;
+
+/// The largest magnitude of a stored idf value, weight or log prior that a
+/// model file may hold. Trained values are logarithms of probabilities and
+/// smoothed document ratios (at most a few hundred in magnitude); with
+/// this bound, scoring even a document of 2^32 occurrences of one term
+/// stays far from overflowing.
+const MAX_STORED: f64 = 1e9;
+
+/// The probability scale a model file may hold: the range `fit_temperature` keeps it in.
+const SCALE_RANGE: std::ops::RangeInclusive<f64> = 1e-6..=1e6;
 
 /// Everything that decides what a model learns. Written and read as JSON by
 /// `tasnif tune` and `tasnif train --config`; missing fields take the
@@ -53,8 +69,32 @@ pub struct TrainParams {
     /// [`CountedCorpus::select_chi2`]), after the vectorizer's own pruning.
     /// Default: keep all.
     pub chi2_features: Option<usize>,
+    /// The label of documents about none of the topics (e.g. `none`), if
+    /// the data has one. The model is then two naive Bayes models: a gate,
+    /// trained on every document to tell this label from all the others
+    /// pooled, and a topic model trained on the other documents. An article
+    /// gets this label when the gate gives it probability above 1/2, else
+    /// the topic model's label. Default: no such label (one model).
+    pub none_label: Option<String>,
     /// Fewest documents a label may have. Default 2.
     pub min_docs_per_label: usize,
+}
+
+/// Overlays `given` on `base`: objects field by field, anything else replaced.
+fn merge_json(base: &mut serde_json::Value, given: serde_json::Value) {
+    match (base, given) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(g)) => {
+            for (k, v) in g {
+                match b.get_mut(&k) {
+                    Some(slot) => merge_json(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
 }
 
 /// Prints how long each training stage took, on stderr, when the
@@ -68,7 +108,10 @@ impl Trace {
 
     fn mark(&self, stage: &str) {
         if let Some(t) = self.0 {
-            eprintln!(
+            use std::io::Write;
+            // a trace that cannot be written is not worth failing for
+            let _ = writeln!(
+                std::io::stderr(),
                 "tasnif trace: {:>8.1} ms  {stage}",
                 t.elapsed().as_secs_f64() * 1e3
             );
@@ -89,9 +132,16 @@ impl TrainParams {
     /// The file cannot be read, is not JSON of this shape (the error names
     /// the line and column), or holds invalid values.
     pub fn from_json_file(path: &Path) -> Result<TrainParams> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let p: TrainParams = serde_json::from_str(&text)
+        let text = String::from_utf8(crate::corpus::read_whole(path)?)
+            .map_err(|_| Error::record(path, 1, "not valid UTF-8"))?;
+        let given: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::record(path, e.line() as u64, e.to_string()))?;
+        // Fields left out, at any depth, keep the defaults of `tasnif train`.
+        let mut merged = serde_json::to_value(TrainParams::new())
+            .map_err(|e| Error::param("config", e.to_string()))?;
+        merge_json(&mut merged, given);
+        let p: TrainParams =
+            serde_json::from_value(merged).map_err(|e| Error::record(path, 1, e.to_string()))?;
         p.check().map_err(|e| e.with_path(path))?;
         Ok(p)
     }
@@ -142,9 +192,9 @@ impl TrainParams {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// The default settings of `tasnif train`: no stemming, word unigrams,
-    /// raw term frequency × idf with l2 norm, multinomial NB with α = 0.01
-    /// and fitted priors.
+    /// The default settings of `tasnif train`: no stemming, word unigrams
+    /// cut to the 20,000 of largest χ², raw term frequency × idf with l2
+    /// norm, multinomial NB with α = 0.03 and fitted priors.
     ///
     /// Chosen by `tasnif tune` (5-fold cross-validation, seed 42) on the
     /// reference training split only, never the test split: the best of the
@@ -163,8 +213,9 @@ impl TrainParams {
             },
             nb: NbParams::new()
                 .kind(crate::nb::NbKind::Multinomial)
-                .alpha(0.01),
-            chi2_features: None,
+                .alpha(0.03),
+            chi2_features: Some(20_000),
+            none_label: None,
             min_docs_per_label: 2,
         }
     }
@@ -215,6 +266,25 @@ pub struct Prediction {
     pub explain: Vec<(String, f64)>,
 }
 
+impl Prediction {
+    /// The labels to tag the article with: the chosen label, then every
+    /// other label whose probability is at least `threshold`, most probable
+    /// first (ties in label order).
+    pub fn tags(&self, threshold: f64) -> Vec<LabelId> {
+        let mut others: Vec<usize> = (0..self.probabilities.len())
+            .filter(|&i| i != self.label.index() && self.probabilities[i] >= threshold)
+            .collect();
+        others.sort_by(|&a, &b| {
+            self.probabilities[b]
+                .total_cmp(&self.probabilities[a])
+                .then(a.cmp(&b))
+        });
+        std::iter::once(self.label)
+            .chain(others.into_iter().map(|i| LabelId(i as u32)))
+            .collect()
+    }
+}
+
 /// Reusable buffers for [`Classifier::predict`]; one per worker thread.
 #[derive(Default)]
 pub struct PredictScratch {
@@ -233,7 +303,30 @@ pub struct Classifier {
     /// scaling fitted on the training documents).
     scale: f64,
     summary: TrainingSummary,
+    /// The gate of a model with a "none of the topics" label.
+    gate: Option<Box<Gate>>,
 }
+
+/// The gate of a two-stage model (see [`TrainParams::none_label`]).
+#[derive(Debug)]
+struct Gate {
+    /// Two labels: the none label and [`GATE_TOPIC`].
+    model: Classifier,
+    /// The none label's id in `model`.
+    gate_none: LabelId,
+    /// Every label: the topics and the none label, sorted.
+    all: LabelSet,
+    /// The none label's id in `all`.
+    none: LabelId,
+    /// Topic id → id in `all`.
+    topic_to_all: Vec<LabelId>,
+    /// The topic model's own summary (what the file stores).
+    topic_summary: TrainingSummary,
+}
+
+/// The gate's name for "one of the topics" (never a user's label: it
+/// starts with a control character).
+const GATE_TOPIC: &str = "\u{1}topic";
 
 impl Classifier {
     /// Trains on the documents `subset` of `counted`, whose labels are `targets`
@@ -261,32 +354,36 @@ impl Classifier {
     pub fn train_on(
         data: &LabeledData,
         params: &TrainParams,
-        max_bytes: u64,
+        read: &ReadOptions,
     ) -> Result<Classifier> {
         let nb_params = params.check()?;
+        if params.none_label.is_some() {
+            let analyzer = Analyzer::new(params.analyzer.clone());
+            let counted =
+                CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
+                    data.items[i].text(read)
+                })?;
+            let all: Vec<usize> = (0..data.len()).collect();
+            return Classifier::train(&counted, &data.targets, &data.labels, &all, params);
+        }
         let per_label = check_labels(&data.targets, &data.labels, params.min_docs_per_label)?;
         let trace = Trace::start();
         let analyzer = Analyzer::new(params.analyzer.clone());
         let counted =
             CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-                data.items[i].text(max_bytes)
+                data.items[i].text(read)
             })?;
         trace.mark("documents read and counted");
         let all: Vec<usize> = (0..data.len()).collect();
-        let mut fitted = counted.fit_vocabulary(&params.vectorizer, &all);
-        if let Some(k) = params.chi2_features {
-            fitted = counted.select_chi2(
-                fitted,
-                &params.vectorizer,
-                &all,
-                &data.targets,
-                data.labels.len(),
-                k,
-            );
-            trace.mark("χ² selection");
-        }
-        let terms_seen = counted.n_terms() as u64;
+        let fitted = counted.fit_vocabulary_selected(
+            &params.vectorizer,
+            &all,
+            &data.targets,
+            data.labels.len(),
+            params.chi2_features,
+        );
         trace.mark("vocabulary fitted");
+        let terms_seen = counted.n_terms() as u64;
         let rows = counted.into_rows(&fitted);
         trace.mark("rows built");
         let summary = TrainingSummary {
@@ -314,7 +411,10 @@ impl Classifier {
         labels: &LabelSet,
         subset: &[usize],
         params: &TrainParams,
-    ) -> Result<(Classifier, Vec<u32>)> {
+    ) -> Result<(Classifier, FoldMaps)> {
+        if let Some(none) = &params.none_label {
+            return Classifier::train_gated(counted, targets, labels, subset, params, none);
+        }
         let nb_params = params.check()?;
         if counted.analyzer_config() != &params.analyzer
             || counted.ngram_max() < params.vectorizer.ngram_max
@@ -326,10 +426,13 @@ impl Classifier {
         }
         let y: Vec<LabelId> = subset.iter().map(|&d| targets[d]).collect();
         let per_label = check_labels(&y, labels, params.min_docs_per_label)?;
-        let mut fitted = counted.fit_vocabulary(&params.vectorizer, subset);
-        if let Some(k) = params.chi2_features {
-            fitted = counted.select_chi2(fitted, &params.vectorizer, subset, &y, labels.len(), k);
-        }
+        let mut fitted = counted.fit_vocabulary_selected(
+            &params.vectorizer,
+            subset,
+            &y,
+            labels.len(),
+            params.chi2_features,
+        );
         let rows = counted.rows(&fitted, subset);
         let map = fitted.take_map();
         let summary = TrainingSummary {
@@ -338,7 +441,161 @@ impl Classifier {
             terms_seen: counted.n_terms() as u64,
         };
         let model = Classifier::fit_rows(&rows, &y, labels, params, &nb_params, fitted, summary)?;
-        Ok((model, map))
+        Ok((
+            model,
+            FoldMaps {
+                topic: map,
+                gate: None,
+            },
+        ))
+    }
+
+    /// The two-stage model of [`TrainParams::none_label`].
+    fn train_gated(
+        counted: &CountedCorpus,
+        targets: &[LabelId],
+        labels: &LabelSet,
+        subset: &[usize],
+        params: &TrainParams,
+        none_name: &str,
+    ) -> Result<(Classifier, FoldMaps)> {
+        let none = labels.id(none_name).ok_or_else(|| {
+            Error::param(
+                "none_label",
+                format!("'{none_name}' is not a label of the training data"),
+            )
+        })?;
+        let plain = TrainParams {
+            none_label: None,
+            ..params.clone()
+        };
+        // The gate's prior is the share of none documents in the training
+        // data, whatever the topic model's priors.
+        let gate_params = TrainParams {
+            nb: plain.nb.clone().priors(crate::nb::Priors::Fitted),
+            ..plain.clone()
+        };
+        // The gate: the none label against every other label pooled.
+        let gate_labels = LabelSet::from_names([none_name, GATE_TOPIC]);
+        let (gate_none, gate_topic) = match (gate_labels.id(none_name), gate_labels.id(GATE_TOPIC))
+        {
+            (Some(n), Some(t)) => (n, t),
+            _ => return Err(Error::param("none_label", "an empty label name")),
+        };
+        let gate_targets: Vec<LabelId> = targets
+            .iter()
+            .map(|&t| if t == none { gate_none } else { gate_topic })
+            .collect();
+        let (gate, gate_map) =
+            Classifier::train_fitted(counted, &gate_targets, &gate_labels, subset, &gate_params)?;
+        // The topics, on the documents of the other labels.
+        let topic_labels =
+            LabelSet::from_names(labels.names().iter().filter(|n| n.as_str() != none_name));
+        let to_topic: Vec<Option<LabelId>> =
+            labels.names().iter().map(|n| topic_labels.id(n)).collect();
+        let topic_targets: Vec<LabelId> = targets
+            .iter()
+            .map(|t| to_topic[t.index()].unwrap_or(LabelId(0)))
+            .collect();
+        let topic_docs: Vec<usize> = subset
+            .iter()
+            .copied()
+            .filter(|&d| targets[d] != none)
+            .collect();
+        let (mut model, maps) =
+            Classifier::train_fitted(counted, &topic_targets, &topic_labels, &topic_docs, &plain)?;
+        model.attach_gate(gate, gate_none, none_name)?;
+        Ok((
+            model,
+            FoldMaps {
+                topic: maps.topic,
+                gate: Some(gate_map.topic),
+            },
+        ))
+    }
+
+    /// Makes this topic model the second stage of a gated model.
+    fn attach_gate(&mut self, gate: Classifier, gate_none: LabelId, none_name: &str) -> Result<()> {
+        if gate.labels.len() != 2 || gate.gate.is_some() || self.labels.id(none_name).is_some() {
+            return Err(corrupt("a gate must have two labels and no gate".into()));
+        }
+        let all = LabelSet::from_names(
+            self.labels
+                .names()
+                .iter()
+                .map(String::as_str)
+                .chain([none_name]),
+        );
+        let none = all
+            .id(none_name)
+            .ok_or_else(|| corrupt("the none label is missing".into()))?;
+        let topic_to_all: Vec<LabelId> = self
+            .labels
+            .names()
+            .iter()
+            .map(|n| all.id(n).unwrap_or(none))
+            .collect();
+        let topic_summary = self.summary.clone();
+        let mut docs = vec![0u64; all.len()];
+        for (i, &c) in topic_summary.docs_per_label.iter().enumerate() {
+            docs[topic_to_all[i].index()] = c;
+        }
+        docs[none.index()] = gate
+            .summary
+            .docs_per_label
+            .get(gate_none.index())
+            .copied()
+            .unwrap_or(0);
+        self.summary = TrainingSummary {
+            docs_per_label: docs,
+            vocabulary_size: topic_summary.vocabulary_size,
+            terms_seen: topic_summary.terms_seen,
+        };
+        self.gate = Some(Box::new(Gate {
+            model: gate,
+            gate_none,
+            all,
+            none,
+            topic_to_all,
+            topic_summary,
+        }));
+        Ok(())
+    }
+
+    /// The gate model of a two-stage model, and the name of its none label.
+    pub fn gate(&self) -> Option<(&Classifier, &str)> {
+        self.gate.as_ref().map(|g| (&g.model, g.all.name(g.none)))
+    }
+
+    /// Labels document `doc` of `counted` (as [`Classifier::predict`] would
+    /// label its text), with the maps [`Classifier::train_fitted`] returned.
+    pub(crate) fn predict_counted(
+        &self,
+        counted: &CountedCorpus,
+        doc: usize,
+        maps: &FoldMaps,
+        vp: &VectorizerParams,
+        scratch: &mut PredictScratch,
+        opts: &PredictOptions,
+    ) -> Prediction {
+        counted.vector_mapped(
+            &maps.topic,
+            self.vectorizer.idf(),
+            vp,
+            doc,
+            &mut scratch.vector,
+        );
+        let topic = self.predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
+        match (&self.gate, &maps.gate) {
+            (Some(g), Some(gmap)) => {
+                counted.vector_mapped(gmap, g.model.vectorizer.idf(), vp, doc, &mut scratch.vector);
+                let gp = g
+                    .model
+                    .predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
+                g.combine(gp, topic, opts)
+            }
+            _ => topic,
+        }
     }
 
     /// Fits naive Bayes and the probability scale on weighted rows.
@@ -359,10 +616,31 @@ impl Classifier {
             counts.add(&v.indices, &v.values, c, 1.0)?;
         }
         let trace = Trace::start();
-        let scale = calibrate(nb_params, rows, vp, &fitted.idf, y, &counts)?;
-        trace.mark("probabilities calibrated (from NB sums)");
-        let nb = nb_params.fit_counts_into(counts)?;
-        trace.mark("naive Bayes fitted");
+        let model =
+            Classifier::from_sums(rows, y, labels, params, nb_params, fitted, summary, counts);
+        trace.mark("probabilities calibrated and naive Bayes fitted");
+        model
+    }
+
+    /// Builds a classifier from naive Bayes sums accumulated elsewhere
+    /// (semi-supervised training, [`crate::em`]): `sums` are fitted as they
+    /// are, and the probability scale is calibrated on the labeled rows
+    /// `rows`, `y` only (each calibration fold's sums are `sums` minus that
+    /// fold's labeled documents).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_sums(
+        rows: &FittedRows,
+        y: &[LabelId],
+        labels: &LabelSet,
+        params: &TrainParams,
+        nb_params: &NbValidParams,
+        fitted: FittedVocabulary,
+        summary: TrainingSummary,
+        sums: NbCounts,
+    ) -> Result<Classifier> {
+        let vp = &params.vectorizer;
+        let scale = calibrate(nb_params, rows, vp, &fitted.idf, y, &sums)?;
+        let nb = nb_params.fit_counts_into(sums)?;
         let vectorizer = Vectorizer::from_parts(
             Analyzer::new(params.analyzer.clone()),
             vp.clone(),
@@ -375,12 +653,16 @@ impl Classifier {
             labels: labels.clone(),
             scale,
             summary,
+            gate: None,
         })
     }
 
     /// The label names.
     pub fn labels(&self) -> &LabelSet {
-        &self.labels
+        match &self.gate {
+            Some(g) => &g.all,
+            None => &self.labels,
+        }
     }
 
     /// The fitted vectorizer (analyzer, vocabulary, idf).
@@ -412,11 +694,34 @@ impl Classifier {
     ) -> Prediction {
         self.vectorizer
             .transform(text, &mut scratch.features, &mut scratch.vector);
-        self.predict_vector(&scratch.vector, &mut scratch.scores, opts)
+        let topic = self.predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
+        match &self.gate {
+            Some(g) => {
+                g.model
+                    .vectorizer
+                    .transform(text, &mut scratch.features, &mut scratch.vector);
+                let gp = g
+                    .model
+                    .predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
+                g.combine(gp, topic, opts)
+            }
+            None => topic,
+        }
     }
 
-    /// Labels a feature vector made by this model's vectorizer.
+    /// Labels a feature vector made by this model's vectorizer. For a gated
+    /// model this is the topic model's answer alone (use
+    /// [`Classifier::predict`]).
     pub fn predict_vector(
+        &self,
+        x: &SparseVec,
+        scores: &mut Vec<f64>,
+        opts: &PredictOptions,
+    ) -> Prediction {
+        self.predict_vector_plain(x, scores, opts)
+    }
+
+    fn predict_vector_plain(
         &self,
         x: &SparseVec,
         scores: &mut Vec<f64>,
@@ -470,6 +775,27 @@ impl Classifier {
     /// The `n` terms with the largest weight for each label relative to the
     /// mean over labels: what the model finds most indicative of it.
     pub fn top_terms(&self, n: usize) -> Vec<Vec<(String, f64)>> {
+        let own = self.top_terms_plain(n);
+        match &self.gate {
+            // In `labels()` order: each topic's terms, and the gate's terms
+            // for the none label.
+            Some(g) => {
+                let mut out = vec![Vec::new(); g.all.len()];
+                for (i, terms) in own.into_iter().enumerate() {
+                    out[g.topic_to_all[i].index()] = terms;
+                }
+                let gate_terms = g.model.top_terms_plain(n);
+                out[g.none.index()] = gate_terms
+                    .into_iter()
+                    .nth(g.gate_none.index())
+                    .unwrap_or_default();
+                out
+            }
+            None => own,
+        }
+    }
+
+    fn top_terms_plain(&self, n: usize) -> Vec<Vec<(String, f64)>> {
         let w = self.nb.weights();
         let k = self.labels.len();
         (0..k)
@@ -521,10 +847,17 @@ impl Classifier {
             log_prior: self.nb.log_prior(),
             weights: self.nb.weights().as_slice().unwrap_or(&[]),
             scale: self.scale,
-            summary: &self.summary,
+            summary: match &self.gate {
+                Some(g) => &g.topic_summary,
+                None => &self.summary,
+            },
         };
+        let gate = self.gate.as_ref().map(|g| GateBodyRef {
+            none_label: g.all.name(g.none),
+            model: g.model.to_bytes(),
+        });
         // Serializing plain data into a Vec cannot fail.
-        postcard::to_stdvec(&body).unwrap_or_default()
+        postcard::to_stdvec(&(body, gate)).unwrap_or_default()
     }
 
     fn header(&self, body: &[u8]) -> Vec<u8> {
@@ -546,6 +879,14 @@ impl Classifier {
     /// truncated, checksum mismatch (corrupted), or an undecodable or
     /// inconsistent body.
     pub fn from_bytes(bytes: &[u8]) -> Result<Classifier> {
+        Classifier::decode(bytes, true)
+    }
+
+    /// [`Classifier::from_bytes`]; a gate's own bytes are decoded with
+    /// `gate_allowed` false, so that a file of gates nested in gates is
+    /// refused at the second level instead of recursing as deep as the
+    /// file is long.
+    fn decode(bytes: &[u8], gate_allowed: bool) -> Result<Classifier> {
         let header = read_header(bytes)?;
         let body_start = FIXED_HEADER + header.version.len();
         let body = &bytes[body_start..];
@@ -556,9 +897,26 @@ impl Classifier {
                 found,
             }));
         }
-        let body: ModelBody =
-            postcard::from_bytes(body).map_err(|e| corrupt(format!("cannot decode body: {e}")))?;
-        body.into_classifier()
+        let decode_error = |e: postcard::Error| corrupt(format!("cannot decode body: {e}"));
+        if header.format == 1 {
+            let body: ModelBody = postcard::from_bytes(body).map_err(decode_error)?;
+            return body.into_classifier();
+        }
+        let (body, gate): (ModelBody, Option<GateBody>) =
+            postcard::from_bytes(body).map_err(decode_error)?;
+        let mut model = body.into_classifier()?;
+        if let Some(g) = gate {
+            if !gate_allowed {
+                return Err(corrupt("a gate inside a gate".into()));
+            }
+            let gate = Classifier::decode(&g.model, false)?;
+            let gate_none = gate
+                .labels
+                .id(&g.none_label)
+                .ok_or_else(|| corrupt("the gate lacks the none label".into()))?;
+            model.attach_gate(gate, gate_none, &g.none_label)?;
+        }
+        Ok(model)
     }
 
     /// Loads a model file.
@@ -566,7 +924,7 @@ impl Classifier {
     /// # Errors
     /// The file cannot be read, or see [`Classifier::from_bytes`]; the error names the file.
     pub fn load(path: &Path) -> Result<Classifier> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::corpus::read_whole(path)?;
         Classifier::from_bytes(&bytes).map_err(|e| e.with_path(path))
     }
 
@@ -586,7 +944,59 @@ impl Classifier {
     }
 }
 
+/// Maps from a [`CountedCorpus`]'s provisional term numbers to a model's
+/// vocabularies (the topic model's, and the gate's for a gated model).
+pub(crate) struct FoldMaps {
+    pub(crate) topic: Vec<u32>,
+    pub(crate) gate: Option<Vec<u32>>,
+}
+
+impl Gate {
+    /// One prediction over every label from the gate's and the topic
+    /// model's: P(none) from the gate, P(topic) = (1 − P(none)) ·
+    /// P(topic | not none). The none label is chosen when P(none) > 1/2,
+    /// else the topic model's label.
+    fn combine(&self, gate: Prediction, topic: Prediction, opts: &PredictOptions) -> Prediction {
+        let p_none = gate
+            .probabilities
+            .get(self.gate_none.index())
+            .copied()
+            .unwrap_or(0.0);
+        let mut probabilities = vec![0.0; self.all.len()];
+        for (i, p) in topic.probabilities.iter().enumerate() {
+            probabilities[self.topic_to_all[i].index()] = (1.0 - p_none) * p;
+        }
+        probabilities[self.none.index()] = p_none;
+        let (label, explain) = if p_none > 0.5 {
+            (self.none, gate.explain)
+        } else {
+            (self.topic_to_all[topic.label.index()], topic.explain)
+        };
+        let mut order: Vec<usize> = (0..probabilities.len())
+            .filter(|&i| i != label.index())
+            .collect();
+        order.sort_by(|&a, &b| {
+            probabilities[b]
+                .total_cmp(&probabilities[a])
+                .then(a.cmp(&b))
+        });
+        let top = std::iter::once(label.index())
+            .chain(order)
+            .take(opts.top_k.max(1))
+            .map(|i| (LabelId(i as u32), probabilities[i]))
+            .collect();
+        Prediction {
+            label,
+            probability: probabilities[label.index()],
+            probabilities,
+            top,
+            explain,
+        }
+    }
+}
+
 struct Header<'a> {
+    format: u32,
     crc: u32,
     version: &'a [u8],
 }
@@ -606,7 +1016,7 @@ fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
         return Err(truncated(FIXED_HEADER));
     }
     let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(Error::new(ErrorKind::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,
@@ -620,7 +1030,8 @@ fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
     let body_len = u64::from_le_bytes(len8);
     let crc = u32::from_le_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
     let vlen = bytes[24] as usize;
-    let expected = (FIXED_HEADER + vlen) as u64 + body_len;
+    // a damaged length field can hold any value: saturate, never wrap
+    let expected = ((FIXED_HEADER + vlen) as u64).saturating_add(body_len);
     if (bytes.len() as u64) < expected {
         return Err(Error::new(ErrorKind::Truncated {
             expected,
@@ -634,6 +1045,7 @@ fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
         )));
     }
     Ok(Header {
+        format: version,
         crc,
         version: &bytes[FIXED_HEADER..FIXED_HEADER + vlen],
     })
@@ -656,6 +1068,18 @@ struct ModelBodyRef<'a> {
     weights: &'a [f64],
     scale: f64,
     summary: &'a TrainingSummary,
+}
+
+#[derive(Serialize)]
+struct GateBodyRef<'a> {
+    none_label: &'a str,
+    model: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct GateBody {
+    none_label: String,
+    model: Vec<u8>,
 }
 
 #[derive(Deserialize)]
@@ -692,6 +1116,17 @@ impl ModelBody {
         if !self.scale.is_finite() || self.scale <= 0.0 || self.idf.iter().any(|x| !x.is_finite()) {
             return Err(corrupt("a stored number is not finite".into()));
         }
+        // Finite is not enough: products of huge idf values and weights
+        // overflow to infinities, and the probabilities to NaN (found by
+        // the model fuzzer). A trained model is far inside these bounds.
+        let in_range = |x: &f64| x.abs() <= MAX_STORED;
+        if !(SCALE_RANGE.contains(&self.scale)
+            && self.idf.iter().all(in_range)
+            && self.weights.iter().all(in_range)
+            && self.log_prior.iter().all(in_range))
+        {
+            return Err(corrupt("a stored number is out of range".into()));
+        }
         let sorted = |v: &[String]| v.windows(2).all(|w| w[0] < w[1]);
         if !sorted(&self.labels) {
             return Err(corrupt("labels out of order".into()));
@@ -713,13 +1148,14 @@ impl ModelBody {
             labels: LabelSet::from(self.labels),
             scale: self.scale,
             summary: self.summary,
+            gate: None,
         })
     }
 }
 
 /// Documents per label of `y`; checks there are two labels or more and
 /// that each has at least `min` documents.
-fn check_labels(y: &[LabelId], labels: &LabelSet, min: usize) -> Result<Vec<u64>> {
+pub(crate) fn check_labels(y: &[LabelId], labels: &LabelSet, min: usize) -> Result<Vec<u64>> {
     let mut per_label = vec![0u64; labels.len()];
     for l in y {
         per_label[l.index()] += 1;

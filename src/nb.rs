@@ -549,12 +549,31 @@ impl NaiveBayes {
 }
 
 /// Probabilities from scores: softmax of `scale · score` with the maximum
-/// subtracted first, so every value is finite and they sum to 1.
+/// subtracted first, so every value is finite and they sum to 1. Should a
+/// score not be finite (a model that loaded cannot produce one), NaN counts
+/// as the lowest score, and when the highest is infinite the probability
+/// goes evenly to the highest ones.
 pub fn softmax_into(scores: &[f64], scale: f64, out: &mut [f64]) {
+    // `f64::max` ignores NaN
     let m = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !(m.is_finite() && scale.is_finite()) {
+        let top = scores.iter().filter(|&&s| s == m).count();
+        for (o, &s) in out.iter_mut().zip(scores) {
+            *o = match top {
+                0 => 1.0 / scores.len() as f64,
+                _ if s == m => 1.0 / top as f64,
+                _ => 0.0,
+            };
+        }
+        return;
+    }
     let mut sum = 0.0;
     for (o, s) in out.iter_mut().zip(scores) {
-        *o = (scale * (s - m)).exp();
+        *o = if s.is_nan() {
+            0.0
+        } else {
+            (scale * (s - m)).exp()
+        };
         sum += *o;
     }
     for o in out.iter_mut() {
@@ -586,4 +605,34 @@ pub fn argmax(v: &[f64]) -> usize {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_is_finite_and_sums_to_one_even_on_non_finite_scores() {
+        let inf = f64::INFINITY;
+        let cases: [(&[f64], &[f64]); 6] = [
+            (&[1.0, 2.0, 3.0], &[]),
+            (&[0.0, f64::NAN, 0.0], &[0.5, 0.0, 0.5]),
+            (&[inf, 1.0, inf], &[0.5, 0.0, 0.5]),
+            (&[-inf, -inf], &[0.5, 0.5]),
+            (&[f64::NAN, f64::NAN], &[0.5, 0.5]),
+            (&[-inf, 0.0], &[0.0, 1.0]),
+        ];
+        for (scores, expected) in cases {
+            let mut out = vec![0.0; scores.len()];
+            softmax_into(scores, 1.5, &mut out);
+            assert!(out.iter().all(|p| p.is_finite()), "{scores:?}: {out:?}");
+            assert!(
+                (out.iter().sum::<f64>() - 1.0).abs() < 1e-12,
+                "{scores:?}: {out:?}"
+            );
+            if !expected.is_empty() {
+                assert_eq!(out, expected, "{scores:?}");
+            }
+        }
+    }
 }

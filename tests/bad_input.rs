@@ -68,9 +68,11 @@ fn train_fails(f: &Fixture, data: &str, what: &str, problem: &str) {
 #[test]
 fn non_utf8_file() {
     let f = Fixture::new(4);
-    write(&f.path("latin1.txt"), b"caf\xe9 \xc7\xe1\xce\xc8\xd1\n");
+    // Latin-1 French: neither UTF-8 nor mostly Arabic as Windows-1256
+    write(&f.path("latin1.txt"), b"caf\xe9 cr\xe8me \xe0 Paris\n");
     label_reports(&f, "latin1.txt", "not valid UTF-8");
-    write(&f.path("bad/economy/x.txt"), b"\xff\xfe\xfa");
+    label_reports(&f, "latin1.txt", "not Arabic Windows-1256 either");
+    write(&f.path("bad/economy/x.txt"), b"\xe9t\xe9");
     for n in 0..3 {
         write(
             &f.path(&format!("bad/economy/{n}.txt")),
@@ -218,9 +220,9 @@ fn model_files_that_are_truncated_corrupted_or_of_another_version() {
     let last = flipped.len() - 3;
     flipped[last] ^= 0x40;
     cases.push(("corrupted.tasnif", flipped, "corrupted model file"));
-    let mut v2 = good.clone();
-    v2[8] = 2;
-    cases.push(("future.tasnif", v2, "format version 2 is not supported"));
+    let mut future = good.clone();
+    future[8] = 3;
+    cases.push(("future.tasnif", future, "format version 3 is not supported"));
     for (name, bytes, problem) in cases {
         write(&f.path(name), &bytes);
         for cmd in [

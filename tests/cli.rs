@@ -8,7 +8,7 @@ use serde_json::Value;
 
 #[test]
 fn label_seeds_with_the_default_model_gives_their_topics() {
-    let out = tasnif(&["label", "seeds/", "--top-k", "5"]);
+    let out = tasnif(&["label", "seeds/", "--top-k", "6"]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let recs = records(&stdout(&out));
     let expected: Vec<(String, String)> =
@@ -30,7 +30,7 @@ fn label_seeds_with_the_default_model_gives_their_topics() {
         );
         assert_eq!(rec["label"], Value::from(topic.as_str()), "{rec}");
         assert_eq!(rec["error"], Value::Null);
-        assert_probabilities(rec, 5);
+        assert_probabilities(rec, 6);
         assert_eq!(rec["probability"], rec["top"][0]["probability"]);
     }
 }
@@ -224,7 +224,7 @@ fn csv_and_tsv_output_have_a_header_and_a_row_per_article() {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            ["id", "label", "probability", "top", "error"].join(&sep.to_string())
+            ["id", "label", "probability", "top", "encoding", "error"].join(&sep.to_string())
         );
         assert_eq!(lines.len(), 6);
         assert!(lines[1].starts_with("corpus/sports/000.txt"));
@@ -458,7 +458,7 @@ fn inspect_shows_settings_labels_and_terms() {
             "sports",
             "technology",
             "most indicative terms",
-            "format version: 1",
+            "format version: 2",
         ],
         "inspect",
     );
@@ -661,7 +661,7 @@ fn tune_options_space_measures_each_option_against_the_defaults() {
             "1 + ln tf",
             "no idf",
             "weight normalization",
-            "χ² 20000",
+            "χ² 50000",
             "keep ة",
             "Light10 stemmer",
         ],
@@ -670,16 +670,21 @@ fn tune_options_space_measures_each_option_against_the_defaults() {
     // each option really changed the settings it names
     let chi2 = all
         .iter()
-        .find(|c| c["name"] == "χ² 20000")
+        .find(|c| c["name"] == "χ² 50000")
         .expect("χ² row");
-    assert_eq!(chi2["params"]["chi2_features"], 20000);
-    assert_eq!(defaults["params"]["chi2_features"], Value::Null);
+    assert_eq!(chi2["params"]["chi2_features"], 50000);
+    assert_eq!(defaults["params"]["chi2_features"], 20000);
+    let no_chi2 = all
+        .iter()
+        .find(|c| c["name"] == "all terms (no χ² selection)")
+        .expect("no-χ² row");
+    assert_eq!(no_chi2["params"]["chi2_features"], Value::Null);
 }
 
 #[test]
 fn chi2_flag_keeps_that_many_terms_and_zero_is_refused() {
     let f = Fixture::new(10);
-    let all = f.run(&["train", "corpus", "-o", "all.tasnif"]);
+    let all = f.run(&["train", "corpus", "--chi2", "all", "-o", "all.tasnif"]);
     let few = f.run(&["train", "corpus", "--chi2", "5", "-o", "few.tasnif"]);
     assert!(
         all.status.success() && few.status.success(),
@@ -788,4 +793,177 @@ fn text_output_into_a_closed_pipe_ends_quietly() {
             );
         }
     }
+}
+
+#[test]
+fn a_none_label_trains_a_gate_and_multi_gives_tags() {
+    // Three synthetic topics; "economy" plays the part of "none of the topics".
+    let f = Fixture::new(12);
+    let out = f.run(&[
+        "train",
+        "corpus",
+        "--none-label",
+        "economy",
+        "-o",
+        "g.tasnif",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_contains_all(
+        &text,
+        &["economy", "3 labels"],
+        "train summary of a gated model",
+    );
+    // every label of the data is a label of the model, each file of a label gets it
+    for (t, (name, _)) in TOPICS.iter().enumerate() {
+        let doc = format!("corpus/{name}/00{t}.txt");
+        let out = f.run(&[
+            "label",
+            &doc,
+            "-m",
+            "g.tasnif",
+            "--top-k",
+            "3",
+            "--multi",
+            "--threshold",
+            "0.2",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let recs = records(&stdout(&out));
+        assert_eq!(recs.len(), 1);
+        let r = &recs[0];
+        assert_eq!(r["label"], *name, "{r}");
+        let top = r["top"].as_array().expect("top");
+        assert_eq!(top.len(), 3, "all three labels are listed: {r}");
+        assert_eq!(top[0]["label"], r["label"], "the chosen label comes first");
+        let sum: f64 = top
+            .iter()
+            .map(|s| s["probability"].as_f64().expect("p"))
+            .sum();
+        assert!((sum - 1.0).abs() < 1e-9, "probabilities sum to 1: {sum}");
+        let tags = r["tags"].as_array().expect("tags with --multi");
+        assert_eq!(tags[0], r["label"], "the primary label is the first tag");
+        for s in top {
+            let p = s["probability"].as_f64().expect("p");
+            let tagged = tags.contains(&s["label"]);
+            assert_eq!(tagged, p >= 0.2 || s["label"] == r["label"], "{r}");
+        }
+    }
+    // the gated model survives save → load: inspect names the gate; the
+    // bytes decode to the same records twice
+    let i = f.run(&["inspect", "g.tasnif", "--top-terms", "2"]);
+    assert!(i.status.success(), "{}", stderr(&i));
+    assert!(stdout(&i).contains("gate"), "{}", stdout(&i));
+    // without --multi there is no tags field
+    let plain = f.run(&["label", "corpus/sports/000.txt", "-m", "g.tasnif"]);
+    assert!(records(&stdout(&plain))[0].get("tags").is_none());
+    // a none label the data lacks is refused with its name
+    let bad = f.run(&[
+        "train",
+        "corpus",
+        "--none-label",
+        "weather",
+        "-o",
+        "x.tasnif",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("'weather'"), "{}", stderr(&bad));
+    // cross-validation of gated settings runs and scores every document
+    let cv = f.run(&[
+        "eval",
+        "corpus",
+        "--cv",
+        "3",
+        "--none-label",
+        "economy",
+        "--json",
+        "cv.json",
+    ]);
+    assert!(cv.status.success(), "{}", stderr(&cv));
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(f.path("cv.json")).expect("json"))
+        .expect("JSON");
+    assert_eq!(j["documents"], 36);
+}
+
+#[test]
+fn eval_multi_scores_tags_against_the_secondary_column() {
+    let f = Fixture::new(8);
+    // a manifest of texts: each topic's articles, and four that mix economy
+    // and sports, labeled economy with the secondary label sports
+    let mut csv = String::from("text,label,secondary\n");
+    for (t, (name, _)) in TOPICS.iter().enumerate() {
+        for n in 0..6 {
+            csv.push_str(&format!(
+                "{},{name},\n",
+                article(t, 500 + n).replace(['\n', ','], " ")
+            ));
+        }
+    }
+    let economy = TOPICS
+        .iter()
+        .position(|(n, _)| *n == "economy")
+        .expect("economy");
+    let sports = TOPICS
+        .iter()
+        .position(|(n, _)| *n == "sports")
+        .expect("sports");
+    for n in 0..4 {
+        let mixed = format!("{} {}", article(economy, 700 + n), article(sports, 800 + n));
+        csv.push_str(&format!(
+            "{},economy,sports\n",
+            mixed.replace(['\n', ','], " ")
+        ));
+    }
+    std::fs::write(f.path("m.csv"), csv).expect("write");
+    let low = f.run(&[
+        "eval",
+        "m.csv",
+        "-m",
+        "model.tasnif",
+        "--multi",
+        "--threshold",
+        "0.000001",
+    ]);
+    let high = f.run(&[
+        "eval",
+        "m.csv",
+        "-m",
+        "model.tasnif",
+        "--multi",
+        "--threshold",
+        "1",
+    ]);
+    assert!(
+        low.status.success() && high.status.success(),
+        "{}",
+        stderr(&low)
+    );
+    let line = |o: &std::process::Output| {
+        stdout(o)
+            .lines()
+            .find(|l| l.starts_with("tags"))
+            .unwrap_or_else(|| panic!("no tags line: {}", stdout(o)))
+            .to_string()
+    };
+    let (low, high) = (line(&low), line(&high));
+    // a tiny threshold tags some mixed articles with both topics: more tags,
+    // more of the true tags found than with the primary label alone
+    let given = |l: &str| -> u64 {
+        l.split(" tags given")
+            .next()
+            .and_then(|h| h.rsplit(['(', ' ']).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count in {l}"))
+    };
+    assert!(given(&low) > given(&high), "{low} | {high}");
+    assert!(
+        low.contains("precision 1.0000"),
+        "the extra tags are the secondary labels: {low}"
+    );
+    assert!(
+        low.contains("4 of 22 documents have a secondary label"),
+        "{low}"
+    );
+    // only the primary at threshold 1: 24 tags, 25 true tags
+    assert!(high.contains("22 tags given, 26 true"), "{high}");
 }

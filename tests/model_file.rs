@@ -2,7 +2,7 @@
 
 mod common;
 
-use tasnif::corpus::{Item, LabeledData, Source};
+use tasnif::corpus::{Item, LabeledData, ReadOptions, Source};
 use tasnif::features::{CountedCorpus, FeatureScratch, SparseVec};
 use tasnif::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
 use tasnif::text::Analyzer;
@@ -27,7 +27,7 @@ fn data(per_label: usize) -> LabeledData {
 fn small_model() -> Classifier {
     let mut p = TrainParams::new();
     p.vectorizer.ngram_max = 2;
-    Classifier::train_on(&data(4), &p, u64::MAX).expect("trains")
+    Classifier::train_on(&data(4), &p, &ReadOptions::default()).expect("trains")
 }
 
 #[test]
@@ -99,8 +99,10 @@ fn training_vectors_equal_labeling_vectors() {
     let mut p = TrainParams::new();
     p.vectorizer.ngram_max = 2;
     let analyzer = Analyzer::new(p.analyzer.clone());
-    let counted =
-        CountedCorpus::build(&analyzer, 2, d.len(), |i| d.items[i].text(u64::MAX)).expect("counts");
+    let counted = CountedCorpus::build(&analyzer, 2, d.len(), |i| {
+        d.items[i].text(&ReadOptions::default())
+    })
+    .expect("counts");
     let all: Vec<usize> = (0..d.len()).collect();
     let model = Classifier::train(&counted, &d.targets, &d.labels, &all, &p).expect("trains");
     let fitted = counted.fit_vocabulary(&p.vectorizer, &all);
@@ -108,9 +110,137 @@ fn training_vectors_equal_labeling_vectors() {
     let mut scratch = FeatureScratch::default();
     for i in 0..d.len() {
         counted.vector(&fitted, &p.vectorizer, i, &mut a);
-        let text = d.items[i].text(u64::MAX).expect("text");
+        let text = d.items[i].text(&ReadOptions::default()).expect("text");
         model.vectorizer().transform(&text, &mut scratch, &mut b);
         assert!(a.nnz() > 0);
         assert_eq!(a, b, "document {i}");
     }
+}
+
+/// CRC-32 (IEEE), as the model header stores it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn a_version_1_model_file_still_loads_and_labels_the_same() {
+    let f = common::Fixture::new(6);
+    let v2 = std::fs::read(f.path("model.tasnif")).expect("model");
+    assert_eq!(
+        u32::from_le_bytes(v2[8..12].try_into().expect("4 bytes")),
+        2
+    );
+    // Version 1's body is version 2's without the trailing "no gate" byte.
+    let vlen = v2[24] as usize;
+    let body = &v2[25 + vlen..];
+    assert_eq!(body.last(), Some(&0), "an ungated model ends with None");
+    let body1 = &body[..body.len() - 1];
+    let mut v1 = v2[..25 + vlen].to_vec();
+    v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+    v1[12..20].copy_from_slice(&(body1.len() as u64).to_le_bytes());
+    v1[20..24].copy_from_slice(&crc32(body1).to_le_bytes());
+    v1.extend_from_slice(body1);
+    std::fs::write(f.path("v1.tasnif"), &v1).expect("write");
+    let a = f.run(&["label", "corpus", "-m", "model.tasnif"]);
+    let b = f.run(&["label", "corpus", "-m", "v1.tasnif"]);
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}",
+        common::stderr(&b)
+    );
+    assert_eq!(common::stdout(&a), common::stdout(&b));
+}
+
+/// LEB128, as postcard writes lengths.
+fn varint(mut n: usize, out: &mut Vec<u8>) {
+    loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn varint_len(n: usize) -> usize {
+    let mut v = Vec::new();
+    varint(n, &mut v);
+    v.len()
+}
+
+/// A file whose gate is itself a gated model is refused when its gate is
+/// decoded, before that gate's own gate is looked at: nesting cannot
+/// recurse as deep as a crafted file is long. (The innermost gate here is
+/// damaged: reaching it would give a checksum error instead.)
+#[test]
+fn a_gate_inside_a_gate_is_refused() {
+    let mut pairs = Vec::new();
+    for (t, (name, _)) in common::TOPICS.iter().enumerate() {
+        for n in 0..4 {
+            pairs.push((
+                Item {
+                    id: format!("{name}/{n}"),
+                    source: Source::Text(common::article(t, n)),
+                },
+                name.to_string(),
+            ));
+        }
+    }
+    for n in 0..4 {
+        pairs.push((
+            Item {
+                id: format!("none/{n}"),
+                source: Source::Text(common::article(n % 3, 100 + n)),
+            },
+            "none".to_string(),
+        ));
+    }
+    let mut p = TrainParams::new();
+    p.none_label = Some("none".into());
+    let gated = Classifier::train_on(&LabeledData::from_pairs(pairs), &p, &ReadOptions::default())
+        .expect("trains")
+        .to_bytes();
+    Classifier::from_bytes(&gated).expect("a gated model loads");
+    // the gate's file bytes are the end of the body, after their length
+    let magic = tasnif::model::MAGIC;
+    let g = (1..gated.len() - magic.len())
+        .find(|&i| gated[i..i + magic.len()] == magic)
+        .expect("the gate's own file");
+    let start = g - varint_len(gated.len() - g);
+    let vlen = gated[24] as usize;
+    let with_crc = |mut file: Vec<u8>| {
+        let body = file[25 + vlen..].to_vec();
+        file[12..20].copy_from_slice(&(body.len() as u64).to_le_bytes());
+        file[20..24].copy_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        file
+    };
+    // the gated model, its own gate damaged, its checksum made right again
+    let mut damaged = gated.clone();
+    let last = damaged.len() - 2;
+    damaged[last] ^= 0x01;
+    let damaged = with_crc(damaged);
+    assert!(Classifier::from_bytes(&damaged)
+        .expect_err("its gate is damaged")
+        .to_string()
+        .contains("checksum"));
+    // ... as the gate of a model
+    let mut nested = gated[..start].to_vec();
+    varint(damaged.len(), &mut nested);
+    nested.extend_from_slice(&damaged);
+    let nested = with_crc(nested);
+    let err = Classifier::from_bytes(&nested).expect_err("a gate inside a gate");
+    assert!(err.to_string().contains("a gate inside a gate"), "{err}");
 }

@@ -12,17 +12,18 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{
-    PyFileExistsError, PyFileNotFoundError, PyOSError, PyTypeError, PyValueError,
+    PyFileExistsError, PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyTypeError,
+    PyValueError,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use rayon::ThreadPool;
 use tasnif::batch::{label_items, BatchOptions};
-use tasnif::corpus::{load_labeled, Item, Source, DEFAULT_MAX_BYTES};
+use tasnif::corpus::{load_labeled, Encoding, Item, ReadOptions, Source, DEFAULT_MAX_BYTES};
 use tasnif::error::ErrorKind;
 use tasnif::model::{Classifier, PredictOptions, TrainParams};
 use tasnif::nb::{NbKind, Priors};
-use tasnif::record::Record;
+use tasnif::record::{Record, RecordOptions};
 use tasnif::text::StemmerKind;
 
 /// A library error as the Python exception a user expects: a missing file
@@ -135,11 +136,18 @@ struct Model {
 impl Model {
     /// Loads a model file written by `tasnif train` or `Model.save`.
     ///
-    /// Raises FileNotFoundError if the file does not exist, OSError if it
-    /// cannot be read, ValueError if it is not a valid model file (wrong
-    /// magic bytes, other format version, truncated, corrupted).
+    /// Raises FileNotFoundError if the file does not exist,
+    /// IsADirectoryError for a folder, OSError if it cannot be read,
+    /// ValueError if it is not a valid model file (wrong magic bytes, other
+    /// format version, truncated, corrupted).
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
+        if path.is_dir() {
+            return Err(PyIsADirectoryError::new_err(format!(
+                "{}: is a directory, not a model file",
+                path.display()
+            )));
+        }
         let inner = py.detach(|| Classifier::load(&path)).map_err(py_err)?;
         Ok(Model { inner })
     }
@@ -203,11 +211,15 @@ impl Model {
     /// text's index as a str ("0", "1", ...).
     /// `top_k` (default 3, at least 1): labels listed in `top`.
     /// `explain` (default 0): terms listed in `explain`.
+    /// `multi` (default None): add `tags`, the chosen label and every other
+    /// label whose probability reaches `multi` (0 < multi <= 1; True: 0.3),
+    /// as `tasnif label --multi --threshold P` does.
     /// `threads` (default: every core, or RAYON_NUM_THREADS): worker
     /// threads; pass 1 inside an engine that already runs one task per core.
     ///
     /// The GIL is released while the batch is scored, in parallel.
-    #[pyo3(signature = (texts, ids = None, top_k = 3, explain = 0, threads = None))]
+    #[pyo3(signature = (texts, ids = None, top_k = 3, explain = 0, multi = None, threads = None))]
+    #[allow(clippy::too_many_arguments)]
     fn label<'py>(
         &self,
         py: Python<'py>,
@@ -215,6 +227,7 @@ impl Model {
         ids: Option<&Bound<'py, PyAny>>,
         top_k: i64,
         explain: i64,
+        multi: Option<&Bound<'py, PyAny>>,
         threads: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let opts = BatchOptions {
@@ -222,7 +235,11 @@ impl Model {
                 top_k: count("top_k", top_k, 1)?,
                 explain: count("explain", explain, 0)?,
             },
-            ..BatchOptions::default()
+            read: ReadOptions::default(),
+        };
+        let record_opts = RecordOptions {
+            explain: opts.predict.explain > 0,
+            tag_threshold: tag_threshold(multi)?,
         };
         let threads = threads_arg(threads)?;
         let texts = read_texts(texts)?;
@@ -238,14 +255,13 @@ impl Model {
                 Item { id, source }
             })
             .collect();
-        let with_explain = opts.predict.explain > 0;
         let model = &self.inner;
         let json = py.detach(|| -> PyResult<Vec<u8>> {
             let pool = pool(threads)?;
             let lines = pool.install(|| {
                 label_items(model, &items, &opts, |item, r| {
                     let mut out = Vec::with_capacity(256);
-                    Record::new(model.labels(), &item.id, &r, with_explain).write_json(&mut out);
+                    Record::new(model.labels(), &item.id, &r, record_opts).write_json(&mut out);
                     out
                 })
             });
@@ -278,6 +294,30 @@ impl Model {
             self.inner.labels().names(),
             self.inner.summary().vocabulary_size
         )
+    }
+}
+
+/// `multi`: None (no tags), True (the command line's default threshold,
+/// 0.3) or a probability in (0, 1].
+fn tag_threshold(multi: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
+    let Some(m) = multi.filter(|m| !m.is_none()) else {
+        return Ok(None);
+    };
+    if m.is_instance_of::<pyo3::types::PyBool>() {
+        return Ok(m.extract::<bool>()?.then_some(0.3));
+    }
+    let p: f64 = m.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "multi must be a probability or True, not {}",
+            type_name(m)
+        ))
+    })?;
+    if p > 0.0 && p <= 1.0 {
+        Ok(Some(p))
+    } else {
+        Err(PyValueError::new_err(format!(
+            "multi must be a probability in (0, 1], got {p}"
+        )))
     }
 }
 
@@ -335,10 +375,10 @@ fn read_ids(ids: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<String>> {
 #[pyfunction]
 #[pyo3(signature = (
     data, output = None, list = None, *, config = None, stemmer = None, ngrams = None,
-    min_df = None, max_df = None, max_features = None, chi2 = None, weighting = None,
-    nb = None, alpha = None, uniform_priors = false, weight_norm = false,
+    min_df = None, max_df = None, max_features = None, chi2 = None, none_label = None,
+    weighting = None, nb = None, alpha = None, uniform_priors = false, weight_norm = false,
     sublinear_tf = None, l2_norm = None, keep_teh_marbuta = false,
-    max_bytes = DEFAULT_MAX_BYTES, overwrite = false, threads = None
+    encoding = None, max_bytes = DEFAULT_MAX_BYTES, overwrite = false, threads = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn train(
@@ -352,7 +392,8 @@ fn train(
     min_df: Option<i64>,
     max_df: Option<f64>,
     max_features: Option<i64>,
-    chi2: Option<i64>,
+    chi2: Option<&Bound<'_, PyAny>>,
+    none_label: Option<String>,
     weighting: Option<String>,
     nb: Option<String>,
     alpha: Option<f64>,
@@ -361,6 +402,7 @@ fn train(
     sublinear_tf: Option<bool>,
     l2_norm: Option<bool>,
     keep_teh_marbuta: bool,
+    encoding: Option<String>,
     max_bytes: u64,
     overwrite: bool,
     threads: Option<i64>,
@@ -404,8 +446,21 @@ fn train(
     if let Some(l) = l2_norm {
         v.l2_norm = l;
     }
-    if let Some(k) = chi2 {
-        p.chi2_features = Some(count("chi2", k, 1)?);
+    if let Some(k) = chi2.filter(|k| !k.is_none()) {
+        p.chi2_features = if k.extract::<String>().is_ok_and(|s| s == "all") {
+            None
+        } else {
+            let k: i64 = k.extract().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "chi2 must be a number of terms or \"all\", got {}",
+                    k.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+                ))
+            })?;
+            Some(count("chi2", k, 1)?)
+        };
+    }
+    if let Some(n) = none_label {
+        p.none_label = Some(n);
     }
     let mut nbp = p.nb.clone();
     if let Some(k) = nb {
@@ -427,12 +482,26 @@ fn train(
             return Err(py_err(tasnif::Error::at(out, ErrorKind::OutputExists)));
         }
     }
+    let read = ReadOptions {
+        max_bytes,
+        encoding: match encoding.as_deref() {
+            None | Some("auto") => Encoding::Auto,
+            Some("utf-8" | "utf8") => Encoding::Utf8,
+            Some("windows-1256" | "cp1256") => Encoding::Windows1256,
+            Some("utf-16" | "utf16") => Encoding::Utf16,
+            Some(e) => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown encoding {e:?} (expected auto, utf-8, windows-1256 or utf-16)"
+                )))
+            }
+        },
+    };
     let threads = threads_arg(threads)?;
     let inner = py.detach(|| -> PyResult<Classifier> {
         let pool = pool(threads)?;
         pool.install(|| {
-            let data = load_labeled(&data, list.as_deref())?;
-            let model = Classifier::train_on(&data, &p, max_bytes)?;
+            let data = load_labeled(&data, list.as_deref(), read.encoding)?;
+            let model = Classifier::train_on(&data, &p, &read)?;
             if let Some(out) = &output {
                 model.save(out, overwrite)?;
             }

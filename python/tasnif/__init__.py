@@ -45,7 +45,8 @@ def train(
     min_df: Optional[int] = None,
     max_df: Optional[float] = None,
     max_features: Optional[int] = None,
-    chi2: Optional[int] = None,
+    chi2: Optional[Union[int, str]] = None,
+    none_label: Optional[str] = None,
     weighting: Optional[str] = None,
     nb: Optional[str] = None,
     alpha: Optional[float] = None,
@@ -54,6 +55,7 @@ def train(
     sublinear_tf: Optional[bool] = None,
     l2_norm: Optional[bool] = None,
     keep_teh_marbuta: bool = False,
+    encoding: Optional[str] = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     overwrite: bool = False,
     threads: Optional[int] = None,
@@ -62,7 +64,9 @@ def train(
 
     The same data and options give the same model, byte for byte, as the
     command line. Options left as ``None`` take the value of ``config`` if it
-    sets one, else the command line's default.
+    sets one, else the command line's default (given below as of this
+    version; ``tasnif train --help`` lists them). The semi-supervised options
+    of the command line (``--unlabeled`` and the EM settings) are not here.
 
     Args:
         data: a directory with one sub-folder per label (``*.txt`` files), a
@@ -82,15 +86,21 @@ def train(
             0 < max_df <= 1 (default 1).
         max_features: keep only this many most frequent terms (default all).
         chi2: keep only the K terms of largest chi-squared statistic against
-            the labels (default all).
+            the labels, or ``"all"`` (default 20000).
+        none_label: the label of articles about none of the topics: train a
+            gate that tells it from the others, and the topic model on the
+            rest (default: no such label).
         weighting: ``"tfidf"`` (default) or ``"counts"``.
         nb: ``"multinomial"`` (default) or ``"complement"``.
-        alpha: smoothing, > 0 (default 0.01).
+        alpha: smoothing, > 0 (default 0.03).
         uniform_priors: uniform class priors (multinomial NB).
         weight_norm: Rennie's weight normalization (complement NB).
         sublinear_tf: replace tf by 1 + ln(tf) (default False).
         l2_norm: scale vectors to unit length (default True).
         keep_teh_marbuta: keep ة distinct from ه (folded by default).
+        encoding: of the article files and manifests: ``"auto"`` (default:
+            byte-order mark, else UTF-8, else Windows-1256 when mostly
+            Arabic), ``"utf-8"``, ``"windows-1256"`` or ``"utf-16"``.
         max_bytes: largest article read, in bytes (default 16 MiB).
         overwrite: replace ``output`` if it exists.  (``--force``)
         threads: worker threads (default: every core).
@@ -116,6 +126,7 @@ def train(
         max_df=max_df,
         max_features=max_features,
         chi2=chi2,
+        none_label=none_label,
         weighting=weighting,
         nb=nb,
         alpha=alpha,
@@ -124,6 +135,7 @@ def train(
         sublinear_tf=sublinear_tf,
         l2_norm=l2_norm,
         keep_teh_marbuta=keep_teh_marbuta,
+        encoding=encoding,
         max_bytes=max_bytes,
         overwrite=overwrite,
         threads=threads,

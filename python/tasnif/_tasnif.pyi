@@ -26,11 +26,13 @@ class _RecordBase(TypedDict):
 class Record(_RecordBase, total=False):
     """One labeled article: the fields of a ``tasnif label`` JSON line.
 
-    ``explain`` is present only when ``label`` was called with ``explain`` > 0.
-    On error, ``label`` and ``probability`` are None, ``top`` (and
-    ``explain``) are empty and ``error`` says why.
+    ``tags`` is present only when ``label`` was called with ``multi``, and
+    ``explain`` only with ``explain`` > 0. On error, ``label`` and
+    ``probability`` are None, ``top`` (and ``tags``, ``explain``) are empty
+    and ``error`` says why.
     """
 
+    tags: List[str]
     explain: List[Term]
 
 class Model:
@@ -70,6 +72,7 @@ class Model:
         ids: Optional[Iterable[Union[str, int]]] = None,
         top_k: int = 3,
         explain: int = 0,
+        multi: Union[None, bool, float] = None,
         threads: Optional[int] = None,
     ) -> List[Record]:
         """Labels articles: one record per text, in order, with the fields and
@@ -82,6 +85,9 @@ class Model:
                 A different length raises ValueError.
             top_k: labels listed in ``top`` (at least 1; default 3).
             explain: terms listed in ``explain`` (default 0: no ``explain`` field).
+            multi: add ``tags``: the chosen label and every other label whose
+                probability reaches ``multi`` (0 < multi <= 1; True: 0.3), as
+                ``tasnif label --multi --threshold P``.
             threads: worker threads (default: every core or RAYON_NUM_THREADS);
                 1 inside an engine that runs one task per core.
 
@@ -100,7 +106,8 @@ def train(
     min_df: Optional[int] = None,
     max_df: Optional[float] = None,
     max_features: Optional[int] = None,
-    chi2: Optional[int] = None,
+    chi2: Union[None, int, str] = None,
+    none_label: Optional[str] = None,
     weighting: Optional[str] = None,
     nb: Optional[str] = None,
     alpha: Optional[float] = None,
@@ -109,6 +116,7 @@ def train(
     sublinear_tf: Optional[bool] = None,
     l2_norm: Optional[bool] = None,
     keep_teh_marbuta: bool = False,
+    encoding: Optional[str] = None,
     max_bytes: int = ...,
     overwrite: bool = False,
     threads: Optional[int] = None,

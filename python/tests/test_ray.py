@@ -40,8 +40,8 @@ def test_seeds_through_ray_match_the_cli(ray, cli, seed_articles, tmp_path):
     ds.write_parquet(str(tmp_path / "seeds"))
     got = read_parquet_records(tmp_path / "seeds")
     blank = [r for r in got if r["id"] == "blank"]
-    assert blank == [{"id": "blank", "label": None, "probability": None, "top": [],
-                      "explain": [], "error": "blank: empty document (no text)"}]
+    assert blank == cli_records(cli, ["--explain", "3", "-"], ROOT,
+                                stdin='{"id":"blank","text":"  "}\n')
     assert_same_records([r for r in got if r["id"] != "blank"], want)
 
 

@@ -49,8 +49,8 @@ def test_seeds_through_spark_match_the_cli(spark, cli, seed_articles, tmp_path):
     label_dataframe(df, tasnif.Model.default(), explain=3).write.parquet(str(out))
     got = read_parquet_records(out)
     blank = [r for r in got if r["id"] == "blank"]
-    assert blank == [{"id": "blank", "label": None, "probability": None, "top": [],
-                      "explain": [], "error": "blank: empty document (no text)"}]
+    assert blank == cli_records(cli, ["--explain", "3", "-"], ROOT,
+                                stdin='{"id":"blank","text":"  "}\n')
     assert_same_records([r for r in got if r["id"] != "blank"], want)
 
 

@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use serde_json::Value;
 use tasnif::batch::BatchOptions;
-use tasnif::corpus::{load_labeled, Item, Source};
+use tasnif::corpus::{load_labeled, Item, ReadOptions, Source};
 use tasnif::eval::evaluate_model;
 use tasnif::model::{Classifier, PredictOptions};
 use tasnif::text::{Analyzer, AnalyzerConfig, AnalyzerScratch, StemmerKind};
@@ -111,15 +111,15 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
     let r = match a.op {
         OpKind::Train => {
             let start = Instant::now();
-            let data = load_labeled(&a.data, Some(&a.list))?;
+            let data = load_labeled(&a.data, Some(&a.list), a.read.options().encoding)?;
             let listed = start.elapsed();
-            let model = Classifier::train_on(&data, &a.opts.params()?, a.read.max_bytes)?;
+            let model = Classifier::train_on(&data, &a.opts.params()?, &a.read.options())?;
             let trained = start.elapsed();
             let saving = Instant::now();
             model.save(&a.model, true)?;
             let save_seconds = saving.elapsed().as_secs_f64();
             if std::env::var_os("TASNIF_TRACE").is_some() {
-                eprintln!(
+                warn!(
                     "tasnif trace: listed {:.1} ms, trained {:.1} ms, saved in {:.1} ms",
                     listed.as_secs_f64() * 1e3,
                     trained.as_secs_f64() * 1e3,
@@ -150,7 +150,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
                     top_k: 3,
                     explain: 0,
                 },
-                max_bytes: a.read.max_bytes,
+                read: a.read.options(),
             };
             let start = Instant::now();
             let mut sink = io::sink();
@@ -159,7 +159,11 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
                 stream,
                 &opts,
                 a.jobs,
-                Format::Jsonl,
+                super::output::RecordFormat {
+                    format: Format::Jsonl,
+                    explain: false,
+                    tag_threshold: None,
+                },
                 &mut sink,
                 false,
             )?;
@@ -375,12 +379,12 @@ pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
 
     let model_bytes = std::fs::metadata(&model).map_or(0, |m| m.len());
     let classifier = Classifier::load(&model)?;
-    let test = load_labeled(&data, Some(&test_list))?;
-    let eval = evaluate_model(&classifier, &test, tasnif::corpus::DEFAULT_MAX_BYTES)?;
+    let test = load_labeled(&data, Some(&test_list), Default::default())?;
+    let eval = evaluate_model(&classifier, &test, &ReadOptions::default())?;
     let texts: Vec<String> = test
         .items
         .iter()
-        .filter_map(|i| i.text(u64::MAX).ok().map(|t| t.into_owned()))
+        .filter_map(|i| i.text(&ReadOptions::default()).ok().map(|t| t.into_owned()))
         .collect();
     let (analyzer_mbs, _) = analyzer_mb_per_s(&texts, a.runs.max(3));
 

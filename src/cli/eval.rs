@@ -7,13 +7,15 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
-use tasnif::corpus::load_labeled;
+use tasnif::corpus::{load_labeled, read_secondary};
 use tasnif::eval::report::{
     render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
 };
+use tasnif::eval::tags::score_tags;
 use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model};
 use tasnif::model::Classifier;
 
+use super::em::{run_curve, CurveArgs, EmOpts};
 use super::{ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
@@ -47,6 +49,14 @@ pub struct EvalArgs {
     /// Overwrite the --report file and its chart files if they exist.
     #[arg(long)]
     force: bool,
+    /// Also score multi-label tags (the chosen label and every label of
+    /// probability >= --threshold) against the label and the `secondary`
+    /// column of a CSV/TSV manifest: tag precision and recall. Needs -m.
+    #[arg(long, requires = "model")]
+    multi: bool,
+    /// With --multi: the probability a label needs to be a tag, 0 < P <= 1.
+    #[arg(long, value_name = "P", default_value_t = 0.3, requires = "multi")]
+    threshold: f64,
     /// Color in the terminal report: auto (when standard output is a
     /// terminal and NO_COLOR is unset or empty), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -55,6 +65,28 @@ pub struct EvalArgs {
     opts: TrainOpts,
     #[command(flatten)]
     read: ReadOpts,
+    /// With --cv: a learning curve instead of one evaluation — macro-F1
+    /// and accuracy when training on at most N labeled articles per label
+    /// (--sizes), with and without EM on --unlabeled articles.
+    #[arg(long, requires = "cv", conflicts_with_all = ["report", "predictions"])]
+    learning_curve: bool,
+    /// Sizes of the learning curve: labeled articles per label, or `all` [default: 5,10,20,all].
+    #[arg(long, value_name = "N,...", value_delimiter = ',', requires = "learning_curve", value_parser = parse_size)]
+    sizes: Vec<tasnif::eval::curve::CurveSize>,
+    /// Also give the learning curve's macro-F1 over these labels only.
+    #[arg(
+        long,
+        value_name = "LABEL,...",
+        value_delimiter = ',',
+        requires = "learning_curve"
+    )]
+    f1_labels: Vec<String>,
+    #[command(flatten)]
+    em: EmOpts,
+}
+
+fn parse_size(s: &str) -> Result<tasnif::eval::curve::CurveSize, String> {
+    s.parse().map_err(|e: tasnif::Error| e.to_string())
 }
 
 /// When the terminal report is colored.
@@ -88,9 +120,31 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         Some(p) => Some(ReportTarget::new(p, a.force)?),
         None => None,
     };
-    let data = load_labeled(&a.data, a.list.as_deref())?;
+    if a.em.unlabeled.is_some() && !a.learning_curve {
+        anyhow::bail!("--unlabeled works with --cv K --learning-curve in eval");
+    }
+    let read = a.read.options();
+    let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    if let (true, Some(k)) = (a.learning_curve, a.cv) {
+        run_curve(CurveArgs {
+            data: &data,
+            params: &a.opts.params()?,
+            em: &a.em,
+            folds: k as usize,
+            seed: a.seed,
+            sizes: &a.sizes,
+            f1_labels: &a.f1_labels,
+            json: a.json.as_deref(),
+            read: &read,
+        })?;
+        outln!(
+            "({} s)",
+            format_args!("{:.2}", start.elapsed().as_secs_f64())
+        );
+        return Ok(0);
+    }
     let opts = ReportOptions {
-        max_bytes: a.read.max_bytes,
+        read,
         ..ReportOptions::default()
     };
     let data_path = a.data.display().to_string();
@@ -102,7 +156,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     let (d, ev) = match (&a.model, a.cv) {
         (Some(m), _) => {
             let model = Classifier::load(m)?;
-            let ev = evaluate_model(&model, &data, a.read.max_bytes)?;
+            let ev = evaluate_model(&model, &data, &read)?;
             let path = m.display().to_string();
             let mref = ModelRef::File {
                 path: &path,
@@ -117,10 +171,10 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             // the terms of a written report come from a model trained on
             // all the data; the terminal report does without
             let (ev, full) = if target.is_some() || a.json.is_some() {
-                let (ev, m) = cross_validate_and_fit(&data, &params, k, a.seed, a.read.max_bytes)?;
+                let (ev, m) = cross_validate_and_fit(&data, &params, k, a.seed, &read)?;
                 (ev, Some(m))
             } else {
-                let ev = cross_validate(&data, &params, k, a.seed, a.read.max_bytes)?;
+                let ev = cross_validate(&data, &params, k, a.seed, &read)?;
                 (ev, None)
             };
             let mref = ModelRef::CrossValidation {
@@ -160,6 +214,36 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     if let Some(t) = &target {
         t.write(&d, a.force)?;
         outln!("report: {}", t.main().display());
+    }
+    if a.multi {
+        if !(a.threshold > 0.0 && a.threshold <= 1.0) {
+            anyhow::bail!("--threshold {} is not a probability in (0, 1]", a.threshold);
+        }
+        let secondary = match a.data.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => {
+                read_secondary(&a.data, b',', read.encoding)?
+            }
+            Some(e) if e.eq_ignore_ascii_case("tsv") => {
+                read_secondary(&a.data, b'\t', read.encoding)?
+            }
+            _ => Default::default(),
+        };
+        if let Some(m) = &a.model {
+            let model = Classifier::load(m)?;
+            let t = score_tags(&model, &data, &secondary, a.threshold, &read)?;
+            outln!(
+                "tags (--multi, threshold {}): precision {:.4}, recall {:.4}, F1 {:.4} ({} tags given, {} true, {} right; {} of {} documents have a secondary label)",
+                t.threshold,
+                t.precision,
+                t.recall,
+                t.f1,
+                t.tags_given,
+                t.tags_true,
+                t.tags_right,
+                t.with_secondary,
+                t.documents
+            );
+        }
     }
     outln!("({} documents, {secs:.2} s)", d.metrics.documents);
     Ok(0)

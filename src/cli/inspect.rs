@@ -46,6 +46,17 @@ pub fn run(a: InspectArgs) -> anyhow::Result<u8> {
         nb.weight_norm(),
         m.scale()
     );
+    if let Some((g, none)) = m.gate() {
+        let gnb = g.nb().params();
+        outln!(
+            "gate: '{none}' against every other label pooled; {} terms; naive bayes: {} alpha={} priors={:?} probability scale={:.4}; an article is '{none}' when the gate gives it more than 0.5",
+            g.vectorizer().vocabulary().len(),
+            gnb.kind(),
+            gnb.alpha(),
+            gnb.priors(),
+            g.scale()
+        );
+    }
     outln!(
         "vocabulary: {} terms ({} seen before pruning)",
         m.summary().vocabulary_size,

@@ -34,6 +34,13 @@ pub struct LabelArgs {
     /// How many labels to list in "top".
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     top_k: u64,
+    /// Multi-label tags: add "tags", the chosen label and every other label
+    /// whose probability reaches --threshold.
+    #[arg(long)]
+    multi: bool,
+    /// With --multi: the probability a label needs to be a tag, 0 < P <= 1.
+    #[arg(long, value_name = "P", default_value_t = 0.3, requires = "multi", value_parser = parse_threshold)]
+    threshold: f64,
     /// Add the N terms that most drove each decision ("explain").
     #[arg(long, value_name = "N", default_value_t = 0)]
     explain: usize,
@@ -42,6 +49,13 @@ pub struct LabelArgs {
     jobs: Option<usize>,
     #[command(flatten)]
     read: ReadOpts,
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 1.0 => Ok(p),
+        _ => Err(format!("expected a probability in (0, 1], got `{s}`")),
+    }
 }
 
 pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
@@ -58,23 +72,28 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         }
         paths.push(PathBuf::from("-"));
     }
-    let items = inputs(paths);
+    let items = inputs(paths, &a.read.options());
     let opts = BatchOptions {
         predict: PredictOptions {
             top_k: a.top_k as usize,
             explain: a.explain,
         },
-        max_bytes: a.read.max_bytes,
+        read: a.read.options(),
     };
     let show_progress = io::stderr().is_terminal();
     let run = |out: &mut (dyn Write + Send)| -> anyhow::Result<(usize, usize)> {
-        write_records(&model, items, &opts, a.jobs, a.format, out, show_progress)
+        let fmt = RecordFormat {
+            format: a.format,
+            explain: a.explain > 0,
+            tag_threshold: a.multi.then_some(a.threshold),
+        };
+        write_records(&model, items, &opts, a.jobs, fmt, out, show_progress)
     };
     let (failed, total);
     match &a.output {
         Some(path) => {
             let mut f = AtomicFile::create(path, a.force)?;
-            (failed, total) = run(&mut f)?;
+            (failed, total) = run(&mut f).with_context(|| format!("writing {}", path.display()))?;
             f.commit()?;
         }
         None => {
@@ -84,7 +103,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         }
     }
     if failed > 0 {
-        eprintln!("tasnif: {failed} of {total} inputs failed");
+        warn!("tasnif: {failed} of {total} inputs failed");
         Ok(2)
     } else {
         Ok(0)
@@ -100,7 +119,7 @@ pub fn write_records<I>(
     items: I,
     opts: &BatchOptions,
     jobs: Option<usize>,
-    format: Format,
+    fmt: RecordFormat,
     out: &mut (dyn Write + Send),
     show_progress: bool,
 ) -> anyhow::Result<(usize, usize)>
@@ -127,10 +146,6 @@ where
     let labels = model.labels();
     let items = items.into_iter();
     let (mut failed, mut total) = (0usize, 0usize);
-    let fmt = RecordFormat {
-        format,
-        explain: opts.predict.explain > 0,
-    };
     out.write_all(&fmt.header())?;
     pool.install(|| {
         label_stream(
@@ -145,7 +160,7 @@ where
                 total += 1;
                 if let Some(e) = err {
                     failed += 1;
-                    progress.suspend(|| eprintln!("tasnif: {e}"));
+                    progress.suspend(|| warn!("tasnif: {e}"));
                 }
                 progress.inc(1);
                 out.write_all(&line)

@@ -18,7 +18,17 @@ macro_rules! out {
     }};
 }
 
+/// `eprintln!` that ignores a failed write: a message that cannot be shown
+/// (standard error on a full disk or a closed pipe) must not stop the work.
+macro_rules! warn {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 mod bench;
+mod em;
 mod eval;
 mod inspect;
 mod label;
@@ -29,6 +39,7 @@ mod tune;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tasnif::corpus::{Encoding, ReadOptions};
 use tasnif::features::Weighting;
 use tasnif::model::TrainParams;
 use tasnif::nb::{NbKind, NbParams, Priors};
@@ -55,7 +66,8 @@ enum Command {
     #[command(after_help = "Examples:
   tasnif train corpus/ -o news.tasnif
   tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt -o /tmp/a.tasnif
-  tasnif train labels.csv -o cyber.tasnif --stemmer snowball --nb multinomial --alpha 0.1")]
+  tasnif train labels.csv -o cyber.tasnif --stemmer snowball --nb multinomial --alpha 0.1
+  tasnif train labels.csv -o cyber.tasnif --unlabeled archive/ --unlabeled-weight 0.01   semi-supervised (EM)")]
     Train(train::TrainArgs),
     /// Label articles with a model (one record per article).
     #[command(after_help = "Examples:
@@ -68,7 +80,8 @@ enum Command {
   tasnif eval ../shared/data/ant-multisource -m /tmp/a.tasnif --list ../shared/data/ant-multisource/split/test.txt
   tasnif eval corpus/ --cv 5 --seed 42 --json cv.json
   tasnif eval test/ -m news.tasnif --report report.html     one self-contained page with charts
-  tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/")]
+  tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/
+  tasnif eval labels.csv --cv 5 --learning-curve --unlabeled archive/ --unlabeled-weight 0.01,0.1")]
     Eval(eval::EvalArgs),
     /// Search training settings by cross-validation; write the best to a config file.
     #[command(after_help = "Examples:
@@ -140,16 +153,21 @@ pub struct TrainOpts {
     /// Keep only the N most frequent terms [default: all].
     #[arg(long)]
     max_features: Option<usize>,
-    /// Keep only the K terms with the largest chi-squared statistic against the labels [default: all].
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
-    chi2: Option<u64>,
+    /// Keep only the K terms with the largest chi-squared statistic against the labels, or `all` [default: 20000].
+    #[arg(long, value_name = "K|all", value_parser = parse_chi2)]
+    chi2: Option<Chi2>,
+    /// The label of documents about none of the topics (e.g. none): train a
+    /// gate that tells it from the other labels, and the topic model on the
+    /// rest [default: no such label].
+    #[arg(long, value_name = "LABEL")]
+    none_label: Option<String>,
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
     weighting: Option<WeightingArg>,
     /// Naive Bayes kind [default: multinomial].
     #[arg(long, value_enum)]
     nb: Option<NbArg>,
-    /// Smoothing alpha, > 0 [default: 0.01].
+    /// Smoothing alpha, > 0 [default: 0.03].
     #[arg(long)]
     alpha: Option<f64>,
     /// Use uniform class priors instead of fitted ones (multinomial NB).
@@ -170,6 +188,25 @@ pub struct TrainOpts {
     /// Keep ة distinct from ه (by default ة is folded to ه).
     #[arg(long)]
     keep_teh_marbuta: bool,
+}
+
+/// `--chi2`: a number of terms to keep, or all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chi2 {
+    All,
+    Keep(usize),
+}
+
+fn parse_chi2(s: &str) -> Result<Chi2, String> {
+    if s == "all" {
+        return Ok(Chi2::All);
+    }
+    match s.parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!(
+            "expected a number of terms ≥ 1 or `all`, got `{s}`"
+        )),
+        Ok(k) => Ok(Chi2::Keep(k)),
+    }
 }
 
 impl TrainOpts {
@@ -206,8 +243,13 @@ impl TrainOpts {
         if self.max_features.is_some() {
             v.max_features = self.max_features;
         }
-        if let Some(k) = self.chi2 {
-            p.chi2_features = Some(k as usize);
+        if let Some(n) = &self.none_label {
+            p.none_label = Some(n.clone());
+        }
+        match self.chi2 {
+            Some(Chi2::All) => p.chi2_features = None,
+            Some(Chi2::Keep(k)) => p.chi2_features = Some(k),
+            None => {}
         }
         let v = &mut p.vectorizer;
         if let Some(w) = self.weighting {
@@ -246,12 +288,46 @@ impl TrainOpts {
     }
 }
 
+/// Encoding choices on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EncodingArg {
+    /// Byte-order mark, else UTF-8, else Windows-1256 if mostly Arabic letters.
+    Auto,
+    /// UTF-8.
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// Windows-1256 (Arabic Windows code page).
+    #[value(name = "windows-1256", alias = "cp1256")]
+    Windows1256,
+    /// UTF-16 (byte-order mark honored, else little-endian).
+    #[value(name = "utf-16", alias = "utf16")]
+    Utf16,
+}
+
 /// Options for reading documents.
 #[derive(Debug, Clone, Args)]
 pub struct ReadOpts {
     /// Largest article in bytes; larger ones are reported as errors.
     #[arg(long, default_value_t = tasnif::corpus::DEFAULT_MAX_BYTES)]
     max_bytes: u64,
+    /// Encoding of article files (and of CSV/TSV manifests).
+    #[arg(long, value_enum, default_value = "auto")]
+    encoding: EncodingArg,
+}
+
+impl ReadOpts {
+    /// The library's read options.
+    pub fn options(&self) -> ReadOptions {
+        ReadOptions {
+            max_bytes: self.max_bytes,
+            encoding: match self.encoding {
+                EncodingArg::Auto => Encoding::Auto,
+                EncodingArg::Utf8 => Encoding::Utf8,
+                EncodingArg::Windows1256 => Encoding::Windows1256,
+                EncodingArg::Utf16 => Encoding::Utf16,
+            },
+        }
+    }
 }
 
 /// Parses the command line (exits with a usage message on bad arguments).
@@ -269,6 +345,35 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Bench(a) => bench::run(a),
         Command::Tune(a) => tune::run(a),
         Command::BenchOp(a) => bench::run_op(a),
+    }
+}
+
+/// On Ctrl-C (SIGINT), SIGTERM or SIGHUP: removes the temporary files of
+/// the outputs being written (see `tasnif::atomic::interrupt`), so that no
+/// half-written model or output is left and any previous file stays as it
+/// was, then exits with 128 + the signal number (130 for Ctrl-C).
+pub fn exit_on_signals() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return; // the default actions stay: still no partial target, only a stray temporary file
+        };
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                let targets = tasnif::atomic::interrupt();
+                if targets.is_empty() {
+                    warn!("tasnif: interrupted");
+                }
+                for t in targets {
+                    warn!(
+                        "tasnif: interrupted; {} not written (a previous file is left as it was)",
+                        t.display()
+                    );
+                }
+                std::process::exit(128 + sig);
+            }
+        });
     }
 }
 

@@ -1,9 +1,9 @@
 //! Output records of `label`: JSON lines, CSV or TSV.
 
+use tasnif::batch::Labeled;
 use tasnif::error::Error;
 use tasnif::labels::LabelSet;
-use tasnif::model::Prediction;
-use tasnif::record::Record;
+use tasnif::record::{Record, RecordOptions};
 
 /// Output formats of `label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -22,6 +22,8 @@ pub enum Format {
 pub struct RecordFormat {
     pub format: Format,
     pub explain: bool,
+    /// `--multi`: the probability a label needs to be a tag.
+    pub tag_threshold: Option<f64>,
 }
 
 impl RecordFormat {
@@ -30,9 +32,13 @@ impl RecordFormat {
         let mut out = Vec::new();
         if self.format != Format::Jsonl {
             let mut cols = vec!["id", "label", "probability", "top"];
+            if self.tag_threshold.is_some() {
+                cols.push("tags");
+            }
             if self.explain {
                 cols.push("explain");
             }
+            cols.push("encoding");
             cols.push("error");
             self.push_row(&mut out, cols.into_iter().map(str::to_string));
         }
@@ -69,13 +75,12 @@ impl RecordFormat {
     }
 
     /// The record of one article, with its line ending.
-    pub fn render(
-        &self,
-        labels: &LabelSet,
-        id: &str,
-        result: &Result<Prediction, Error>,
-    ) -> Vec<u8> {
-        let rec = Record::new(labels, id, result, self.explain);
+    pub fn render(&self, labels: &LabelSet, id: &str, result: &Result<Labeled, Error>) -> Vec<u8> {
+        let opts = RecordOptions {
+            explain: self.explain,
+            tag_threshold: self.tag_threshold,
+        };
+        let rec = Record::new(labels, id, result, opts);
         let mut out = Vec::with_capacity(256);
         match self.format {
             Format::Jsonl => {
@@ -95,6 +100,9 @@ impl RecordFormat {
                             .collect(),
                     ),
                 ];
+                if let Some(tags) = &rec.tags {
+                    row.push(tags.join(";"));
+                }
                 if let Some(ex) = &rec.explain {
                     row.push(join(
                         ex.iter()
@@ -102,6 +110,7 @@ impl RecordFormat {
                             .collect(),
                     ));
                 }
+                row.push(rec.encoding.unwrap_or_default().to_string());
                 row.push(rec.error.unwrap_or_default());
                 self.push_row(&mut out, row.into_iter());
             }

@@ -9,6 +9,7 @@ use tasnif::corpus::load_labeled;
 use tasnif::error::ErrorKind;
 use tasnif::model::Classifier;
 
+use super::em::EmOpts;
 use super::{ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
@@ -29,6 +30,8 @@ pub struct TrainArgs {
     opts: TrainOpts,
     #[command(flatten)]
     read: ReadOpts,
+    #[command(flatten)]
+    em: EmOpts,
 }
 
 impl TrainArgs {
@@ -45,8 +48,12 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     }
     let params = a.opts.params()?;
     let start = Instant::now();
-    let data = load_labeled(&a.data, a.list.as_deref())?;
-    let model = Classifier::train_on(&data, &params, a.read.max_bytes)?;
+    let read = a.read.options();
+    let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    let model = match super::em::train(&a.em, &data, &params, &read)? {
+        Some(m) => m,
+        None => Classifier::train_on(&data, &params, &read)?,
+    };
     model
         .save(&a.output, a.force)
         .with_context(|| format!("writing the model to {}", a.output.display()))?;

@@ -56,20 +56,20 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         return Err(tasnif::Error::at(&a.output, tasnif::ErrorKind::OutputExists).into());
     }
     let start = Instant::now();
-    let data = load_labeled(&a.data, a.list.as_deref())?;
+    let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
     let kind = match (a.quick, a.space) {
         (true, _) | (_, SpaceArg::Quick) => Space::Quick,
         (_, SpaceArg::Standard) => Space::Standard,
         (_, SpaceArg::Options) => Space::Options,
     };
     let space = search_space(kind);
-    eprintln!(
+    warn!(
         "tasnif tune: {} settings × {}-fold cross-validation on {} documents",
         space.len(),
         a.cv,
         data.len()
     );
-    let ranked = tune(&data, &space, a.cv as usize, a.seed, a.read.max_bytes)?;
+    let ranked = tune(&data, &space, a.cv as usize, a.seed, &a.read.options())?;
     let default_params = tasnif::model::TrainParams::new();
     let defaults = ranked
         .iter()

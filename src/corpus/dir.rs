@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Item, Source};
+use super::{Item, ReadOptions, Source};
 use crate::error::{Error, ErrorKind, Result};
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -14,42 +14,108 @@ fn is_txt(p: &Path) -> bool {
     p.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt"))
 }
 
-/// The kind of a directory entry, from the directory listing itself where
-/// the file system says (no `stat` per file); links are followed.
-fn entry_kind(entry: &std::fs::DirEntry) -> Option<std::fs::FileType> {
-    match entry.file_type() {
-        Ok(ft) if !ft.is_symlink() => Some(ft),
-        _ => std::fs::metadata(entry.path()).ok().map(|m| m.file_type()),
+/// An entry of a directory listing that matters here.
+enum Entry {
+    /// A sub-directory (or a link to one).
+    Dir(PathBuf),
+    /// A `*.txt` regular file (or a link to one).
+    File(PathBuf),
+    /// A `*.txt` entry that cannot be read as a file: not a regular file,
+    /// a broken link, a link loop, or one whose kind cannot be known.
+    Bad(PathBuf, Error),
+}
+
+impl Entry {
+    fn path(&self) -> &Path {
+        match self {
+            Entry::Dir(p) | Entry::File(p) | Entry::Bad(p, _) => p,
+        }
+    }
+}
+
+/// Why a symbolic link at `path` could not be followed.
+fn link_error(path: &Path, e: std::io::Error) -> Error {
+    let target = std::fs::read_link(path).unwrap_or_default();
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return Error::at(path, ErrorKind::SymlinkLoop { target });
+    }
+    if e.kind() == std::io::ErrorKind::NotFound {
+        return Error::at(path, ErrorKind::BrokenLink { target });
+    }
+    Error::io(path, e)
+}
+
+/// Classifies one entry, following symbolic links. Entries that are
+/// neither directories nor `*.txt` files are of no interest (`None`),
+/// whatever their state; only `*.txt` ones are reported when bad.
+fn classify(entry: &std::fs::DirEntry) -> Option<Entry> {
+    let path = entry.path();
+    let txt = is_txt(&path);
+    // The kind from the directory listing itself where the file system
+    // says (no `stat` per file); links are followed.
+    let ft = match entry.file_type() {
+        Ok(ft) if ft.is_symlink() => match std::fs::metadata(&path) {
+            Ok(m) => m.file_type(),
+            Err(e) => return txt.then(|| Entry::Bad(path.clone(), link_error(&path, e))),
+        },
+        Ok(ft) => ft,
+        Err(e) => return txt.then(|| Entry::Bad(path.clone(), Error::io(&path, e))),
+    };
+    if ft.is_dir() {
+        Some(Entry::Dir(path))
+    } else if !txt {
+        None
+    } else if ft.is_file() {
+        Some(Entry::File(path))
+    } else {
+        let kind = super::file_kind(&ft);
+        Some(Entry::Bad(
+            path.clone(),
+            Error::at(path, ErrorKind::NotRegularFile { kind }),
+        ))
     }
 }
 
 /// The visible entries of `dir` that matter here, sorted by path:
-/// sub-directories (`true`) and `*.txt` files (`false`).
-fn list_dir(dir: &Path) -> Result<Vec<(PathBuf, bool)>> {
+/// sub-directories, `*.txt` files, and `*.txt` entries that are bad.
+fn list_dir(dir: &Path) -> Result<Vec<Entry>> {
     let mut v = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         if is_hidden(&entry.file_name()) {
             continue;
         }
-        let path = entry.path();
-        match entry_kind(&entry) {
-            Some(ft) if ft.is_dir() => v.push((path, true)),
-            Some(ft) if ft.is_file() && is_txt(&path) => v.push((path, false)),
-            _ => {}
-        }
+        v.extend(classify(&entry));
     }
-    v.sort();
+    v.sort_by(|a, b| a.path().cmp(b.path()));
     Ok(v)
+}
+
+/// The identity of a directory (device and inode), to recognize a folder
+/// reached again through a symbolic link.
+#[cfg(unix)]
+fn dir_id(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn dir_id(_dir: &Path) -> Option<(u64, u64)> {
+    None
 }
 
 /// Depth-first walk of the `*.txt` files under a directory, in sorted path
 /// order (sorting each directory's entries gives the order of sorting full
 /// paths, since paths compare component by component), holding one listing
-/// per level. A directory that cannot be read is an `Err` and the walk goes on.
+/// per level. Symbolic links are followed, except one that leads back to a
+/// folder the walk is inside (a loop). A directory that cannot be read, a
+/// loop and a bad `*.txt` entry are each an `Err`, and the walk goes on.
 struct SortedWalk {
     root: Option<PathBuf>,
-    stack: Vec<std::vec::IntoIter<(PathBuf, bool)>>,
+    stack: Vec<std::vec::IntoIter<Entry>>,
+    /// The folders being walked, outermost first, with their identities.
+    open: Vec<(Option<(u64, u64)>, PathBuf)>,
 }
 
 impl SortedWalk {
@@ -57,11 +123,23 @@ impl SortedWalk {
         SortedWalk {
             root: Some(root),
             stack: Vec::new(),
+            open: Vec::new(),
         }
     }
 
-    fn enter(&mut self, dir: &Path) -> Result<()> {
-        self.stack.push(list_dir(dir)?.into_iter());
+    fn enter(&mut self, dir: PathBuf) -> Result<()> {
+        let id = dir_id(&dir);
+        if let Some((_, ancestor)) = self.open.iter().find(|(a, _)| id.is_some() && *a == id) {
+            return Err(Error::at(
+                &dir,
+                ErrorKind::SymlinkLoop {
+                    target: ancestor.clone(),
+                },
+            ));
+        }
+        let listing = list_dir(&dir)?;
+        self.stack.push(listing.into_iter());
+        self.open.push((id, dir));
         Ok(())
     }
 }
@@ -71,7 +149,7 @@ impl Iterator for SortedWalk {
 
     fn next(&mut self) -> Option<Result<PathBuf>> {
         if let Some(root) = self.root.take() {
-            if let Err(e) = self.enter(&root) {
+            if let Err(e) = self.enter(root) {
                 return Some(Err(e));
             }
         }
@@ -79,13 +157,15 @@ impl Iterator for SortedWalk {
             match self.stack.last_mut()?.next() {
                 None => {
                     self.stack.pop();
+                    self.open.pop();
                 }
-                Some((dir, true)) => {
-                    if let Err(e) = self.enter(&dir) {
+                Some(Entry::Dir(dir)) => {
+                    if let Err(e) = self.enter(dir) {
                         return Some(Err(e));
                     }
                 }
-                Some((file, false)) => return Some(Ok(file)),
+                Some(Entry::File(file)) => return Some(Ok(file)),
+                Some(Entry::Bad(_, e)) => return Some(Err(e)),
             }
         }
     }
@@ -113,8 +193,10 @@ pub fn walk_txt(root: &Path) -> Result<Vec<PathBuf>> {
 pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
     let labels: Vec<String> = list_dir(root)?
         .into_iter()
-        .filter(|(_, is_dir)| *is_dir)
-        .filter_map(|(p, _)| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter_map(|e| match e {
+            Entry::Dir(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
+            _ => None,
+        })
         .collect();
     let mut pairs = Vec::new();
     for label in labels {
@@ -150,10 +232,11 @@ pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
 /// for `-` the JSON lines of standard input, read as they are needed. A path
 /// that cannot be used becomes a failed item that names the problem, so a
 /// batch goes on past it.
-pub fn inputs(args: Vec<PathBuf>) -> Inputs {
+pub fn inputs(args: Vec<PathBuf>, opts: &ReadOptions) -> Inputs {
     Inputs {
         args: args.into_iter(),
         current: None,
+        max_bytes: opts.max_bytes,
     }
 }
 
@@ -161,6 +244,7 @@ pub fn inputs(args: Vec<PathBuf>) -> Inputs {
 pub struct Inputs {
     args: std::vec::IntoIter<PathBuf>,
     current: Option<Box<dyn Iterator<Item = Item> + Send>>,
+    max_bytes: u64,
 }
 
 impl Iterator for Inputs {
@@ -177,7 +261,9 @@ impl Iterator for Inputs {
             let arg = self.args.next()?;
             if arg.as_os_str() == "-" {
                 let stdin = std::io::BufReader::new(std::io::stdin());
-                self.current = Some(Box::new(super::manifest::JsonlInputs::new(stdin, "stdin")));
+                self.current = Some(Box::new(
+                    super::manifest::JsonlInputs::new(stdin, "stdin").max_line(self.max_bytes),
+                ));
                 continue;
             }
             let id = arg.display().to_string();

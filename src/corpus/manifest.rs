@@ -6,22 +6,74 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Item, Source};
+use super::{Encoding, Item, Source};
 use crate::error::{Error, Result};
+
+/// The `secondary` column of a CSV or TSV manifest, by item id (the same
+/// ids [`read_manifest`] gives), for the rows where it is not empty. A
+/// manifest without the column gives an empty map.
+///
+/// # Errors
+/// As [`read_manifest`].
+pub fn read_secondary(
+    path: &Path,
+    delimiter: u8,
+    encoding: Encoding,
+) -> Result<std::collections::HashMap<String, String>> {
+    let bytes = super::read_whole(path)?;
+    Ok(manifest_rows(bytes, path, delimiter, encoding)?
+        .into_iter()
+        .filter_map(|(item, _, sec)| sec.map(|s| (item.id, s)))
+        .collect())
+}
 
 /// Reads a CSV (`delimiter` `,`) or TSV (`\t`) manifest with a header row
 /// naming the columns `path,label` (paths relative to the manifest) or
-/// `text,label`, with an optional `id` column.
+/// `text,label`, with an optional `id` column. The file is read in
+/// `encoding` (spreadsheets on Arabic Windows save CSV in Windows-1256 and
+/// "Unicode text" in UTF-16).
 ///
 /// # Errors
-/// Unreadable file, a header without the needed columns, or a row with a
-/// missing or empty field (named with its line number).
-pub fn read_manifest(path: &Path, delimiter: u8) -> Result<Vec<(Item, String)>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+/// Unreadable file, not in the encoding, a header without the needed
+/// columns, or a row with a missing or empty field (named with its line number).
+pub fn read_manifest(
+    path: &Path,
+    delimiter: u8,
+    encoding: Encoding,
+) -> Result<Vec<(Item, String)>> {
+    let bytes = super::read_whole(path)?;
+    parse_manifest(bytes, path, delimiter, encoding)
+}
+
+/// [`read_manifest`] on the bytes of a manifest said to be at `path` (which
+/// names it in errors and is the base of relative paths).
+///
+/// # Errors
+/// As [`read_manifest`].
+pub fn parse_manifest(
+    bytes: Vec<u8>,
+    path: &Path,
+    delimiter: u8,
+    encoding: Encoding,
+) -> Result<Vec<(Item, String)>> {
+    Ok(manifest_rows(bytes, path, delimiter, encoding)?
+        .into_iter()
+        .map(|(item, label, _)| (item, label))
+        .collect())
+}
+
+/// The rows of a manifest: item, label, and the `secondary` label if any.
+fn manifest_rows(
+    bytes: Vec<u8>,
+    path: &Path,
+    delimiter: u8,
+    encoding: Encoding,
+) -> Result<Vec<(Item, String, Option<String>)>> {
+    let (text, _) = super::encoding::decode(bytes, encoding).map_err(|k| Error::at(path, k))?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .from_reader(std::io::BufReader::new(file));
+        .from_reader(text.as_bytes());
     let headers = rdr
         .headers()
         .map_err(|e| Error::record(path, 1, format!("cannot read the header: {e}")))?
@@ -38,6 +90,7 @@ pub fn read_manifest(path: &Path, delimiter: u8) -> Result<Vec<(Item, String)>> 
     let path_col = col("path");
     let text_col = col("text");
     let id_col = col("id");
+    let secondary_col = col("secondary");
     if path_col.is_none() && text_col.is_none() {
         return Err(Error::record(
             path,
@@ -87,14 +140,20 @@ pub fn read_manifest(path: &Path, delimiter: u8) -> Result<Vec<(Item, String)>> 
             }
             (None, None) => unreachable!("checked above"),
         };
-        out.push((item, label));
+        let secondary = secondary_col
+            .and_then(|c| rec.get(c))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        out.push((item, label, secondary));
     }
     Ok(out)
 }
 
+/// The `id` of a JSON line: a string that is not blank, or a number.
 fn id_of(v: &Value) -> Option<String> {
     match v.get("id") {
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     }
@@ -117,17 +176,32 @@ fn string_field(v: &Value, name: &str) -> std::result::Result<String, String> {
 }
 
 /// Reads a labeled JSONL file: one object per line with `text`, `label` and
-/// an optional `id` (default `FILE:LINE`). Blank lines are skipped.
+/// an optional `id` (default `FILE:LINE`). Blank lines are skipped. JSON is
+/// UTF-8 by definition (RFC 8259), whatever `--encoding` says.
 ///
 /// # Errors
 /// Unreadable file, a line that is not a JSON object, or a missing field.
 pub fn read_jsonl_labeled(path: &Path) -> Result<Vec<(Item, String)>> {
-    let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(text).map_err(|e| {
+    let bytes = super::read_whole(path)?;
+    parse_jsonl_labeled(bytes, path)
+}
+
+/// [`read_jsonl_labeled`] on the bytes of a file said to be at `path` (which names it in errors).
+///
+/// # Errors
+/// As [`read_jsonl_labeled`].
+pub fn parse_jsonl_labeled(bytes: Vec<u8>, path: &Path) -> Result<Vec<(Item, String)>> {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64
+            + 1;
         Error::record(
             path,
-            0,
-            format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+            line,
+            format!("not valid UTF-8 (byte {offset} of the file); JSON lines must be UTF-8"),
         )
     })?;
     let mut out = Vec::new();
@@ -156,24 +230,86 @@ pub fn read_jsonl_labeled(path: &Path) -> Result<Vec<(Item, String)>> {
 
 /// Unlabeled JSONL (`id` and `text` per line) for `label`, read one line at
 /// a time as items are needed. A bad line becomes a failed item (id
-/// `NAME:LINE` when it has none) so the batch goes on.
+/// `NAME:LINE` when it has none) so the batch goes on. A line longer than
+/// the limit (see [`JsonlInputs::max_line`]) is skipped without being held
+/// in memory, and becomes a failed item too.
 pub struct JsonlInputs<R> {
-    lines: std::io::Split<R>,
+    reader: R,
     name: String,
     n: usize,
+    max_line: u64,
     done: bool,
+}
+
+/// One line of input, or how long it was when over the limit.
+enum Line {
+    Ok(Vec<u8>),
+    TooLong(u64),
 }
 
 impl<R: BufRead> JsonlInputs<R> {
     /// Reads from `reader`; `name` (e.g. `stdin`) names it in messages.
+    /// Lines may be up to 6 × [`DEFAULT_MAX_BYTES`](super::DEFAULT_MAX_BYTES)
+    /// bytes long (see [`JsonlInputs::max_line`]).
     pub fn new(reader: R, name: &str) -> JsonlInputs<R> {
         JsonlInputs {
-            lines: reader.split(b'\n'),
+            reader,
             name: name.to_string(),
             n: 0,
+            max_line: line_limit(super::DEFAULT_MAX_BYTES),
             done: false,
         }
     }
+
+    /// Sets the longest line accepted to the most that a text of
+    /// `max_bytes` can take in JSON (6 bytes per byte, as `\u00XX`, plus
+    /// room for the other fields); the text itself is then held to `max_bytes`.
+    pub fn max_line(mut self, max_bytes: u64) -> JsonlInputs<R> {
+        self.max_line = line_limit(max_bytes);
+        self
+    }
+
+    /// The next line without its `\n`, keeping at most `max_line` bytes of it.
+    fn read_line(&mut self) -> std::io::Result<Option<Line>> {
+        let mut line = Vec::new();
+        let mut len = 0u64;
+        let mut any = false;
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                break;
+            }
+            any = true;
+            let (chunk, found) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], true),
+                None => (buf, false),
+            };
+            len += chunk.len() as u64;
+            if len <= self.max_line {
+                line.extend_from_slice(chunk);
+            } else if !line.is_empty() {
+                line = Vec::new(); // over the limit: stop holding it
+            }
+            let used = chunk.len() + usize::from(found);
+            self.reader.consume(used);
+            if found {
+                break;
+            }
+        }
+        Ok(match (any, len > self.max_line) {
+            (false, _) => None,
+            (true, true) => Some(Line::TooLong(len)),
+            (true, false) => Some(Line::Ok(line)),
+        })
+    }
+}
+
+fn line_limit(max_bytes: u64) -> u64 {
+    max_bytes.saturating_mul(6).saturating_add(64 * 1024)
 }
 
 impl<R: BufRead> Iterator for JsonlInputs<R> {
@@ -184,7 +320,7 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
             return None;
         }
         loop {
-            let line = self.lines.next()?;
+            let line = self.read_line().transpose()?;
             self.n += 1;
             let (name, n) = (&self.name, self.n);
             let fallback = format!("{name}:{n}");
@@ -193,7 +329,16 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
                 source: Source::Failed(format!("{name}: line {n}: {m}")),
             };
             let line = match line {
-                Ok(l) => l,
+                Ok(Line::Ok(l)) => l,
+                Ok(Line::TooLong(len)) => {
+                    return Some(failed(
+                        fallback,
+                        format!(
+                            "line is {len} bytes, over the limit of {} bytes (see --max-bytes)",
+                            self.max_line
+                        ),
+                    ))
+                }
                 Err(e) => {
                     self.done = true;
                     return Some(failed(fallback, e.to_string()));

@@ -3,10 +3,17 @@
 //! (files, directories, standard input).
 
 mod dir;
+mod encoding;
 mod manifest;
+mod unlabeled;
 
 pub use dir::{inputs, walk_txt, Inputs};
-pub use manifest::{read_jsonl_labeled, read_manifest, JsonlInputs};
+pub use encoding::{arabic_share, Encoding, TextEncoding, MIN_ARABIC_SHARE};
+pub use manifest::{
+    parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest, read_secondary,
+    JsonlInputs,
+};
+pub use unlabeled::load_unlabeled;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -17,6 +24,40 @@ use crate::labels::{LabelId, LabelSet};
 
 /// Default largest article, in bytes (16 MiB).
 pub const DEFAULT_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How documents are read: the largest accepted and the encoding of files.
+///
+/// ```
+/// use tasnif::corpus::{Encoding, ReadOptions, DEFAULT_MAX_BYTES};
+/// let opts = ReadOptions::default();
+/// assert_eq!((opts.max_bytes, opts.encoding), (DEFAULT_MAX_BYTES, Encoding::Auto));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Largest document, in bytes of its file (or of its text when given
+    /// inline). Default: [`DEFAULT_MAX_BYTES`].
+    pub max_bytes: u64,
+    /// Encoding of document files. Default: [`Encoding::Auto`].
+    pub encoding: Encoding,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_bytes: DEFAULT_MAX_BYTES,
+            encoding: Encoding::Auto,
+        }
+    }
+}
+
+/// A document's text and the encoding it was read with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text<'a> {
+    /// The text.
+    pub text: Cow<'a, str>,
+    /// The encoding of its file ([`TextEncoding::Utf8`] for text given inline).
+    pub encoding: TextEncoding,
+}
 
 /// Where a document's text is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,12 +84,34 @@ impl Item {
     ///
     /// # Errors
     /// See [`read_text`]; for a failed item, its message.
-    pub fn text(&self, max_bytes: u64) -> Result<Cow<'_, str>> {
+    pub fn text(&self, opts: &ReadOptions) -> Result<Cow<'_, str>> {
+        self.read(opts).map(|t| t.text)
+    }
+
+    /// The document's text and the encoding it was read with.
+    ///
+    /// # Errors
+    /// See [`read_text`]; text given inline fails only when it has no letter
+    /// or digit or is larger than `opts.max_bytes`; a failed item gives its
+    /// message.
+    pub fn read(&self, opts: &ReadOptions) -> Result<Text<'_>> {
         match &self.source {
-            Source::File(p) => read_text(p, max_bytes).map(Cow::Owned),
-            Source::Text(t) => check_text(t)
-                .map(|_| Cow::Borrowed(t.as_str()))
-                .map_err(|k| Error::at(&self.id, k)),
+            Source::File(p) => read_text(p, opts),
+            Source::Text(t) => {
+                let check = if t.len() as u64 > opts.max_bytes {
+                    Err(ErrorKind::TooLarge {
+                        bytes: t.len() as u64,
+                        limit: opts.max_bytes,
+                    })
+                } else {
+                    check_text(t)
+                };
+                check.map_err(|k| Error::at(&self.id, k))?;
+                Ok(Text {
+                    text: Cow::Borrowed(t.as_str()),
+                    encoding: TextEncoding::Utf8,
+                })
+            }
             Source::Failed(m) => Err(Error::new(ErrorKind::Invalid { message: m.clone() })),
         }
     }
@@ -106,18 +169,20 @@ impl LabeledData {
 /// Reads labeled data from `data`: a directory with one sub-folder per label,
 /// a `.csv`/`.tsv` manifest, or a `.jsonl` file. With `list`, keeps only the
 /// documents whose ids (paths relative to `data`) are listed there.
+/// A CSV/TSV manifest is read in `encoding` (the documents are read later,
+/// by [`Item::read`]).
 ///
 /// # Errors
 /// `data` missing or unreadable, malformed records, a listed document that
 /// is not in the data, or no documents at all.
-pub fn load_labeled(data: &Path, list: Option<&Path>) -> Result<LabeledData> {
+pub fn load_labeled(data: &Path, list: Option<&Path>, encoding: Encoding) -> Result<LabeledData> {
     let meta = std::fs::metadata(data).map_err(|e| Error::io(data, e))?;
     let pairs = if meta.is_dir() {
         dir::read_label_dirs(data)?
     } else {
         match extension(data).as_deref() {
-            Some("csv") => read_manifest(data, b',')?,
-            Some("tsv") => read_manifest(data, b'\t')?,
+            Some("csv") => read_manifest(data, b',', encoding)?,
+            Some("tsv") => read_manifest(data, b'\t', encoding)?,
             Some("jsonl") | Some("ndjson") => read_jsonl_labeled(data)?,
             _ => {
                 return Err(Error::param(
@@ -148,7 +213,16 @@ fn extension(p: &Path) -> Option<String> {
 /// The entries of a list file (one path per line; blank lines and `#`
 /// comments skipped), each with its line number.
 fn read_list(list: &Path) -> Result<Vec<(String, u64)>> {
-    let text = std::fs::read_to_string(list).map_err(|e| Error::io(list, e))?;
+    let text = String::from_utf8(read_whole(list)?).map_err(|e| {
+        Error::record(
+            list,
+            1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64,
+            "not valid UTF-8",
+        )
+    })?;
     Ok(text
         .lines()
         .enumerate()
@@ -195,20 +269,34 @@ fn filter_by_list(pairs: Vec<(Item, String)>, list: &Path) -> Result<Vec<(Item, 
     Ok(out)
 }
 
-/// Reads a document file as UTF-8 text (a leading byte-order mark is dropped).
+/// Reads a document file as text in `opts.encoding`.
+///
+/// The file is opened without blocking and must be a regular file, so a
+/// FIFO or a device (which could block or never end) is refused before
+/// anything is read from it.
 ///
 /// # Errors
-/// The file is missing, unreadable, larger than `max_bytes`, binary (NUL
-/// bytes), not UTF-8, or holds no text. The error names the file.
-pub fn read_text(path: &Path, max_bytes: u64) -> Result<String> {
+/// The file is missing, unreadable, not a regular file, larger than
+/// `opts.max_bytes`, binary (NUL bytes), not in the encoding (see
+/// [`Encoding`]), or holds no text. The error names the file.
+pub fn read_text(path: &Path, opts: &ReadOptions) -> Result<Text<'static>> {
     use std::io::Read;
+    let max_bytes = opts.max_bytes;
     // One open and one fstat on the handle (no second lookup of the path).
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = open_nonblocking(path).map_err(|e| Error::io(path, e))?;
     let meta = file.metadata().map_err(|e| Error::io(path, e))?;
     if meta.is_dir() {
         return Err(Error::param(
             "input",
             format!("{}: is a directory", path.display()),
+        ));
+    }
+    if !meta.is_file() {
+        return Err(Error::at(
+            path,
+            ErrorKind::NotRegularFile {
+                kind: file_kind(&meta.file_type()),
+            },
         ));
     }
     if meta.len() > max_bytes {
@@ -234,38 +322,110 @@ pub fn read_text(path: &Path, max_bytes: u64) -> Result<String> {
             },
         ));
     }
-    decode_text(bytes).map_err(|k| Error::at(path, k))
+    decode_text(bytes, opts.encoding).map_err(|k| Error::at(path, k))
 }
 
-/// Checks and decodes a document's bytes: no NUL bytes, valid UTF-8
-/// (a leading BOM is dropped), not blank.
+/// Opens a file for reading without blocking on a FIFO that has no writer
+/// (`O_NONBLOCK`, which changes nothing for regular files).
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK);
+    }
+    o.open(path)
+}
+
+/// Reads a whole file named by the user (a model, a manifest, a list, a
+/// settings file). A FIFO is read like a file (`<(command)` works); a
+/// device or a socket is refused, since reading `/dev/zero` would never end.
 ///
 /// # Errors
-/// [`ErrorKind::Binary`], [`ErrorKind::InvalidUtf8`] or [`ErrorKind::Empty`].
-pub fn decode_text(mut bytes: Vec<u8>) -> std::result::Result<String, ErrorKind> {
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes.drain(..3);
+/// The file cannot be read, is a directory, a device or a socket.
+pub(crate) fn read_whole(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let ft = meta.file_type();
+    #[cfg(unix)]
+    let stream = std::os::unix::fs::FileTypeExt::is_fifo(&ft);
+    #[cfg(not(unix))]
+    let stream = false;
+    if ft.is_dir() {
+        return Err(Error::param(
+            "input",
+            format!("{}: is a directory", path.display()),
+        ));
     }
-    if bytes.contains(&0) {
-        return Err(ErrorKind::Binary);
+    if !ft.is_file() && !stream {
+        return Err(Error::at(
+            path,
+            ErrorKind::NotRegularFile {
+                kind: file_kind(&ft),
+            },
+        ));
     }
-    // SIMD validation first (most files are valid); std finds the offset of a bad byte.
-    if simdutf8::basic::from_utf8(&bytes).is_err() {
-        let offset = std::str::from_utf8(&bytes)
-            .err()
-            .map_or(0, |e| e.valid_up_to());
-        return Err(ErrorKind::InvalidUtf8 { offset });
-    }
-    // SAFETY: `simdutf8::basic::from_utf8` has just validated these exact
-    // bytes as UTF-8 (std's own check would cost ~20 instructions per byte
-    // of Arabic text, the largest single cost of labeling).
-    let s = unsafe { String::from_utf8_unchecked(bytes) };
-    check_text(&s)?;
-    Ok(s)
+    std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
+/// What kind of file system entry a non-regular, non-directory file is.
+pub(crate) fn file_kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_char_device() {
+            return "a character device";
+        }
+        if ft.is_block_device() {
+            return "a block device";
+        }
+    }
+    if ft.is_symlink() {
+        return "a symbolic link";
+    }
+    "not a file or a directory"
+}
+
+/// Checks and decodes a document's bytes: in `encoding` (see [`Encoding`]),
+/// no NUL characters, at least one letter or digit.
+///
+/// ```
+/// use tasnif::corpus::{decode_text, Encoding, TextEncoding};
+/// let cp1256 = vec![0xC7, 0xE1, 0xCE, 0xC8, 0xD1]; // الخبر in Windows-1256
+/// let text = decode_text(cp1256, Encoding::Auto)?;
+/// assert_eq!((text.text.as_ref(), text.encoding), ("الخبر", TextEncoding::Windows1256));
+/// # Ok::<(), tasnif::ErrorKind>(())
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::Binary`], [`ErrorKind::Empty`], or an encoding error:
+/// [`ErrorKind::InvalidUtf8`], [`ErrorKind::InvalidUtf16`],
+/// [`ErrorKind::Utf16WithoutBom`], [`ErrorKind::UnknownEncoding`].
+pub fn decode_text(
+    bytes: Vec<u8>,
+    encoding: Encoding,
+) -> std::result::Result<Text<'static>, ErrorKind> {
+    let (text, used) = encoding::decode(bytes, encoding)?;
+    if text.contains('\0') {
+        return Err(ErrorKind::Binary);
+    }
+    check_text(&text)?;
+    Ok(Text {
+        text: Cow::Owned(text),
+        encoding: used,
+    })
+}
+
+/// A document needs at least one letter or digit: one made only of white
+/// space, punctuation or invisible marks has no terms to label it by.
 fn check_text(s: &str) -> std::result::Result<(), ErrorKind> {
-    if s.trim().is_empty() {
+    if !s.chars().any(char::is_alphanumeric) {
         Err(ErrorKind::Empty)
     } else {
         Ok(())

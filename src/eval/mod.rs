@@ -1,17 +1,19 @@
 //! Evaluation: a trained model on labeled data, or stratified K-fold
 //! cross-validation of training settings; metrics in [`metrics`].
 
+pub mod curve;
 pub mod metrics;
 pub mod report;
+pub mod tags;
 pub mod tune;
 
 pub use metrics::{Confusion, LabelMetrics, Report};
 
 use rayon::prelude::*;
 
-use crate::corpus::LabeledData;
+use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, Result};
-use crate::features::{CountedCorpus, SparseVec};
+use crate::features::CountedCorpus;
 use crate::labels::LabelId;
 use crate::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
 use crate::text::Analyzer;
@@ -73,7 +75,7 @@ impl Report {
 pub fn evaluate_model(
     model: &Classifier,
     data: &LabeledData,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<Evaluation> {
     let opts = PredictOptions {
         top_k: 1,
@@ -83,7 +85,7 @@ pub fn evaluate_model(
         .items
         .par_iter()
         .map_init(PredictScratch::default, |s, item| {
-            let text = item.text(max_bytes)?;
+            let text = item.text(read)?;
             let p = model.predict(&text, s, &opts);
             Ok((p.label, p.probability))
         })
@@ -119,9 +121,9 @@ pub fn cross_validate(
     params: &TrainParams,
     k: usize,
     seed: u64,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<Evaluation> {
-    cross_validate_impl(data, params, k, seed, max_bytes, false).map(|(ev, _)| ev)
+    cross_validate_impl(data, params, k, seed, read, false).map(|(ev, _)| ev)
 }
 
 /// As [`cross_validate`], and also trains one model on all of `data` with
@@ -135,9 +137,9 @@ pub fn cross_validate_and_fit(
     params: &TrainParams,
     k: usize,
     seed: u64,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<(Evaluation, Classifier)> {
-    let (ev, model) = cross_validate_impl(data, params, k, seed, max_bytes, true)?;
+    let (ev, model) = cross_validate_impl(data, params, k, seed, read, true)?;
     match model {
         Some(m) => Ok((ev, m)),
         None => Err(Error::param("cv", "no model trained on all the data")),
@@ -149,14 +151,14 @@ fn cross_validate_impl(
     params: &TrainParams,
     k: usize,
     seed: u64,
-    max_bytes: u64,
+    read: &ReadOptions,
     fit_all: bool,
 ) -> Result<(Evaluation, Option<Classifier>)> {
     check_folds(data, k)?;
     params.vectorizer.check()?;
     let analyzer = Analyzer::new(params.analyzer.clone());
     let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-        data.items[i].text(max_bytes)
+        data.items[i].text(read)
     })?;
     let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
     let ev = cross_validate_counted(data, &counted, params, &fold_of, k)?;
@@ -211,25 +213,24 @@ pub(crate) fn cross_validate_counted(
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..data.len()).filter(|&i| fold_of[i] != f).collect();
-            let (model, map) =
+            let (model, maps) =
                 Classifier::train_fitted(counted, &data.targets, &data.labels, &train, params)?;
             let opts = PredictOptions {
                 top_k: 1,
                 explain: 0,
             };
-            let mut v = SparseVec::new();
-            let mut scores = Vec::new();
+            let mut scratch = PredictScratch::default();
             Ok((0..data.len())
                 .filter(|&i| fold_of[i] == f)
                 .map(|i| {
-                    counted.vector_mapped(
-                        &map,
-                        model.vectorizer().idf(),
-                        &params.vectorizer,
+                    let p = model.predict_counted(
+                        counted,
                         i,
-                        &mut v,
+                        &maps,
+                        &params.vectorizer,
+                        &mut scratch,
+                        &opts,
                     );
-                    let p = model.predict_vector(&v, &mut scores, &opts);
                     Outcome {
                         index: i,
                         truth: data.labels.name(data.targets[i]).to_string(),

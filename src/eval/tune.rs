@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::{check_folds, cross_validate_counted, stratified_folds};
-use crate::corpus::LabeledData;
+use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::Result;
 use crate::features::CountedCorpus;
 use crate::features::Weighting;
@@ -131,7 +131,7 @@ fn option_space() -> Vec<Candidate> {
             p.vectorizer.l2_norm = false;
         }),
         ("α 0.003", |p| p.nb = p.nb.clone().alpha(0.003)),
-        ("α 0.03", |p| p.nb = p.nb.clone().alpha(0.03)),
+        ("α 0.01", |p| p.nb = p.nb.clone().alpha(0.01)),
         ("α 0.1", |p| p.nb = p.nb.clone().alpha(0.1)),
         ("uniform priors", |p| {
             p.nb = p.nb.clone().priors(Priors::Uniform)
@@ -161,14 +161,16 @@ fn option_space() -> Vec<Candidate> {
         ("keep stopwords", |p| p.analyzer.remove_stopwords = false),
         ("min_df 2", |p| p.vectorizer.min_df = 2),
         ("min_df 5", |p| p.vectorizer.min_df = 5),
-        ("max_features 20000", |p| {
-            p.vectorizer.max_features = Some(20_000)
+        ("all terms (no χ² selection)", |p| p.chi2_features = None),
+        ("max_features 20000 instead of χ²", |p| {
+            p.chi2_features = None;
+            p.vectorizer.max_features = Some(20_000);
         }),
-        ("χ² 20000", |p| p.chi2_features = Some(20_000)),
         ("χ² 50000", |p| p.chi2_features = Some(50_000)),
-        ("1–2-grams, min_df 2", |p| {
+        ("1–2-grams, min_df 2, all terms", |p| {
             p.vectorizer.ngram_max = 2;
             p.vectorizer.min_df = 2;
+            p.chi2_features = None;
         }),
         ("1–2-grams, min_df 2, χ² 50000", |p| {
             p.vectorizer.ngram_max = 2;
@@ -178,6 +180,7 @@ fn option_space() -> Vec<Candidate> {
         ("1–2-grams, min_df 2, max_features 50000", |p| {
             p.vectorizer.ngram_max = 2;
             p.vectorizer.min_df = 2;
+            p.chi2_features = None;
             p.vectorizer.max_features = Some(50_000);
         }),
     ];
@@ -228,7 +231,7 @@ pub fn tune(
     space: &[Candidate],
     k: usize,
     seed: u64,
-    max_bytes: u64,
+    read: &ReadOptions,
 ) -> Result<Vec<Scored>> {
     check_folds(data, k)?;
     let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
@@ -237,7 +240,7 @@ pub fn tune(
         .items
         .iter()
         .take(300)
-        .filter_map(|i| i.text(max_bytes).ok().map(|t| t.into_owned()))
+        .filter_map(|i| i.text(read).ok().map(|t| t.into_owned()))
         .collect();
     let sample_bytes: usize = sample.iter().map(String::len).sum();
     let mut scored = Vec::with_capacity(space.len());
@@ -260,7 +263,7 @@ pub fn tune(
             drop(counted.take()); // free the previous counts first
             let analyzer = Analyzer::new(p.analyzer.clone());
             let c = CountedCorpus::build(&analyzer, p.vectorizer.ngram_max, data.len(), |j| {
-                data.items[j].text(max_bytes)
+                data.items[j].text(read)
             })?;
             counted = Some((key, p.vectorizer.ngram_max, c));
         }

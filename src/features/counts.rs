@@ -183,9 +183,82 @@ impl CountedCorpus {
         self.terms.len()
     }
 
+    /// Number of distinct terms in the documents `subset`.
+    pub fn n_terms_in(&self, subset: &[usize]) -> usize {
+        let mut seen = vec![false; self.terms.len()];
+        let mut n = 0;
+        for &d in subset {
+            for &(t, _) in &self.docs[d] {
+                if !std::mem::replace(&mut seen[t as usize], true) {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
     /// Fits a vocabulary and idf on the documents `subset` with the pruning
     /// of `params` (`min_df`, `max_df`, `max_features`).
     pub fn fit_vocabulary(&self, params: &VectorizerParams, subset: &[usize]) -> FittedVocabulary {
+        let mut fitted = self.prune(params, subset);
+        fitted.vocab = self.vocab_from_map(&fitted.map);
+        fitted
+    }
+
+    /// As [`CountedCorpus::fit_vocabulary`] and then
+    /// [`CountedCorpus::select_chi2`] with `chi2` terms when it is given,
+    /// without building the vocabulary of the terms χ² then drops.
+    pub fn fit_vocabulary_selected(
+        &self,
+        params: &VectorizerParams,
+        subset: &[usize],
+        y: &[LabelId],
+        n_labels: usize,
+        chi2: Option<usize>,
+    ) -> FittedVocabulary {
+        self.fit_vocabulary_split(params, subset, subset, y, n_labels, chi2)
+    }
+
+    /// As [`CountedCorpus::fit_vocabulary_selected`], but with the pruning
+    /// and the idf fitted on the documents `vocab_docs` while χ² is scored
+    /// on the labeled documents `subset` (labels `y`) only. Semi-supervised
+    /// training uses it to fit the vocabulary and idf on labeled and
+    /// unlabeled documents together: unlabeled texts carry no label, so they
+    /// cannot take part in χ².
+    pub fn fit_vocabulary_split(
+        &self,
+        params: &VectorizerParams,
+        vocab_docs: &[usize],
+        subset: &[usize],
+        y: &[LabelId],
+        n_labels: usize,
+        chi2: Option<usize>,
+    ) -> FittedVocabulary {
+        match chi2 {
+            None => self.fit_vocabulary(params, vocab_docs),
+            Some(k) => self.select_chi2(
+                self.prune(params, vocab_docs),
+                params,
+                subset,
+                y,
+                n_labels,
+                k,
+            ),
+        }
+    }
+
+    /// The vocabulary of the terms `map` keeps, in term order.
+    fn vocab_from_map(&self, map: &[u32]) -> Vocabulary {
+        let terms = map
+            .iter()
+            .enumerate()
+            .filter(|(_, &m)| m != DROPPED)
+            .map(|(t, _)| self.terms.get(t as u32));
+        Vocabulary::try_from_sorted(terms).unwrap_or_default()
+    }
+
+    /// The pruning of `fit_vocabulary`: the map and idf, with an empty vocabulary.
+    fn prune(&self, params: &VectorizerParams, subset: &[usize]) -> FittedVocabulary {
         let mut df = vec![0u32; self.terms.len()];
         let mut total = vec![0u64; self.terms.len()];
         for &d in subset {
@@ -218,12 +291,15 @@ impl CountedCorpus {
             .iter()
             .map(|&t| smooth_idf(n, df[t as usize]))
             .collect();
-        let vocab = Vocabulary::try_from_sorted(keep.iter().map(|&t| self.terms.get(t)))
-            .unwrap_or_default();
-        FittedVocabulary { vocab, idf, map }
+        FittedVocabulary {
+            vocab: Vocabulary::default(),
+            idf,
+            map,
+        }
     }
 
-    /// Keeps the `k` terms of `fitted` with the largest χ² statistic between
+    /// Keeps the `k` terms of `fitted` (whose vocabulary may be left empty:
+    /// only its map and idf are read) with the largest χ² statistic between
     /// term weight and label over the documents `subset` (labels `y`, one per
     /// entry of `subset`, each below `n_labels`), as scikit-learn's `chi2`
     /// scores features: for term t and label c, the observed value O is the
@@ -241,18 +317,36 @@ impl CountedCorpus {
         n_labels: usize,
         k: usize,
     ) -> FittedVocabulary {
-        let n_vocab = fitted.vocab.len();
+        let n_vocab = fitted.idf.len();
         if k >= n_vocab || n_labels == 0 || subset.is_empty() {
-            return fitted;
+            let vocab = self.vocab_from_map(&fitted.map);
+            return FittedVocabulary { vocab, ..fitted };
         }
-        // Summed serially, in document order: the sums (and so the choice of
-        // terms) never depend on the number of threads.
+        // One column of sums per label, each summed by one task in document
+        // order: the sums (and so the choice of terms) never depend on the
+        // number of threads, and each column fits in cache.
+        let mut by_label: Vec<Vec<usize>> = vec![Vec::new(); n_labels];
+        for (&d, c) in subset.iter().zip(y) {
+            by_label[c.index()].push(d);
+        }
+        let columns: Vec<Vec<f64>> = by_label
+            .par_iter()
+            .map(|docs| {
+                let mut col = vec![0.0f64; n_vocab];
+                let mut v = SparseVec::new();
+                for &d in docs {
+                    self.vector_mapped(&fitted.map, &fitted.idf, params, d, &mut v);
+                    for (t, x) in v.iter() {
+                        col[t.index()] += x;
+                    }
+                }
+                col
+            })
+            .collect();
         let mut observed = vec![0.0f64; n_vocab * n_labels];
-        let mut v = SparseVec::new();
-        for (&d, &c) in subset.iter().zip(y) {
-            self.vector_mapped(&fitted.map, &fitted.idf, params, d, &mut v);
-            for (t, x) in v.iter() {
-                observed[t.index() * n_labels + c.index()] += x;
+        for (c, col) in columns.iter().enumerate() {
+            for (t, &x) in col.iter().enumerate() {
+                observed[t * n_labels + c] = x;
             }
         }
         let mut share = vec![0.0f64; n_labels];
@@ -298,21 +392,18 @@ impl CountedCorpus {
                 next += 1;
             }
         }
-        let mut terms = Vec::with_capacity(k);
         let map: Vec<u32> = fitted
             .map
             .iter()
-            .enumerate()
-            .map(|(t, &m)| {
-                if m == DROPPED || new_id[m as usize] == DROPPED {
+            .map(|&m| {
+                if m == DROPPED {
                     DROPPED
                 } else {
-                    terms.push(self.terms.get(t as u32));
                     new_id[m as usize]
                 }
             })
             .collect();
-        let vocab = Vocabulary::try_from_sorted(terms).unwrap_or_default();
+        let vocab = self.vocab_from_map(&map);
         FittedVocabulary { vocab, idf, map }
     }
 

@@ -76,8 +76,8 @@ pub struct ReportOptions {
     pub top_terms: usize,
     /// Equal-width probability bins of the reliability diagram. Default 10; at least 1.
     pub calibration_bins: usize,
-    /// Largest article read for an example's first line, in bytes.
-    pub max_bytes: u64,
+    /// How an example's article is read for its first line.
+    pub read: crate::corpus::ReadOptions,
 }
 
 impl Default for ReportOptions {
@@ -87,7 +87,7 @@ impl Default for ReportOptions {
             examples_per_pair: 3,
             top_terms: 10,
             calibration_bins: 10,
-            max_bytes: crate::corpus::DEFAULT_MAX_BYTES,
+            read: crate::corpus::ReadOptions::default(),
         }
     }
 }
@@ -596,7 +596,7 @@ fn confused_pairs(ev: &Evaluation, data: &LabeledData, opts: &ReportOptions) -> 
                 .take(opts.examples_per_pair)
                 .filter_map(|o| {
                     let item = data.items.get(o.index)?;
-                    let first_line = match item.text(opts.max_bytes) {
+                    let first_line = match item.text(&opts.read) {
                         Ok(t) => first_line(&t, 120),
                         Err(e) => format!("(not readable: {e})"),
                     };

@@ -1,0 +1,231 @@
+//! What each fuzz target checks, on one input. Shared by the fuzz targets
+//! (`fuzz/fuzz_targets/*.rs` include this file) and by
+//! `tests/fuzz_regressions.rs`, which replays the crashes found so far and
+//! the seed inputs through the same checks.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use tasnif::corpus::{
+    arabic_share, decode_text, parse_jsonl_labeled, parse_manifest, Encoding, JsonlInputs,
+    ReadOptions, Source, TextEncoding, MIN_ARABIC_SHARE,
+};
+use tasnif::model::{Classifier, PredictOptions, PredictScratch, FORMAT_VERSION, MAGIC};
+use tasnif::text::{normalize, tokens, Analyzer, AnalyzerConfig, NormalizeOptions, StemmerKind};
+
+/// Every combination of analyzer settings, built once (building one is costly).
+fn analyzers() -> &'static [Analyzer] {
+    static ALL: OnceLock<Vec<Analyzer>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v = Vec::new();
+        for fold_teh_marbuta in [false, true] {
+            for stemmer in StemmerKind::ALL {
+                for remove_stopwords in [false, true] {
+                    for min_token_chars in [0, 1, 2, 5] {
+                        v.push(Analyzer::new(AnalyzerConfig {
+                            stemmer,
+                            normalize: NormalizeOptions { fold_teh_marbuta },
+                            remove_stopwords,
+                            min_token_chars,
+                        }));
+                    }
+                }
+            }
+        }
+        v
+    })
+}
+
+/// The Arabic analyzer on any text (the first byte chooses the settings):
+/// no panic, the one-pass analysis gives exactly `tokens(normalize(text))`,
+/// and normalizing twice changes nothing.
+pub fn analyzer(data: &[u8]) {
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let all = analyzers();
+    let analyzer = &all[usize::from(flags) % all.len()];
+    let opts = analyzer.config().normalize;
+    let once = normalize(&text, opts);
+    assert_eq!(
+        normalize(&once, opts),
+        once,
+        "normalization is not idempotent"
+    );
+    let expected: Vec<&str> = tokens(&once).collect();
+    // no stopwords, no stemming and no length filter: the tokens themselves
+    let plain = all
+        .iter()
+        .find(|a| {
+            let c = a.config();
+            c.normalize == opts
+                && c.stemmer == StemmerKind::None
+                && !c.remove_stopwords
+                && c.min_token_chars == 0
+        })
+        .expect("the plain analyzer is in the list");
+    assert_eq!(
+        plain.terms(&text),
+        expected,
+        "the one-pass analysis differs"
+    );
+    assert!(analyzer.terms(&text).len() <= expected.len());
+}
+
+/// `body` behind a valid model-file header (magic, version, length, checksum).
+pub fn with_header(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 32);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+    out.push(5);
+    out.extend_from_slice(b"0.1.0");
+    out.extend_from_slice(body);
+    out
+}
+
+const TEXTS: [&str; 3] = [
+    "تسريب بيانات ملايين المستخدمين بعد اختراق الشبكة",
+    "",
+    "a b c ١٢٣ الأَمْنُ",
+];
+
+/// The model loader on any bytes: an error or a model, never a panic; a
+/// model that loads predicts finite probabilities that sum to 1, and saves
+/// to bytes that load again. An even first byte takes the rest as a whole
+/// file; an odd one as a body behind a valid header and checksum, so that
+/// the decoder and the checks behind the checksum get fuzzed too.
+pub fn model(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let bytes = if mode & 1 == 0 {
+        rest.to_vec()
+    } else {
+        with_header(rest)
+    };
+    let Ok(model) = Classifier::from_bytes(&bytes) else {
+        return;
+    };
+    let opts = PredictOptions {
+        top_k: usize::from(mode >> 1 & 7),
+        explain: usize::from(mode >> 4),
+    };
+    let mut scratch = PredictScratch::default();
+    for text in TEXTS {
+        let p = model.predict(text, &mut scratch, &opts);
+        let sum: f64 = p.probabilities.iter().sum();
+        assert!(
+            p.probabilities.iter().all(|x| x.is_finite() && *x >= 0.0),
+            "{:?}",
+            p.probabilities
+        );
+        assert!((sum - 1.0).abs() < 1e-6, "probabilities sum to {sum}");
+    }
+    let again = model.to_bytes();
+    Classifier::from_bytes(&again).expect("a saved model loads again");
+}
+
+const ENCODINGS: [Encoding; 4] = [
+    Encoding::Auto,
+    Encoding::Utf8,
+    Encoding::Windows1256,
+    Encoding::Utf16,
+];
+
+/// The article decoder on any bytes, in each encoding: an error or text
+/// that is not blank and has no NUL; under `auto`, UTF-8 is taken as is and
+/// Windows-1256 only when mostly Arabic; every decoding gives back the
+/// bytes when encoded again.
+pub fn decode(data: &[u8]) {
+    for enc in ENCODINGS {
+        let Ok(t) = decode_text(data.to_vec(), enc) else {
+            continue;
+        };
+        let text = t.text.as_ref();
+        assert!(!text.trim().is_empty() && !text.contains('\0'));
+        let body = |bom: &[u8]| data.strip_prefix(bom).unwrap_or(data).to_vec();
+        let again = match t.encoding {
+            TextEncoding::Utf8 => {
+                assert!(matches!(enc, Encoding::Auto | Encoding::Utf8));
+                assert_eq!(text.as_bytes(), body(&[0xEF, 0xBB, 0xBF]));
+                continue;
+            }
+            TextEncoding::Windows1256 => {
+                if enc == Encoding::Auto {
+                    assert!(arabic_share(text) >= MIN_ARABIC_SHARE);
+                }
+                let (b, _, unmappable) = encoding_rs::WINDOWS_1256.encode(text);
+                assert!(!unmappable);
+                (b.into_owned(), data.to_vec())
+            }
+            TextEncoding::Utf16Le => (
+                text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+                body(&[0xFF, 0xFE]),
+            ),
+            TextEncoding::Utf16Be => (
+                text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+                body(&[0xFE, 0xFF]),
+            ),
+        };
+        assert_eq!(again.0, again.1, "{enc:?} as {:?}", t.encoding);
+    }
+}
+
+/// The CSV/TSV manifest reader on any bytes (the first byte chooses the
+/// delimiter and the encoding): an error or records with a non-blank label
+/// and id, each a file path or a non-blank text.
+pub fn manifest(data: &[u8]) {
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let delimiter = if flags & 1 == 0 { b',' } else { b'\t' };
+    let encoding = ENCODINGS[usize::from(flags >> 1 & 3)];
+    let path = Path::new("fuzz/manifest.csv");
+    let Ok(pairs) = parse_manifest(rest.to_vec(), path, delimiter, encoding) else {
+        return;
+    };
+    for (item, label) in &pairs {
+        assert!(!label.trim().is_empty() && label.trim() == label);
+        assert!(!item.id.is_empty());
+        match &item.source {
+            Source::File(p) => assert!(!p.as_os_str().is_empty()),
+            Source::Text(t) => assert!(!t.trim().is_empty()),
+            Source::Failed(m) => panic!("a manifest gives no failed item: {m}"),
+        }
+    }
+}
+
+/// The JSON-lines readers on any bytes: the labeled reader of `train`
+/// gives an error or records with a text and a non-blank label; the
+/// streaming reader of `label` (with a line limit chosen by the first
+/// byte) gives one item per non-blank line, each with an id, never more
+/// items than lines.
+pub fn jsonl(data: &[u8]) {
+    let path = Path::new("fuzz/data.jsonl");
+    if let Ok(pairs) = parse_jsonl_labeled(data.to_vec(), path) {
+        for (_, label) in &pairs {
+            assert!(!label.trim().is_empty());
+        }
+    }
+    let Some((&limit, rest)) = data.split_first() else {
+        return;
+    };
+    let lines = rest.split(|&b| b == b'\n').count();
+    let opts = ReadOptions {
+        max_bytes: u64::from(limit) * 16,
+        encoding: Encoding::Auto,
+    };
+    let mut n = 0;
+    for item in JsonlInputs::new(rest, "fuzz").max_line(opts.max_bytes) {
+        n += 1;
+        assert!(!item.id.is_empty());
+        if let Ok(t) = item.read(&opts) {
+            assert!(t.text.len() as u64 <= opts.max_bytes);
+        }
+    }
+    assert!(n <= lines, "{n} items from {lines} lines");
+}

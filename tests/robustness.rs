@@ -1,0 +1,1137 @@
+//! The robustness issue: encodings, limits, file system oddities, write
+//! failures and interruptions. Every test runs the real binary and checks
+//! what a user sees: the records, the messages, the exit code, and the
+//! files left in the output folder. See TESTING.md for the table of inputs.
+#![cfg(unix)]
+
+mod common;
+
+use common::*;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn write(path: &Path, bytes: &[u8]) {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).expect("mkdir");
+    }
+    std::fs::write(path, bytes).expect("write");
+}
+
+fn no_panic(out: &Output) {
+    let err = stderr(out);
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert_ne!(out.status.code(), Some(101), "panic exit code: {err}");
+}
+
+/// The seed articles (real Arabic news), sorted by name.
+fn seeds() -> Vec<String> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("seeds"))
+        .expect("seeds")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), 5);
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("seed"))
+        .collect()
+}
+
+/// `text` with the characters Windows-1256 lacks (Arabic-Indic digits,
+/// some punctuation) replaced by spaces, so that every encoding holds the
+/// same text.
+fn cp1256_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut buf = [0u8; 4];
+            let (_, _, unmappable) = encoding_rs::WINDOWS_1256.encode(c.encode_utf8(&mut buf));
+            if unmappable {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+fn cp1256(text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1256.encode(text);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+    bom.then_some(0xFEFF)
+        .into_iter()
+        .chain(text.encode_utf16())
+        .flat_map(|u| {
+            if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+/// A record without the fields that name the file or its encoding.
+fn content(rec: &Value) -> Value {
+    let mut r = rec.clone();
+    let o = r.as_object_mut().expect("record is an object");
+    o.remove("id");
+    o.remove("encoding");
+    r
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    let r = unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+    assert_eq!(r, 0, "mkfifo {}", path.display());
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The tasnif binary, set up so that file permissions apply to it: root
+/// ignores them, so when the tests run as root the binary runs as
+/// `nobody` (uid and gid 65534). `dir` (a temporary folder, 0700) is
+/// opened to everyone for that. The tests then check that the permission
+/// errors really happened, so this cannot pass silently.
+fn unprivileged(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tasnif"));
+    c.current_dir(dir);
+    if is_root() {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        c.uid(65534).gid(65534);
+    }
+    c
+}
+
+fn run(mut c: Command) -> Output {
+    let out = c.output().unwrap_or_else(|e| {
+        panic!("cannot run tasnif (as nobody when root, which needs setuid): {e}")
+    });
+    no_panic(&out);
+    out
+}
+
+// ---------------------------------------------------------------- encodings
+
+#[test]
+fn label_reads_real_arabic_in_every_encoding_like_utf8() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let texts: Vec<String> = seeds().iter().map(|t| cp1256_safe(t)).collect();
+    let mut args = vec!["label".to_string()];
+    let mut expected_encodings = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let forms: [(&str, Vec<u8>, Option<&str>); 6] = [
+            ("utf8", t.as_bytes().to_vec(), None),
+            (
+                "utf8-bom",
+                [&[0xEF, 0xBB, 0xBF][..], t.as_bytes()].concat(),
+                None,
+            ),
+            ("cp1256", cp1256(t), Some("windows-1256")),
+            ("utf16le", utf16(t, false, true), Some("utf-16le")),
+            ("utf16be", utf16(t, true, true), Some("utf-16be")),
+            ("utf8-again", t.as_bytes().to_vec(), None),
+        ];
+        for (name, bytes, enc) in forms {
+            let file = format!("{i}-{name}.txt");
+            write(&dir.path().join(&file), &bytes);
+            args.push(file);
+            expected_encodings.push(enc);
+        }
+    }
+    args.extend(["--top-k", "5", "--explain", "5"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = tasnif_in(dir.path(), &args);
+    no_panic(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let recs = records(&stdout(&out));
+    assert_eq!(recs.len(), 30);
+    for (rec, enc) in recs.iter().zip(&expected_encodings) {
+        assert_eq!(
+            rec["encoding"].as_str(),
+            *enc,
+            "encoding field of {}",
+            rec["id"]
+        );
+        assert!(rec["error"].is_null());
+    }
+    for doc in recs.chunks(6) {
+        for r in &doc[1..] {
+            assert_eq!(
+                content(r),
+                content(&doc[0]),
+                "{} vs {}",
+                r["id"],
+                doc[0]["id"]
+            );
+        }
+    }
+    // CSV: the encoding column is always there, empty for UTF-8
+    let out = tasnif_in(
+        dir.path(),
+        &["label", "0-utf8.txt", "0-cp1256.txt", "--format", "csv"],
+    );
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,label,probability,top,encoding,error");
+    assert!(lines[1].ends_with(",,"), "{}", lines[1]);
+    assert!(lines[2].ends_with(",windows-1256,"), "{}", lines[2]);
+}
+
+#[test]
+fn explicit_encodings_and_the_errors_of_auto() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = cp1256_safe(&seeds()[2]);
+    write(&dir.path().join("nobom16.txt"), &utf16(&t, false, false));
+    write(&dir.path().join("nobom16be.txt"), &utf16(&t, true, false));
+    write(&dir.path().join("cp.txt"), &cp1256(&t));
+    write(&dir.path().join("utf8.txt"), t.as_bytes());
+    write(
+        &dir.path().join("french.txt"),
+        b"Le caf\xe9 cr\xe8me \xe0 Paris",
+    );
+    let label = |args: &[&str]| {
+        let out = tasnif_in(dir.path(), &[&["label"][..], args].concat());
+        no_panic(&out);
+        (out.status.code(), records(&stdout(&out)))
+    };
+    let (code, reference) = label(&["utf8.txt"]);
+    assert_eq!(code, Some(0));
+    // auto refuses UTF-16 without a byte-order mark, and says what to do
+    for (file, what) in [("nobom16.txt", "UTF-16LE"), ("nobom16be.txt", "UTF-16BE")] {
+        let (code, recs) = label(&[file]);
+        assert_eq!(code, Some(2));
+        let e = recs[0]["error"].as_str().expect("error");
+        assert_contains_all(
+            e,
+            &[file, what, "without a byte-order mark", "--encoding utf-16"],
+            "error",
+        );
+    }
+    // --encoding utf-16 reads them (little-endian by default, the NULs tell big-endian)
+    let (code, recs) = label(&["nobom16.txt", "nobom16be.txt", "--encoding", "utf-16"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(recs[0]["encoding"], "utf-16le");
+    assert_eq!(recs[1]["encoding"], "utf-16be");
+    assert_eq!(content(&recs[0]), content(&reference[0]));
+    assert_eq!(content(&recs[1]), content(&reference[0]));
+    // --encoding utf-8 refuses Windows-1256, naming the offset
+    let (code, recs) = label(&["cp.txt", "--encoding", "utf-8"]);
+    assert_eq!(code, Some(2));
+    assert_contains_all(
+        recs[0]["error"].as_str().expect("error"),
+        &["cp.txt", "not valid UTF-8 (first bad byte at offset 0)"],
+        "error",
+    );
+    // auto refuses Latin-1 French, saying how Arabic it would be
+    let (code, recs) = label(&["french.txt"]);
+    assert_eq!(code, Some(2));
+    assert_contains_all(
+        recs[0]["error"].as_str().expect("error"),
+        &[
+            "french.txt",
+            "not Arabic Windows-1256 either",
+            "only 0%",
+            "--encoding",
+        ],
+        "error",
+    );
+    // ... and --encoding windows-1256 takes it as asked
+    let (code, recs) = label(&["french.txt", "--encoding", "windows-1256"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(recs[0]["encoding"], "windows-1256");
+    let out = tasnif_in(dir.path(), &["label", "utf8.txt", "--encoding", "ebcdic"]);
+    assert_eq!(out.status.code(), Some(2), "clap usage error");
+    assert!(stderr(&out).contains("windows-1256"), "{}", stderr(&out));
+}
+
+/// The fixture corpus rewritten with one label's files in Windows-1256 and
+/// another's in UTF-16 trains the very same model, and evaluates the same.
+#[test]
+fn train_and_eval_read_encoded_corpora_like_utf8() {
+    let f = Fixture::new(6);
+    let src = f.path("corpus");
+    let dst = f.path("encoded");
+    for (t, (label, _)) in TOPICS.iter().enumerate() {
+        for e in std::fs::read_dir(src.join(label)).expect("dir") {
+            let p = e.expect("entry").path();
+            let text = std::fs::read_to_string(&p).expect("text");
+            let bytes = match t {
+                0 => cp1256(&text),
+                1 => utf16(&text, false, true),
+                _ => text.into_bytes(),
+            };
+            write(&dst.join(label).join(p.file_name().expect("name")), &bytes);
+        }
+    }
+    let out = f.run(&["train", "encoded", "-o", "encoded.tasnif"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a = std::fs::read(f.path("model.tasnif")).expect("model");
+    let b = std::fs::read(f.path("encoded.tasnif")).expect("model");
+    assert!(a == b, "the encoded corpus gave another model");
+    let report = |data: &str| {
+        let out = f.run(&["eval", data, "-m", "model.tasnif"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let s = stdout(&out);
+        s[..s.rfind("documents,").expect("summary line")].to_string()
+    };
+    assert_eq!(report("encoded"), report("corpus"));
+    // with the wrong encoding forced, training fails naming a file
+    let out = f.run(&["train", "encoded", "-o", "x.tasnif", "--encoding", "utf-8"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_contains_all(
+        &stderr(&out),
+        &["encoded/", "not valid UTF-8"],
+        "train error",
+    );
+    assert!(!f.path("x.tasnif").exists());
+}
+
+#[test]
+fn csv_manifests_in_windows_1256_and_utf16_train_like_utf8() {
+    let f = Fixture::new(4);
+    let mut csv = String::from("text,label\n");
+    for (t, (label, _)) in TOPICS.iter().enumerate() {
+        for n in 0..4 {
+            let text = article(t, n).replace('\n', " ");
+            csv.push_str(&format!("\"{text}\",{label}\n"));
+        }
+    }
+    write(&f.path("utf8.csv"), csv.as_bytes());
+    write(&f.path("cp1256.csv"), &cp1256(&csv));
+    write(&f.path("utf16.csv"), &utf16(&csv, false, true));
+    let mut models = Vec::new();
+    for m in ["utf8", "cp1256", "utf16"] {
+        let out = f.run(&["train", &format!("{m}.csv"), "-o", &format!("{m}.tasnif")]);
+        assert!(out.status.success(), "{m}: {}", stderr(&out));
+        models.push(std::fs::read(f.path(&format!("{m}.tasnif"))).expect("model"));
+    }
+    assert!(models[0] == models[1] && models[0] == models[2]);
+}
+
+// ------------------------------------------------------------------- limits
+
+#[test]
+fn max_bytes_is_a_clear_per_article_error() {
+    let f = Fixture::new(4);
+    let text = article(0, 7);
+    let n = text.len();
+    write(&f.path("a.txt"), text.as_bytes());
+    let limit = |l: usize| {
+        let out = f.run(&[
+            "label",
+            "a.txt",
+            "corpus/sports/000.txt",
+            "-m",
+            "model.tasnif",
+            "--max-bytes",
+            &l.to_string(),
+        ]);
+        no_panic(&out);
+        out
+    };
+    let out = limit(n);
+    assert_eq!(out.status.code(), Some(0), "exactly at the limit is fine");
+    let out = limit(n - 1);
+    assert_eq!(out.status.code(), Some(2));
+    let recs = records(&stdout(&out));
+    assert_eq!(recs.len(), 2);
+    assert_eq!(
+        recs[0]["error"].as_str().expect("error"),
+        format!(
+            "a.txt: document is {n} bytes, over the limit of {} bytes (--max-bytes)",
+            n - 1
+        )
+    );
+    assert!(recs[1]["error"].is_null(), "the other article is labeled");
+    // training stops at the first article over the limit, naming it
+    let out = f.run(&["train", "corpus", "-o", "x.tasnif", "--max-bytes", "100"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_contains_all(
+        &stderr(&out),
+        &["corpus/", "over the limit of 100 bytes"],
+        "train",
+    );
+    // JSON lines on stdin: the text is held to the limit, a line far over
+    // it is skipped without being stored, and the next line is labeled
+    let small = serde_json::json!({"id": "small", "text": article(1, 1)}).to_string();
+    let big = serde_json::json!({"id": "big", "text": article(1, 2).repeat(40)}).to_string();
+    let input = format!("{big}\n{small}\n");
+    let out = tasnif_stdin(
+        f.dir.path(),
+        &["label", "-", "-m", "model.tasnif", "--max-bytes", "3000"],
+        &input,
+    );
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let recs = records(&stdout(&out));
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["id"], "big");
+    assert!(recs[0]["error"]
+        .as_str()
+        .expect("error")
+        .contains("over the limit of 3000 bytes"));
+    assert!(recs[1]["error"].is_null());
+    let huge = format!("{{\"text\": \"{}\"}}\n{small}\n", "ا".repeat(100_000));
+    let huge_len = huge.lines().next().map_or(0, str::len);
+    let out = tasnif_stdin(
+        f.dir.path(),
+        &["label", "-", "-m", "model.tasnif", "--max-bytes", "1000"],
+        &huge,
+    );
+    let recs = records(&stdout(&out));
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["id"], "stdin:1");
+    assert!(recs[0]["error"].as_str().expect("error").contains(&format!(
+        "stdin: line 1: line is {huge_len} bytes, over the limit"
+    )));
+    assert_eq!(recs[1]["id"], "small");
+}
+
+#[test]
+fn symbolic_link_loops_and_broken_links_are_reported_not_followed() {
+    let f = Fixture::new(4);
+    let d = f.path("walk");
+    write(&d.join("a.txt"), article(0, 1).as_bytes());
+    write(&d.join("sub/b.txt"), article(1, 2).as_bytes());
+    std::os::unix::fs::symlink("..", d.join("sub/up")).expect("symlink");
+    std::os::unix::fs::symlink(".", d.join("sub/here")).expect("symlink");
+    std::os::unix::fs::symlink("self.txt", d.join("self.txt")).expect("symlink");
+    std::os::unix::fs::symlink("gone.txt", d.join("broken.txt")).expect("symlink");
+    std::os::unix::fs::symlink("a.txt", d.join("c-link.txt")).expect("symlink");
+    let out = f.run(&["label", "walk", "-m", "model.tasnif"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let recs = records(&stdout(&out));
+    let got: Vec<(&str, &str)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id"),
+                r["error"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("walk/a.txt", ""),
+            (
+                "walk/broken.txt",
+                "walk/broken.txt: broken symbolic link (its target gone.txt does not exist)"
+            ),
+            ("walk/c-link.txt", ""),
+            (
+                "walk/self.txt",
+                "walk/self.txt: symbolic link loop (leads back to self.txt); not followed"
+            ),
+            ("walk/sub/b.txt", ""),
+            (
+                "walk/sub/here",
+                "walk/sub/here: symbolic link loop (leads back to walk/sub); not followed"
+            ),
+            (
+                "walk/sub/up",
+                "walk/sub/up: symbolic link loop (leads back to walk); not followed"
+            ),
+        ]
+    );
+    assert_eq!(
+        content(&recs[0]),
+        content(&recs[2]),
+        "a link reads its target"
+    );
+    // training on a folder with a loop fails, naming it
+    std::os::unix::fs::symlink("..", f.path("corpus/sports/up")).expect("symlink");
+    let out = f.run(&["train", "corpus", "-o", "x.tasnif"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_contains_all(
+        &stderr(&out),
+        &["corpus/sports/up", "symbolic link loop"],
+        "train",
+    );
+}
+
+#[test]
+fn non_regular_files_are_refused_without_blocking() {
+    let f = Fixture::new(4);
+    let d = f.path("odd");
+    write(&d.join("a.txt"), article(0, 1).as_bytes());
+    mkfifo(&d.join("fifo.txt"));
+    let _socket = std::os::unix::net::UnixListener::bind(d.join("socket.txt")).expect("socket");
+    mkfifo(&d.join("not-an-article")); // not *.txt: ignored like any other file
+    let start = Instant::now();
+    let out = f.run(&[
+        "label",
+        "odd",
+        "odd/fifo.txt",
+        "/dev/zero",
+        "-m",
+        "model.tasnif",
+    ]);
+    no_panic(&out);
+    assert!(start.elapsed() < Duration::from_secs(20), "blocked");
+    assert_eq!(out.status.code(), Some(2));
+    let recs = records(&stdout(&out));
+    let got: Vec<(&str, &str)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id"),
+                r["error"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("odd/a.txt", ""),
+            ("odd/fifo.txt", "odd/fifo.txt: not a regular file (a FIFO)"),
+            (
+                "odd/socket.txt",
+                "odd/socket.txt: not a regular file (a socket)"
+            ),
+            ("odd/fifo.txt", "odd/fifo.txt: not a regular file (a FIFO)"),
+            (
+                "/dev/zero",
+                "/dev/zero: not a regular file (a character device)"
+            ),
+        ]
+    );
+    // a device as the model, the data or a list is refused, not read forever
+    for args in [
+        vec!["label", "odd/a.txt", "-m", "/dev/zero"],
+        vec!["inspect", "/dev/zero"],
+        vec!["train", "corpus", "--list", "/dev/zero", "-o", "x.tasnif"],
+    ] {
+        let out = f.run(&args);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("/dev/zero: not a regular file (a character device)"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn permission_denied_files_and_folders_are_reported_and_skipped() {
+    let f = Fixture::new(4);
+    let d = f.path("perm");
+    write(&d.join("a.txt"), article(0, 1).as_bytes());
+    write(&d.join("b-locked.txt"), article(1, 2).as_bytes());
+    write(&d.join("c-closed/inside.txt"), article(2, 3).as_bytes());
+    write(&d.join("d.txt"), article(2, 4).as_bytes());
+    std::fs::set_permissions(d.join("b-locked.txt"), PermissionsExt::from_mode(0o000))
+        .expect("chmod");
+    std::fs::set_permissions(d.join("c-closed"), PermissionsExt::from_mode(0o000)).expect("chmod");
+    let mut c = unprivileged(f.dir.path());
+    c.args(["label", "perm", "-m", "model.tasnif"]);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let recs = records(&stdout(&out));
+    let got: Vec<(&str, &str)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id"),
+                r["error"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("perm/a.txt", ""),
+            (
+                "perm/b-locked.txt",
+                "perm/b-locked.txt: permission denied (os error 13)"
+            ),
+            (
+                "perm/c-closed",
+                "perm/c-closed: permission denied (os error 13)"
+            ),
+            ("perm/d.txt", ""),
+        ]
+    );
+    assert_contains_all(
+        &stderr(&out),
+        &[
+            "tasnif: perm/b-locked.txt: permission denied",
+            "tasnif: perm/c-closed: permission denied",
+            "2 of 4 inputs failed",
+        ],
+        "stderr",
+    );
+}
+
+// ------------------------------------------------------ the mixed directory
+
+/// The done-when of the issue: `label` over a directory mixing good files
+/// with every bad kind gives a record for every file, exits with 2, and the
+/// good files' records are those of labeling each alone.
+#[test]
+fn label_a_directory_mixing_good_files_with_every_bad_kind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = dir.path().join("mixed");
+    let s = seeds();
+    let safe = cp1256_safe(&s[3]);
+    // good files, in UTF-8, Windows-1256 and UTF-16
+    write(&m.join("good-1.txt"), s[0].as_bytes());
+    write(&m.join("good-2-cp1256.txt"), &cp1256(&safe));
+    write(&m.join("good-3-utf16.txt"), &utf16(&s[1], false, true));
+    write(&m.join("sub/good-4.txt"), s[2].as_bytes());
+    let html = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>خبر</title></head>\n\
+         <body><h1>{}</h1><p>{}</p></body></html>\n",
+        s[4].lines().next().unwrap_or(""),
+        s[4]
+    );
+    write(&m.join("good-5-html.txt"), html.as_bytes());
+    // bad ones
+    let mut expected: Vec<(&str, &str)> = vec![
+        ("bad-binary.txt", "binary file"),
+        ("bad-empty.txt", "empty document"),
+        ("bad-blank.txt", "empty document"),
+        ("bad-latin1.txt", "not Arabic Windows-1256 either"),
+        ("bad-utf16-nobom.txt", "without a byte-order mark"),
+        ("bad-big.txt", "over the limit of 30000 bytes"),
+        ("bad-fifo.txt", "not a regular file (a FIFO)"),
+        ("bad-dangling.txt", "broken symbolic link"),
+        ("bad-self-link.txt", "symbolic link loop"),
+        ("bad-locked.txt", "permission denied"),
+        ("sub/bad-closed", "permission denied"),
+        ("sub/bad-loop", "symbolic link loop"),
+    ];
+    write(
+        &m.join("bad-binary.txt"),
+        &[0x89, b'P', b'N', b'G', 0, 0, 0, 13, 0xFF, 0],
+    );
+    write(&m.join("bad-empty.txt"), b"");
+    write(&m.join("bad-blank.txt"), " \n\t\u{200B}\n".as_bytes());
+    write(&m.join("bad-latin1.txt"), b"Le caf\xe9 cr\xe8me \xe0 Paris");
+    write(&m.join("bad-utf16-nobom.txt"), &utf16(&s[2], false, false));
+    write(&m.join("bad-big.txt"), "خبر ".repeat(8000).as_bytes());
+    mkfifo(&m.join("bad-fifo.txt"));
+    std::os::unix::fs::symlink("nowhere.txt", m.join("bad-dangling.txt")).expect("symlink");
+    std::os::unix::fs::symlink("bad-self-link.txt", m.join("bad-self-link.txt")).expect("symlink");
+    write(&m.join("bad-locked.txt"), s[0].as_bytes());
+    std::fs::set_permissions(m.join("bad-locked.txt"), PermissionsExt::from_mode(0o000))
+        .expect("chmod");
+    write(&m.join("sub/bad-closed/x.txt"), s[0].as_bytes());
+    std::fs::set_permissions(m.join("sub/bad-closed"), PermissionsExt::from_mode(0o000))
+        .expect("chmod");
+    std::os::unix::fs::symlink("..", m.join("sub/bad-loop")).expect("symlink");
+    expected.sort();
+
+    let label = |args: &[&str]| {
+        let mut c = unprivileged(dir.path());
+        c.arg("label").args(args).args(["--max-bytes", "30000"]);
+        run(c)
+    };
+    let out = label(&["mixed"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let recs = records(&stdout(&out));
+    let mut ids: Vec<&str> = recs.iter().map(|r| r["id"].as_str().expect("id")).collect();
+    let mut want: Vec<String> = [
+        "good-1.txt",
+        "good-2-cp1256.txt",
+        "good-3-utf16.txt",
+        "good-5-html.txt",
+        "sub/good-4.txt",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(expected.iter().map(|(n, _)| n.to_string()))
+    .map(|n| format!("mixed/{n}"))
+    .collect();
+    want.sort();
+    assert_eq!(ids, want, "a record for every file, in sorted order");
+    ids.sort();
+    for (name, problem) in &expected {
+        let id = format!("mixed/{name}");
+        let r = recs
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .expect("record");
+        let e = r["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id} has no error: {r}"));
+        assert!(e.starts_with(&id) && e.contains(problem), "{id}: {e}");
+        assert!(stderr(&out).contains(e), "stderr lacks {e}");
+    }
+    assert!(
+        stderr(&out).contains(&format!(
+            "{} of {} inputs failed",
+            expected.len(),
+            want.len()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let good: Vec<&Value> = recs.iter().filter(|r| r["error"].is_null()).collect();
+    assert_eq!(good.len(), 5);
+    for r in good {
+        let id = r["id"].as_str().expect("id");
+        let alone = label(&[id]);
+        assert_eq!(alone.status.code(), Some(0), "{}", stderr(&alone));
+        assert_eq!(&records(&stdout(&alone))[0], r, "{id} alone");
+    }
+    let enc = |id: &str| recs.iter().find(|r| r["id"] == id).expect("record")["encoding"].clone();
+    assert_eq!(enc("mixed/good-2-cp1256.txt"), "windows-1256");
+    assert_eq!(enc("mixed/good-3-utf16.txt"), "utf-16le");
+    assert_eq!(enc("mixed/good-1.txt"), Value::Null);
+}
+
+// ------------------------------------------------ write failures, signals
+
+/// Limits the size of files the child may write (RLIMIT_FSIZE) and ignores
+/// SIGXFSZ in it, so that a write past `bytes` fails with EFBIG ("file too
+/// large") as a full disk fails with ENOSPC. Works as root, needs no mount.
+fn limit_file_size(c: &mut Command, bytes: u64) {
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        c.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let lim = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+fn tasnif_cmd(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tasnif"));
+    c.current_dir(dir).args(args);
+    c
+}
+
+#[test]
+fn a_write_failure_leaves_no_partial_file_and_the_old_one_intact() {
+    let f = Fixture::new(8);
+    let old_model = std::fs::read(f.path("model.tasnif")).expect("model");
+    // a bigger model than the limit lets through
+    let mut c = tasnif_cmd(
+        f.dir.path(),
+        &[
+            "train",
+            "corpus",
+            "-o",
+            "model.tasnif",
+            "--force",
+            "--ngrams",
+            "2",
+        ],
+    );
+    limit_file_size(&mut c, 4096);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_contains_all(
+        &stderr(&out).to_lowercase(),
+        &["model.tasnif", "file too large"],
+        "train error",
+    );
+    assert_eq!(
+        std::fs::read(f.path("model.tasnif")).expect("model"),
+        old_model,
+        "the old model is intact"
+    );
+    assert_eq!(
+        names(f.dir.path()),
+        ["corpus", "model.tasnif"],
+        "no leftovers"
+    );
+
+    // label -o, old output intact
+    write(&f.path("out.jsonl"), b"old output\n");
+    let mut c = tasnif_cmd(
+        f.dir.path(),
+        &[
+            "label",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "-o",
+            "out.jsonl",
+            "--force",
+        ],
+    );
+    limit_file_size(&mut c, 2048);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_contains_all(
+        &stderr(&out).to_lowercase(),
+        &["out.jsonl", "file too large"],
+        "label error",
+    );
+    assert_eq!(
+        std::fs::read(f.path("out.jsonl")).expect("out"),
+        b"old output\n"
+    );
+    assert_eq!(names(f.dir.path()), ["corpus", "model.tasnif", "out.jsonl"]);
+
+    // eval --json and --predictions
+    let mut c = tasnif_cmd(
+        f.dir.path(),
+        &[
+            "eval",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "--predictions",
+            "p.jsonl",
+        ],
+    );
+    limit_file_size(&mut c, 512);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .to_lowercase()
+            .contains("p.jsonl: file too large"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(names(f.dir.path()), ["corpus", "model.tasnif", "out.jsonl"]);
+
+    // the rename itself fails: the target is a folder that is not empty
+    write(&f.path("taken/x"), b"x");
+    let out = f.run(&["train", "corpus", "-o", "taken", "--force"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("taken"), "{}", stderr(&out));
+    assert_eq!(
+        names(f.dir.path()),
+        ["corpus", "model.tasnif", "out.jsonl", "taken"]
+    );
+
+    // standard output on a full device
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = tasnif_cmd(f.dir.path(), &["label", "corpus", "-m", "model.tasnif"])
+        .stdout(full)
+        .output()
+        .expect("runs");
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .to_lowercase()
+            .contains("no space left on device"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Waits until `dir` holds a temporary file of tasnif (`.NAME.tmp-…`).
+fn wait_for_temporary(dir: &Path) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some(n) = names(dir).into_iter().find(|n| n.contains(".tmp-")) {
+            return n;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no temporary file appeared"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn signal(child: &std::process::Child, sig: i32) {
+    // SAFETY: sends a signal to our own child.
+    let r = unsafe { libc::kill(child.id() as i32, sig) };
+    assert_eq!(r, 0);
+}
+
+#[test]
+fn ctrl_c_during_label_o_removes_the_temporary_file_and_keeps_the_old_output() {
+    use std::io::Write;
+    let f = Fixture::new(4);
+    write(&f.path("out.jsonl"), b"old output\n");
+    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let mut child = tasnif_cmd(
+            f.dir.path(),
+            &[
+                "label",
+                "-",
+                "-m",
+                "model.tasnif",
+                "-o",
+                "out.jsonl",
+                "--force",
+            ],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+        let mut stdin = child.stdin.take().expect("stdin");
+        // some records written, the input still open: tasnif is mid-run
+        for n in 0..300 {
+            let line = serde_json::json!({"id": n, "text": article(n % 3, n)});
+            writeln!(stdin, "{line}").expect("write");
+        }
+        stdin.flush().expect("flush");
+        let tmp = wait_for_temporary(f.dir.path());
+        assert!(tmp.starts_with(".out.jsonl.tmp-"), "{tmp}");
+        std::thread::sleep(Duration::from_millis(200));
+        signal(&child, sig);
+        let out = child.wait_with_output().expect("ends");
+        drop(stdin);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("interrupted; out.jsonl not written"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            std::fs::read(f.path("out.jsonl")).expect("out"),
+            b"old output\n"
+        );
+        assert_eq!(names(f.dir.path()), ["corpus", "model.tasnif", "out.jsonl"]);
+    }
+}
+
+#[test]
+fn ctrl_c_during_train_keeps_the_old_model() {
+    let f = Fixture::new(4);
+    let old = std::fs::read(f.path("model.tasnif")).expect("model");
+    // the training data is a FIFO nobody writes to yet: train waits on it
+    mkfifo(&f.path("data.jsonl"));
+    let child = tasnif_cmd(
+        f.dir.path(),
+        &["train", "data.jsonl", "-o", "model.tasnif", "--force"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("starts");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().expect("ends");
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("tasnif: interrupted"));
+    assert_eq!(std::fs::read(f.path("model.tasnif")).expect("model"), old);
+    assert_eq!(
+        names(f.dir.path()),
+        ["corpus", "data.jsonl", "model.tasnif"]
+    );
+}
+
+#[test]
+fn an_article_over_the_default_limit_is_refused_before_it_is_read() {
+    let f = Fixture::new(4);
+    // a sparse file: 16 MiB + 1 byte that take no disk space
+    let big = std::fs::File::create(f.path("dump.txt")).expect("create");
+    big.set_len(16 * 1024 * 1024 + 1).expect("set_len");
+    let out = f.run(&[
+        "label",
+        "dump.txt",
+        "corpus/sports/000.txt",
+        "-m",
+        "model.tasnif",
+    ]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let recs = records(&stdout(&out));
+    assert_eq!(
+        recs[0]["error"],
+        "dump.txt: document is 16777217 bytes, over the limit of 16777216 bytes (--max-bytes)"
+    );
+    assert!(recs[1]["error"].is_null());
+    // raising the limit reads it, and finds what it holds: NUL bytes
+    let out = f.run(&[
+        "label",
+        "dump.txt",
+        "-m",
+        "model.tasnif",
+        "--max-bytes",
+        "20000000",
+    ]);
+    assert_eq!(
+        records(&stdout(&out))[0]["error"],
+        "dump.txt: binary file (contains NUL bytes), not text"
+    );
+}
+
+#[test]
+fn output_into_a_missing_folder_is_an_error_that_names_it() {
+    let f = Fixture::new(4);
+    for args in [
+        vec![
+            "label",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "-o",
+            "nodir/out.jsonl",
+        ],
+        vec!["train", "corpus", "-o", "nodir/m.tasnif"],
+        vec![
+            "eval",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "--json",
+            "nodir/e.json",
+        ],
+    ] {
+        let out = f.run(&args);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("nodir/") && stderr(&out).contains("no such file or directory"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(names(f.dir.path()), ["corpus", "model.tasnif"]);
+    }
+}
+
+#[test]
+fn label_into_a_closed_pipe_stops_quietly() {
+    use std::io::BufRead;
+    let f = Fixture::new(4);
+    let mut args = vec!["label", "-m", "model.tasnif"];
+    args.extend(std::iter::repeat_n("corpus", 300)); // 3,600 records, far more than a pipe holds
+    let mut child = tasnif_cmd(f.dir.path(), &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("a line");
+    // the reader is dropped here: the pipe is closed
+    assert!(first.contains("corpus/economy/000.txt"), "{first}");
+    let out = child.wait_with_output().expect("ends");
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "a closed pipe is not an error");
+}
+
+#[test]
+fn json_lines_that_are_not_utf8_are_named_by_line() {
+    let f = Fixture::new(4);
+    let good = serde_json::json!({"text": article(0, 1), "label": "economy"}).to_string();
+    let mut bytes = format!("{good}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"text\": \"caf\xe9\", \"label\": \"sports\"}\n");
+    write(&f.path("d.jsonl"), &bytes);
+    let out = f.run(&["train", "d.jsonl", "-o", "x.tasnif"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("d.jsonl: line 2: not valid UTF-8"),
+        "{}",
+        stderr(&out)
+    );
+    let mut child = tasnif_cmd(f.dir.path(), &["label", "-", "-m", "model.tasnif"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"{\"id\": \"x\", \"text\": \"caf\xe9\"}\n")
+            .expect("write");
+        writeln!(
+            stdin,
+            "{}",
+            serde_json::json!({"id": "ok", "text": article(1, 1)})
+        )
+        .expect("write");
+        // a blank id is no id: the line's place names the record
+        let blank = serde_json::json!({"id": " ", "text": article(1, 2)});
+        writeln!(stdin, "{blank}").expect("write");
+    }
+    let out = child.wait_with_output().expect("ends");
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let recs = records(&stdout(&out));
+    assert_eq!(recs[0]["error"], "stdin: line 1: not valid UTF-8");
+    assert_eq!(recs[1]["id"], "ok");
+    assert!(recs[1]["error"].is_null());
+    assert_eq!(recs[2]["id"], "stdin:3");
+}
+
+/// Standard output or standard error on a full device: an error (or, for
+/// standard error, nothing), never a panic. Every command's printing goes
+/// through writes that return their error.
+#[test]
+fn full_standard_streams_are_errors_not_panics() {
+    let f = Fixture::new(4);
+    write(&f.path("empty.txt"), b"");
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    for args in [
+        vec!["inspect", "model.tasnif"],
+        vec!["train", "corpus", "-o", "m2.tasnif"],
+        vec!["eval", "corpus", "-m", "model.tasnif"],
+        vec!["label", "empty.txt", "-m", "model.tasnif"],
+    ] {
+        let out = tasnif_cmd(f.dir.path(), &args)
+            .stdout(full())
+            .output()
+            .expect("runs");
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("No space left on device"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    // stderr full: the bad article's message is lost, the record and exit code are not
+    let out = tasnif_cmd(f.dir.path(), &["label", "empty.txt", "-m", "model.tasnif"])
+        .stderr(full())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        records(&stdout(&out))[0]["error"],
+        "empty.txt: empty document (no letters or digits)"
+    );
+}
