@@ -107,3 +107,45 @@ where
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
 }
+
+/// Labels documents already in memory (texts handed over by another
+/// program, say) on the current rayon pool: each worker reads and scores
+/// its documents with its own scratch buffers and renders each result with
+/// `render`. Returns one rendered result per item, in input order; a result
+/// depends on its item alone, never on the other items or on the number of
+/// threads, and equals what [`label_stream`] gives for the same item.
+///
+/// ```
+/// use tasnif::batch::{label_items, BatchOptions};
+/// use tasnif::corpus::{Item, Source};
+/// use tasnif::model::Classifier;
+/// let model = Classifier::from_bytes(tasnif::DEFAULT_MODEL)?;
+/// let items = vec![
+///     Item { id: "a".into(), source: Source::Text("تسريب بيانات ملايين المستخدمين".into()) },
+///     Item { id: "b".into(), source: Source::Text("   ".into()) },
+/// ];
+/// let ok = label_items(&model, &items, &BatchOptions::default(), |_, r| r.is_ok());
+/// assert_eq!(ok, [true, false]); // a blank text is an error, not a panic
+/// # Ok::<(), tasnif::Error>(())
+/// ```
+pub fn label_items<R, G>(
+    model: &Classifier,
+    items: &[Item],
+    opts: &BatchOptions,
+    render: G,
+) -> Vec<R>
+where
+    R: Send,
+    G: Fn(&Item, Result<Labeled, Error>) -> R + Sync,
+{
+    items
+        .par_iter()
+        .map_init(PredictScratch::default, |scratch, item| {
+            let r = item.read(&opts.read).map(|t| Labeled {
+                prediction: model.predict(&t.text, scratch, &opts.predict),
+                encoding: t.encoding,
+            });
+            render(item, r)
+        })
+        .collect()
+}

@@ -25,6 +25,7 @@ pub mod folds;
 pub mod labels;
 pub mod model;
 pub mod nb;
+pub mod record;
 pub mod text;
 
 pub use error::{Error, ErrorKind, Result};

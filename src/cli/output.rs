@@ -1,10 +1,9 @@
 //! Output records of `label`: JSON lines, CSV or TSV.
 
-use serde::Serialize;
 use tasnif::batch::Labeled;
-use tasnif::corpus::TextEncoding;
 use tasnif::error::Error;
 use tasnif::labels::LabelSet;
+use tasnif::record::{Record, RecordOptions};
 
 /// Output formats of `label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -15,35 +14,6 @@ pub enum Format {
     Csv,
     /// Tab-separated, with a header row.
     Tsv,
-}
-
-#[derive(Serialize)]
-struct Scored<'a> {
-    label: &'a str,
-    probability: f64,
-}
-
-#[derive(Serialize)]
-struct Term<'a> {
-    term: &'a str,
-    weight: f64,
-}
-
-/// One output record; the JSON field names are part of the CLI contract.
-#[derive(Serialize)]
-struct Record<'a> {
-    id: &'a str,
-    label: Option<&'a str>,
-    probability: Option<f64>,
-    top: Vec<Scored<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tags: Option<Vec<&'a str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explain: Option<Vec<Term<'a>>>,
-    /// The file's encoding, only when it was not UTF-8.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    encoding: Option<&'static str>,
-    error: Option<String>,
 }
 
 /// How records are rendered: format and whether they carry `explain`.
@@ -106,53 +76,15 @@ impl RecordFormat {
 
     /// The record of one article, with its line ending.
     pub fn render(&self, labels: &LabelSet, id: &str, result: &Result<Labeled, Error>) -> Vec<u8> {
-        let rec = match result {
-            Ok(Labeled {
-                prediction: p,
-                encoding,
-            }) => Record {
-                id,
-                label: Some(labels.name(p.label)),
-                probability: Some(p.probability),
-                top: p
-                    .top
-                    .iter()
-                    .map(|&(l, pr)| Scored {
-                        label: labels.name(l),
-                        probability: pr,
-                    })
-                    .collect(),
-                tags: self
-                    .tag_threshold
-                    .map(|t| p.tags(t).into_iter().map(|l| labels.name(l)).collect()),
-                explain: self.explain.then(|| {
-                    p.explain
-                        .iter()
-                        .map(|(t, w)| Term {
-                            term: t,
-                            weight: *w,
-                        })
-                        .collect()
-                }),
-                encoding: (*encoding != TextEncoding::Utf8).then(|| encoding.name()),
-                error: None,
-            },
-            Err(e) => Record {
-                id,
-                label: None,
-                probability: None,
-                top: Vec::new(),
-                tags: self.tag_threshold.map(|_| Vec::new()),
-                explain: self.explain.then(Vec::new),
-                encoding: None,
-                error: Some(e.to_string()),
-            },
+        let opts = RecordOptions {
+            explain: self.explain,
+            tag_threshold: self.tag_threshold,
         };
+        let rec = Record::new(labels, id, result, opts);
         let mut out = Vec::with_capacity(256);
         match self.format {
             Format::Jsonl => {
-                // Serializing these plain fields into a Vec cannot fail.
-                let _ = serde_json::to_writer(&mut out, &rec);
+                rec.write_json(&mut out);
                 out.push(b'\n');
             }
             Format::Csv | Format::Tsv => {

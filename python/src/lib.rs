@@ -1,0 +1,523 @@
+//! Python bindings of tasnif (the module `tasnif._tasnif`, re-exported by
+//! the package `tasnif`): load, label, train, pickle.
+//!
+//! Records are built by the library's `tasnif::record::Record`, as the
+//! command line builds them, written as JSON on the worker threads and
+//! parsed by Python's `json` module: the same fields and the same numbers
+//! (serde_json writes the shortest decimal that reads back as the same
+//! double, and Python parses it exactly).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::{
+    PyFileExistsError, PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyTypeError,
+    PyValueError,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+use rayon::ThreadPool;
+use tasnif::batch::{label_items, BatchOptions};
+use tasnif::corpus::{load_labeled, Encoding, Item, ReadOptions, Source, DEFAULT_MAX_BYTES};
+use tasnif::error::ErrorKind;
+use tasnif::model::{Classifier, PredictOptions, TrainParams};
+use tasnif::nb::{NbKind, Priors};
+use tasnif::record::{Record, RecordOptions};
+use tasnif::text::StemmerKind;
+
+/// A library error as the Python exception a user expects: a missing file
+/// is `FileNotFoundError`, an existing output `FileExistsError`, another
+/// I/O failure `OSError`, everything else (bad model file, bad data, bad
+/// parameter) `ValueError`. The message is the library's, naming the file.
+fn py_err(e: tasnif::Error) -> PyErr {
+    let msg = e.to_string();
+    match e.kind() {
+        ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
+        ErrorKind::OutputExists => PyFileExistsError::new_err(msg),
+        ErrorKind::Io(_) => PyOSError::new_err(msg),
+        _ => PyValueError::new_err(msg),
+    }
+}
+
+/// Worker pools, one per thread count, made in this process. A pool made
+/// before `fork` has no threads in the child, so pools are keyed by process
+/// id and a child makes its own (the parent's are leaked, never dropped:
+/// dropping would signal threads that do not exist here).
+static POOLS: Mutex<Option<Pools>> = Mutex::new(None);
+
+/// The process id and its pools by thread count.
+type Pools = (u32, HashMap<usize, Arc<ThreadPool>>);
+
+/// Threads when none are asked for: `RAYON_NUM_THREADS`, else every core.
+fn default_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn pool(threads: Option<usize>) -> PyResult<Arc<ThreadPool>> {
+    let n = threads.unwrap_or_else(default_threads);
+    let pid = std::process::id();
+    let mut guard = POOLS.lock().unwrap_or_else(|p| p.into_inner());
+    if guard.as_ref().is_some_and(|(p, _)| *p != pid) {
+        if let Some((_, stale)) = guard.take() {
+            std::mem::forget(stale);
+        }
+    }
+    let (_, pools) = guard.get_or_insert_with(|| (pid, HashMap::new()));
+    if let Some(p) = pools.get(&n) {
+        return Ok(p.clone());
+    }
+    let p = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("tasnif-{i}"))
+        .build()
+        .map_err(|e| PyOSError::new_err(format!("cannot start {n} worker threads: {e}")))?;
+    let p = Arc::new(p);
+    pools.insert(n, p.clone());
+    Ok(p)
+}
+
+/// A count argument: an int of at least `min`, else `ValueError` naming it.
+fn count(name: &str, v: i64, min: i64) -> PyResult<usize> {
+    if v < min {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be at least {min}, got {v}"
+        )));
+    }
+    usize::try_from(v).map_err(|_| PyValueError::new_err(format!("{name} is too large: {v}")))
+}
+
+fn threads_arg(threads: Option<i64>) -> PyResult<Option<usize>> {
+    threads.map(|t| count("threads", t, 1)).transpose()
+}
+
+fn type_name(v: &Bound<'_, PyAny>) -> String {
+    v.get_type()
+        .name()
+        .map_or_else(|_| "?".to_string(), |n| n.to_string())
+}
+
+/// Refuses a single string where a sequence of strings is expected
+/// (iterating it would label each character).
+fn sequence<'py>(
+    name: &str,
+    v: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, pyo3::types::PyIterator>> {
+    if v.is_instance_of::<PyString>() || v.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be a list (or other iterable) of str, not a single {}; wrap it in a list",
+            type_name(v)
+        )));
+    }
+    v.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{name} must be a list (or other iterable) of str, not {}",
+            type_name(v)
+        ))
+    })
+}
+
+/// A trained topic classifier: the contents of one `.tasnif` model file.
+///
+/// Load one with `Model.load(path)`, take the bundled cyber-topics model
+/// with `Model.default()`, or train one with `tasnif.train(...)`. A model
+/// is immutable and safe to share between threads; it pickles as its file's
+/// bytes, so Spark and Ray can ship it to their workers.
+#[pyclass(frozen, module = "tasnif", name = "Model")]
+struct Model {
+    inner: Classifier,
+}
+
+#[pymethods]
+impl Model {
+    /// Loads a model file written by `tasnif train` or `Model.save`.
+    ///
+    /// Raises FileNotFoundError if the file does not exist,
+    /// IsADirectoryError for a folder, OSError if it cannot be read,
+    /// ValueError if it is not a valid model file (wrong magic bytes, other
+    /// format version, truncated, corrupted).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
+        if path.is_dir() {
+            return Err(PyIsADirectoryError::new_err(format!(
+                "{}: is a directory, not a model file",
+                path.display()
+            )));
+        }
+        let inner = py.detach(|| Classifier::load(&path)).map_err(py_err)?;
+        Ok(Model { inner })
+    }
+
+    /// The model bundled with tasnif: Arabic cybersecurity news topics
+    /// (attack, leak, other, partnership, policy).
+    #[staticmethod]
+    fn default(py: Python<'_>) -> PyResult<Model> {
+        let inner = py
+            .detach(|| Classifier::from_bytes(tasnif::DEFAULT_MODEL))
+            .map_err(py_err)?;
+        Ok(Model { inner })
+    }
+
+    /// Reads a model from the bytes of a model file (what `to_bytes` gives).
+    ///
+    /// Raises ValueError if the bytes are not a valid model.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Model> {
+        let inner = py.detach(|| Classifier::from_bytes(data)).map_err(py_err)?;
+        Ok(Model { inner })
+    }
+
+    /// The model file's bytes.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let bytes = py.detach(|| self.inner.to_bytes());
+        PyBytes::new(py, &bytes)
+    }
+
+    /// Writes the model file to `path` (atomically: a temporary file
+    /// renamed at the end). Raises FileExistsError if `path` exists and
+    /// `overwrite` is false, OSError if writing fails.
+    #[pyo3(signature = (path, overwrite = false))]
+    fn save(&self, py: Python<'_>, path: PathBuf, overwrite: bool) -> PyResult<()> {
+        py.detach(|| self.inner.save(&path, overwrite))
+            .map_err(py_err)
+    }
+
+    /// The label names, sorted.
+    #[getter]
+    fn labels(&self) -> Vec<String> {
+        self.inner.labels().names().to_vec()
+    }
+
+    /// Terms in the vocabulary.
+    #[getter]
+    fn vocabulary_size(&self) -> u64 {
+        self.inner.summary().vocabulary_size
+    }
+
+    /// Labels articles: one record (a dict) per text, in order, with the
+    /// fields and values of `tasnif label`'s JSON lines: `id`, `label`,
+    /// `probability`, `top` (list of `{"label", "probability"}`),
+    /// `explain` (list of `{"term", "weight"}`, only when `explain` > 0) and
+    /// `error` (None on success).
+    ///
+    /// `texts`: an iterable of str. A blank text, or None, gives a record
+    /// with `label` None and `error` set, as an unreadable file does in the
+    /// command line; the batch goes on. Another type raises TypeError.
+    /// `ids`: an iterable of str (or int) of the same length; default: each
+    /// text's index as a str ("0", "1", ...).
+    /// `top_k` (default 3, at least 1): labels listed in `top`.
+    /// `explain` (default 0): terms listed in `explain`.
+    /// `multi` (default None): add `tags`, the chosen label and every other
+    /// label whose probability reaches `multi` (0 < multi <= 1; True: 0.3),
+    /// as `tasnif label --multi --threshold P` does.
+    /// `threads` (default: every core, or RAYON_NUM_THREADS): worker
+    /// threads; pass 1 inside an engine that already runs one task per core.
+    ///
+    /// The GIL is released while the batch is scored, in parallel.
+    #[pyo3(signature = (texts, ids = None, top_k = 3, explain = 0, multi = None, threads = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn label<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        ids: Option<&Bound<'py, PyAny>>,
+        top_k: i64,
+        explain: i64,
+        multi: Option<&Bound<'py, PyAny>>,
+        threads: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let opts = BatchOptions {
+            predict: PredictOptions {
+                top_k: count("top_k", top_k, 1)?,
+                explain: count("explain", explain, 0)?,
+            },
+            read: ReadOptions::default(),
+        };
+        let record_opts = RecordOptions {
+            explain: opts.predict.explain > 0,
+            tag_threshold: tag_threshold(multi)?,
+        };
+        let threads = threads_arg(threads)?;
+        let texts = read_texts(texts)?;
+        let ids = read_ids(ids, texts.len())?;
+        let items: Vec<Item> = ids
+            .into_iter()
+            .zip(texts)
+            .map(|(id, text)| {
+                let source = match text {
+                    Some(t) => Source::Text(t),
+                    None => Source::Failed(format!("{id}: no text (None)")),
+                };
+                Item { id, source }
+            })
+            .collect();
+        let model = &self.inner;
+        let json = py.detach(|| -> PyResult<Vec<u8>> {
+            let pool = pool(threads)?;
+            let lines = pool.install(|| {
+                label_items(model, &items, &opts, |item, r| {
+                    let mut out = Vec::with_capacity(256);
+                    Record::new(model.labels(), &item.id, &r, record_opts).write_json(&mut out);
+                    out
+                })
+            });
+            let mut json = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 2);
+            json.push(b'[');
+            for (i, l) in lines.iter().enumerate() {
+                if i > 0 {
+                    json.push(b',');
+                }
+                json.extend_from_slice(l);
+            }
+            json.push(b']');
+            Ok(json)
+        })?;
+        let loads = py.import("json")?.getattr("loads")?;
+        loads.call1((PyBytes::new(py, &json),))
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let load = py.import("tasnif")?.getattr("_load_bytes")?;
+        Ok((load, (self.to_bytes(py),)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<tasnif.Model labels={:?} vocabulary={}>",
+            self.inner.labels().names(),
+            self.inner.summary().vocabulary_size
+        )
+    }
+}
+
+/// `multi`: None (no tags), True (the command line's default threshold,
+/// 0.3) or a probability in (0, 1].
+fn tag_threshold(multi: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
+    let Some(m) = multi.filter(|m| !m.is_none()) else {
+        return Ok(None);
+    };
+    if m.is_instance_of::<pyo3::types::PyBool>() {
+        return Ok(m.extract::<bool>()?.then_some(0.3));
+    }
+    let p: f64 = m.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "multi must be a probability or True, not {}",
+            type_name(m)
+        ))
+    })?;
+    if p > 0.0 && p <= 1.0 {
+        Ok(Some(p))
+    } else {
+        Err(PyValueError::new_err(format!(
+            "multi must be a probability in (0, 1], got {p}"
+        )))
+    }
+}
+
+/// Each text as a `String`, or `None` for a Python None.
+fn read_texts(texts: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
+    let mut out = Vec::with_capacity(texts.len().unwrap_or(0));
+    for (i, t) in sequence("texts", texts)?.enumerate() {
+        let t = t?;
+        if t.is_none() {
+            out.push(None);
+        } else if let Ok(s) = t.cast::<PyString>() {
+            out.push(Some(s.to_cow()?.into_owned()));
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "texts[{i}] is {}, expected str",
+                type_name(&t)
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// The ids: given (str or int, as many as the texts), or the indexes.
+fn read_ids(ids: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<String>> {
+    let Some(ids) = ids.filter(|v| !v.is_none()) else {
+        return Ok((0..n).map(|i| i.to_string()).collect());
+    };
+    let mut out = Vec::with_capacity(n);
+    for (i, id) in sequence("ids", ids)?.enumerate() {
+        let id = id?;
+        if let Ok(s) = id.cast::<PyString>() {
+            out.push(s.to_cow()?.into_owned());
+        } else if id.is_instance_of::<pyo3::types::PyInt>()
+            && !id.is_instance_of::<pyo3::types::PyBool>()
+        {
+            out.push(id.str()?.to_cow()?.into_owned());
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "ids[{i}] is {}, expected str or int",
+                type_name(&id)
+            )));
+        }
+    }
+    if out.len() != n {
+        return Err(PyValueError::new_err(format!(
+            "ids has {} items but texts has {n}; give one id per text",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+/// Trains a model as `tasnif train` does, and writes it to `output` when
+/// given. See the package's `train` for the parameters.
+#[pyfunction]
+#[pyo3(signature = (
+    data, output = None, list = None, *, config = None, stemmer = None, ngrams = None,
+    min_df = None, max_df = None, max_features = None, chi2 = None, none_label = None,
+    weighting = None, nb = None, alpha = None, uniform_priors = false, weight_norm = false,
+    sublinear_tf = None, l2_norm = None, keep_teh_marbuta = false,
+    encoding = None, max_bytes = DEFAULT_MAX_BYTES, overwrite = false, threads = None
+))]
+#[allow(clippy::too_many_arguments)]
+fn train(
+    py: Python<'_>,
+    data: PathBuf,
+    output: Option<PathBuf>,
+    list: Option<PathBuf>,
+    config: Option<PathBuf>,
+    stemmer: Option<String>,
+    ngrams: Option<i64>,
+    min_df: Option<i64>,
+    max_df: Option<f64>,
+    max_features: Option<i64>,
+    chi2: Option<&Bound<'_, PyAny>>,
+    none_label: Option<String>,
+    weighting: Option<String>,
+    nb: Option<String>,
+    alpha: Option<f64>,
+    uniform_priors: bool,
+    weight_norm: bool,
+    sublinear_tf: Option<bool>,
+    l2_norm: Option<bool>,
+    keep_teh_marbuta: bool,
+    encoding: Option<String>,
+    max_bytes: u64,
+    overwrite: bool,
+    threads: Option<i64>,
+) -> PyResult<Model> {
+    // As TrainOpts::params of the command line: the defaults or the config
+    // file, with each option given on top.
+    let mut p = match &config {
+        Some(f) => TrainParams::from_json_file(f).map_err(py_err)?,
+        None => TrainParams::new(),
+    };
+    let parse_err = |e: tasnif::Error| PyValueError::new_err(e.to_string());
+    if let Some(s) = stemmer {
+        p.analyzer.stemmer = s
+            .parse::<StemmerKind>()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    }
+    if keep_teh_marbuta {
+        p.analyzer.normalize.fold_teh_marbuta = false;
+    }
+    let v = &mut p.vectorizer;
+    if let Some(n) = ngrams {
+        v.ngram_max = u8::try_from(count("ngrams", n, 1)?)
+            .map_err(|_| PyValueError::new_err(format!("ngrams must be 1 or 2, got {n}")))?;
+    }
+    if let Some(n) = min_df {
+        v.min_df = u32::try_from(count("min_df", n, 1)?)
+            .map_err(|_| PyValueError::new_err(format!("min_df is too large: {n}")))?;
+    }
+    if let Some(f) = max_df {
+        v.max_df = f;
+    }
+    if let Some(n) = max_features {
+        v.max_features = Some(count("max_features", n, 1)?);
+    }
+    if let Some(w) = weighting {
+        v.weighting = w.parse().map_err(parse_err)?;
+    }
+    if let Some(s) = sublinear_tf {
+        v.sublinear_tf = s;
+    }
+    if let Some(l) = l2_norm {
+        v.l2_norm = l;
+    }
+    if let Some(k) = chi2.filter(|k| !k.is_none()) {
+        p.chi2_features = if k.extract::<String>().is_ok_and(|s| s == "all") {
+            None
+        } else {
+            let k: i64 = k.extract().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "chi2 must be a number of terms or \"all\", got {}",
+                    k.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+                ))
+            })?;
+            Some(count("chi2", k, 1)?)
+        };
+    }
+    if let Some(n) = none_label {
+        p.none_label = Some(n);
+    }
+    let mut nbp = p.nb.clone();
+    if let Some(k) = nb {
+        nbp = nbp.kind(k.parse::<NbKind>().map_err(parse_err)?);
+    }
+    if let Some(a) = alpha {
+        nbp = nbp.alpha(a);
+    }
+    if uniform_priors {
+        nbp = nbp.priors(Priors::Uniform);
+    }
+    if weight_norm {
+        nbp = nbp.weight_norm(true);
+    }
+    p.nb = nbp;
+    p.check().map_err(py_err)?;
+    if let Some(out) = &output {
+        if !overwrite && out.exists() {
+            return Err(py_err(tasnif::Error::at(out, ErrorKind::OutputExists)));
+        }
+    }
+    let read = ReadOptions {
+        max_bytes,
+        encoding: match encoding.as_deref() {
+            None | Some("auto") => Encoding::Auto,
+            Some("utf-8" | "utf8") => Encoding::Utf8,
+            Some("windows-1256" | "cp1256") => Encoding::Windows1256,
+            Some("utf-16" | "utf16") => Encoding::Utf16,
+            Some(e) => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown encoding {e:?} (expected auto, utf-8, windows-1256 or utf-16)"
+                )))
+            }
+        },
+    };
+    let threads = threads_arg(threads)?;
+    let inner = py.detach(|| -> PyResult<Classifier> {
+        let pool = pool(threads)?;
+        pool.install(|| {
+            let data = load_labeled(&data, list.as_deref(), read.encoding)?;
+            let model = Classifier::train_on(&data, &p, &read)?;
+            if let Some(out) = &output {
+                model.save(out, overwrite)?;
+            }
+            Ok(model)
+        })
+        .map_err(py_err)
+    })?;
+    Ok(Model { inner })
+}
+
+/// The Rust extension of the `tasnif` package.
+#[pymodule]
+fn _tasnif(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Model>()?;
+    m.add_function(wrap_pyfunction!(train, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_MAX_BYTES", DEFAULT_MAX_BYTES)?;
+    Ok(())
+}
