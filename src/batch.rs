@@ -87,16 +87,7 @@ where
             Ok(())
         });
         for chunk in in_rx {
-            let results: Vec<R> = chunk
-                .par_iter()
-                .map_init(PredictScratch::default, |scratch, item| {
-                    let r = item.read(&opts.read).map(|t| Labeled {
-                        prediction: model.predict(&t.text, scratch, &opts.predict),
-                        encoding: t.encoding,
-                    });
-                    render(item, r)
-                })
-                .collect();
+            let results: Vec<R> = label_items(model, &chunk, opts, &render);
             if out_tx.send((chunk, results)).is_err() {
                 break; // the writer stopped on an error
             }
