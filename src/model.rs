@@ -290,6 +290,7 @@ impl Prediction {
 pub struct PredictScratch {
     features: FeatureScratch,
     vector: SparseVec,
+    gate_vector: SparseVec,
     scores: Vec<f64>,
 }
 
@@ -692,20 +693,27 @@ impl Classifier {
         scratch: &mut PredictScratch,
         opts: &PredictOptions,
     ) -> Prediction {
-        self.vectorizer
-            .transform(text, &mut scratch.features, &mut scratch.vector);
-        let topic = self.predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
         match &self.gate {
             Some(g) => {
-                g.model
-                    .vectorizer
-                    .transform(text, &mut scratch.features, &mut scratch.vector);
-                let gp = g
-                    .model
-                    .predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
+                // one analysis of the text for both models
+                self.vectorizer.transform_with(
+                    &g.model.vectorizer,
+                    text,
+                    &mut scratch.features,
+                    &mut scratch.vector,
+                    &mut scratch.gate_vector,
+                );
+                let topic = self.predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
+                let gp =
+                    g.model
+                        .predict_vector_plain(&scratch.gate_vector, &mut scratch.scores, opts);
                 g.combine(gp, topic, opts)
             }
-            None => topic,
+            None => {
+                self.vectorizer
+                    .transform(text, &mut scratch.features, &mut scratch.vector);
+                self.predict_vector_plain(&scratch.vector, &mut scratch.scores, opts)
+            }
         }
     }
 

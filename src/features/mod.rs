@@ -170,6 +170,7 @@ pub struct FeatureScratch {
     prev: String,
     pair: String,
     ids: Vec<TermId>,
+    other_ids: Vec<TermId>,
 }
 
 /// Calls `f` with every feature term of `text` in order: each analyzed term,
@@ -263,7 +264,6 @@ impl Vectorizer {
     /// Writes the feature vector of `text` into `out`. Terms not in the
     /// vocabulary are ignored. The result depends on `text` alone.
     pub fn transform(&self, text: &str, scratch: &mut FeatureScratch, out: &mut SparseVec) {
-        out.clear();
         let mut ids = std::mem::take(&mut scratch.ids);
         ids.clear();
         for_each_feature_term(&self.analyzer, self.params.ngram_max, text, scratch, |t| {
@@ -271,6 +271,50 @@ impl Vectorizer {
                 ids.push(id);
             }
         });
+        self.finish(&mut ids, out);
+        scratch.ids = ids;
+    }
+
+    /// As [`Vectorizer::transform`] with `self` into `out` and with `other`
+    /// into `other_out`, analyzing `text` once when both vectorizers analyze
+    /// alike (same analyzer settings and n-grams), as the two parts of a
+    /// gated model do.
+    pub fn transform_with(
+        &self,
+        other: &Vectorizer,
+        text: &str,
+        scratch: &mut FeatureScratch,
+        out: &mut SparseVec,
+        other_out: &mut SparseVec,
+    ) {
+        if self.analyzer.config() != other.analyzer.config()
+            || self.params.ngram_max != other.params.ngram_max
+        {
+            self.transform(text, scratch, out);
+            other.transform(text, scratch, other_out);
+            return;
+        }
+        let mut ids = std::mem::take(&mut scratch.ids);
+        let mut other_ids = std::mem::take(&mut scratch.other_ids);
+        ids.clear();
+        other_ids.clear();
+        for_each_feature_term(&self.analyzer, self.params.ngram_max, text, scratch, |t| {
+            if let Some(id) = self.vocab.get(t) {
+                ids.push(id);
+            }
+            if let Some(id) = other.vocab.get(t) {
+                other_ids.push(id);
+            }
+        });
+        self.finish(&mut ids, out);
+        other.finish(&mut other_ids, other_out);
+        scratch.ids = ids;
+        scratch.other_ids = other_ids;
+    }
+
+    /// The weighted vector of the vocabulary ids `ids` (one per occurrence).
+    fn finish(&self, ids: &mut [TermId], out: &mut SparseVec) {
+        out.clear();
         ids.sort_unstable();
         let mut i = 0;
         while i < ids.len() {
@@ -282,7 +326,6 @@ impl Vectorizer {
             out.values.push((j - i) as f64);
             i = j;
         }
-        scratch.ids = ids;
         self.params.weigh(out, &self.idf);
     }
 }
