@@ -11,8 +11,7 @@ use tasnif::corpus::{load_labeled, read_secondary};
 use tasnif::eval::report::{
     render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
 };
-use tasnif::eval::tags::score_tags;
-use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model};
+use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model_with_tags};
 use tasnif::model::Classifier;
 
 use super::em::{run_curve, CurveArgs, EmOpts};
@@ -153,10 +152,31 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         path: &data_path,
         list: list_path.as_deref(),
     };
+    // --multi: the secondary labels of a CSV/TSV manifest, read before the
+    // evaluation so that a bad threshold or manifest stops it early
+    let secondary = if a.multi {
+        if !(a.threshold > 0.0 && a.threshold <= 1.0) {
+            anyhow::bail!("--threshold {} is not a probability in (0, 1]", a.threshold);
+        }
+        match a.data.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("csv") => {
+                read_secondary(&a.data, b',', read.encoding)?
+            }
+            Some(e) if e.eq_ignore_ascii_case("tsv") => {
+                read_secondary(&a.data, b'\t', read.encoding)?
+            }
+            _ => Default::default(),
+        }
+    } else {
+        Default::default()
+    };
+    let mut tag_scores = None;
     let (d, ev) = match (&a.model, a.cv) {
         (Some(m), _) => {
             let model = Classifier::load(m)?;
-            let ev = evaluate_model(&model, &data, &read)?;
+            let tags = a.multi.then_some((&secondary, a.threshold));
+            let (ev, t) = evaluate_model_with_tags(&model, &data, &read, tags)?;
+            tag_scores = t;
             let path = m.display().to_string();
             let mref = ModelRef::File {
                 path: &path,
@@ -215,35 +235,19 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         t.write(&d, a.force)?;
         outln!("report: {}", t.main().display());
     }
-    if a.multi {
-        if !(a.threshold > 0.0 && a.threshold <= 1.0) {
-            anyhow::bail!("--threshold {} is not a probability in (0, 1]", a.threshold);
-        }
-        let secondary = match a.data.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("csv") => {
-                read_secondary(&a.data, b',', read.encoding)?
-            }
-            Some(e) if e.eq_ignore_ascii_case("tsv") => {
-                read_secondary(&a.data, b'\t', read.encoding)?
-            }
-            _ => Default::default(),
-        };
-        if let Some(m) = &a.model {
-            let model = Classifier::load(m)?;
-            let t = score_tags(&model, &data, &secondary, a.threshold, &read)?;
-            outln!(
-                "tags (--multi, threshold {}): precision {:.4}, recall {:.4}, F1 {:.4} ({} tags given, {} true, {} right; {} of {} documents have a secondary label)",
-                t.threshold,
-                t.precision,
-                t.recall,
-                t.f1,
-                t.tags_given,
-                t.tags_true,
-                t.tags_right,
-                t.with_secondary,
-                t.documents
-            );
-        }
+    if let Some(t) = &tag_scores {
+        outln!(
+            "tags (--multi, threshold {}): precision {:.4}, recall {:.4}, F1 {:.4} ({} tags given, {} true, {} right; {} of {} documents have a secondary label)",
+            t.threshold,
+            t.precision,
+            t.recall,
+            t.f1,
+            t.tags_given,
+            t.tags_true,
+            t.tags_right,
+            t.with_secondary,
+            t.documents
+        );
     }
     outln!("({} documents, {secs:.2} s)", d.metrics.documents);
     Ok(0)

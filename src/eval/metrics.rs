@@ -58,7 +58,8 @@ pub struct Report {
     pub confusion: Confusion,
 }
 
-fn ratio(a: u64, b: u64) -> f64 {
+/// a / b, or 0 when b is 0.
+pub(crate) fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 {
         0.0
     } else {
@@ -66,7 +67,8 @@ fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
-fn f1(p: f64, r: f64) -> f64 {
+/// The harmonic mean of p and r, or 0 when both are 0.
+pub(crate) fn f1(p: f64, r: f64) -> f64 {
     if p + r == 0.0 {
         0.0
     } else {

@@ -9,6 +9,8 @@ pub mod tune;
 
 pub use metrics::{Confusion, LabelMetrics, Report};
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use crate::corpus::{LabeledData, ReadOptions};
@@ -77,35 +79,60 @@ pub fn evaluate_model(
     data: &LabeledData,
     read: &ReadOptions,
 ) -> Result<Evaluation> {
+    evaluate_model_with_tags(model, data, read, None).map(|(ev, _)| ev)
+}
+
+/// As [`evaluate_model`], and with `tags` = (secondary labels by document
+/// id, threshold) also scores multi-label tags from the same predictions
+/// (see [`tags::score_tags`]).
+///
+/// # Errors
+/// As [`evaluate_model`].
+pub fn evaluate_model_with_tags(
+    model: &Classifier,
+    data: &LabeledData,
+    read: &ReadOptions,
+    tags: Option<(&HashMap<String, String>, f64)>,
+) -> Result<(Evaluation, Option<tags::TagScores>)> {
     let opts = PredictOptions {
         top_k: 1,
         explain: 0,
     };
-    let preds: Vec<Result<(LabelId, f64)>> = data
+    type Predicted = (LabelId, f64, Vec<LabelId>);
+    let preds: Vec<Result<Predicted>> = data
         .items
         .par_iter()
         .map_init(PredictScratch::default, |s, item| {
             let text = item.text(read)?;
             let p = model.predict(&text, s, &opts);
-            Ok((p.label, p.probability))
+            let t = tags.map_or_else(Vec::new, |(_, threshold)| p.tags(threshold));
+            Ok((p.label, p.probability, t))
         })
         .collect();
     let mut outcomes = Vec::with_capacity(preds.len());
+    let mut tagged = Vec::with_capacity(if tags.is_some() { preds.len() } else { 0 });
     for (i, p) in preds.into_iter().enumerate() {
-        let (label, probability) = p?;
+        let (label, probability, t) = p?;
         outcomes.push(Outcome {
             index: i,
             truth: data.labels.name(data.targets[i]).to_string(),
             predicted: model.labels().name(label).to_string(),
             probability,
         });
+        if tags.is_some() {
+            tagged.push(t);
+        }
     }
+    let scores = tags.map(|(secondary, threshold)| {
+        tags::score_tags(model.labels(), data, &tagged, secondary, threshold)
+    });
     let report = Report::from_outcomes(&outcomes);
-    Ok(Evaluation {
+    let ev = Evaluation {
         report,
         folds: Vec::new(),
         outcomes,
-    })
+    };
+    Ok((ev, scores))
 }
 
 /// Stratified K-fold cross-validation of `params` on `data`: documents of

@@ -2,12 +2,11 @@
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
+use super::metrics::{f1, ratio};
 use crate::corpus::LabeledData;
-use crate::error::Result;
-use crate::model::{Classifier, PredictOptions, PredictScratch};
+use crate::labels::{LabelId, LabelSet};
 
 /// Tag precision and recall, pooled over documents (micro averages).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -32,39 +31,20 @@ pub struct TagScores {
     pub f1: f64,
 }
 
-/// Tags every document of `data` with `model` (the chosen label and every
-/// label of probability ≥ `threshold`) and compares the tags with the true
-/// set: the document's label and, when `secondary` has an entry for its id,
-/// that label too.
-///
-/// # Errors
-/// An unreadable document.
+/// Compares each document's tags (`tags[i]` for document `i` of `data`,
+/// ids of `labels`, the model's label set; given at `threshold`) with its
+/// true set: the document's label and, when `secondary` has an entry for its
+/// id, that label too.
 pub fn score_tags(
-    model: &Classifier,
+    labels: &LabelSet,
     data: &LabeledData,
+    tags: &[Vec<LabelId>],
     secondary: &HashMap<String, String>,
     threshold: f64,
-    read: &crate::corpus::ReadOptions,
-) -> Result<TagScores> {
-    let opts = PredictOptions {
-        top_k: 1,
-        explain: 0,
-    };
-    let tagged: Vec<Result<Vec<String>>> = data
-        .items
-        .par_iter()
-        .map_init(PredictScratch::default, |s, item| {
-            let text = item.text(read)?;
-            let p = model.predict(&text, s, &opts);
-            Ok(p.tags(threshold)
-                .into_iter()
-                .map(|l| model.labels().name(l).to_string())
-                .collect())
-        })
-        .collect();
+) -> TagScores {
     let (mut given, mut truth_n, mut right, mut with_secondary) = (0, 0, 0, 0);
-    for (i, tags) in tagged.into_iter().enumerate() {
-        let tags = tags?;
+    for (i, tags) in tags.iter().enumerate() {
+        let tags: Vec<&str> = tags.iter().map(|&l| labels.name(l)).collect();
         let mut truth = vec![data.labels.name(data.targets[i]).to_string()];
         if let Some(s) = secondary.get(&data.items[i].id) {
             with_secondary += 1;
@@ -74,16 +54,17 @@ pub fn score_tags(
         }
         given += tags.len();
         truth_n += truth.len();
-        right += tags.iter().filter(|t| truth.contains(t)).count();
+        right += tags
+            .iter()
+            .filter(|t| truth.iter().any(|s| s == *t))
+            .count();
     }
-    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    let (precision, recall) = (ratio(right, given), ratio(right, truth_n));
-    let f1 = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
-    Ok(TagScores {
+    let (precision, recall) = (
+        ratio(right as u64, given as u64),
+        ratio(right as u64, truth_n as u64),
+    );
+    let f1 = f1(precision, recall);
+    TagScores {
         threshold,
         documents: data.len(),
         with_secondary,
@@ -93,5 +74,5 @@ pub fn score_tags(
         precision,
         recall,
         f1,
-    })
+    }
 }
