@@ -386,7 +386,7 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
     em.check()?;
     check_no_gate(params)?;
     if counted.analyzer_config() != &params.analyzer
-        || counted.ngram_max() < params.vectorizer.ngram_max
+        || counted.ngram_max() != params.vectorizer.ngram_max
     {
         return Err(Error::param(
             "analyzer",

@@ -418,7 +418,7 @@ impl Classifier {
         }
         let nb_params = params.check()?;
         if counted.analyzer_config() != &params.analyzer
-            || counted.ngram_max() < params.vectorizer.ngram_max
+            || counted.ngram_max() != params.vectorizer.ngram_max
         {
             return Err(Error::param(
                 "analyzer",

@@ -227,7 +227,7 @@ pub(crate) fn check_folds(data: &LabeledData, k: usize) -> Result<()> {
 }
 
 /// Cross-validation of `params` over counts already made (with the same
-/// analyzer settings and at least the same n-grams): fold `f` holds the
+/// analyzer settings and the same n-grams): fold `f` holds the
 /// documents `i` with `fold_of[i] == f`.
 pub(crate) fn cross_validate_counted(
     data: &LabeledData,

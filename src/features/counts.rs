@@ -343,25 +343,19 @@ impl CountedCorpus {
                 col
             })
             .collect();
-        let mut observed = vec![0.0f64; n_vocab * n_labels];
-        for (c, col) in columns.iter().enumerate() {
-            for (t, &x) in col.iter().enumerate() {
-                observed[t * n_labels + c] = x;
-            }
-        }
         let mut share = vec![0.0f64; n_labels];
         for c in y {
             share[c.index()] += 1.0;
         }
         share.iter_mut().for_each(|s| *s /= subset.len() as f64);
-        let chi2: Vec<f64> = observed
-            .chunks_exact(n_labels)
-            .map(|o| {
-                let total: f64 = o.iter().sum();
-                o.iter()
+        let chi2: Vec<f64> = (0..n_vocab)
+            .map(|t| {
+                let total: f64 = columns.iter().map(|col| col[t]).sum();
+                columns
+                    .iter()
                     .zip(&share)
-                    .map(|(&o, &s)| {
-                        let e = total * s;
+                    .map(|(col, &s)| {
+                        let (o, e) = (col[t], total * s);
                         if e > 0.0 {
                             (o - e) * (o - e) / e
                         } else {
@@ -371,12 +365,16 @@ impl CountedCorpus {
                     .sum()
             })
             .collect();
+        // The k largest (ties: the term that sorts first); the order is total,
+        // so the set is the one a full sort would give.
         let mut order: Vec<u32> = (0..n_vocab as u32).collect();
-        order.sort_by(|&a, &b| {
-            chi2[b as usize]
-                .total_cmp(&chi2[a as usize])
-                .then(a.cmp(&b))
-        });
+        if k > 0 {
+            order.select_nth_unstable_by(k - 1, |&a, &b| {
+                chi2[b as usize]
+                    .total_cmp(&chi2[a as usize])
+                    .then(a.cmp(&b))
+            });
+        }
         let mut kept = vec![false; n_vocab];
         for &t in &order[..k] {
             kept[t as usize] = true;
