@@ -20,11 +20,11 @@ use serde::Serialize;
 use crate::corpus::{Item, LabeledData};
 use crate::em::{count_pooled, train_counted, EmParams, UnlabeledReport};
 use crate::error::{Error, Result};
-use crate::eval::{mean_std, Outcome, Report};
+use crate::eval::{mean_std, predict_fold, Report};
 use crate::features::CountedCorpus;
 use crate::folds::{stratified_folds, SplitMix64};
 use crate::labels::LabelId;
-use crate::model::{Classifier, FoldMaps, PredictOptions, PredictScratch, TrainParams};
+use crate::model::{Classifier, FoldMaps, TrainParams};
 use crate::text::Analyzer;
 
 /// A training-set size of a learning curve.
@@ -439,36 +439,6 @@ fn check_curve_folds(data: &LabeledData, fold_of: &[usize], k: usize, min: usize
         }
     }
     Ok(())
-}
-
-/// The predictions of `model` for the documents of fold `f`.
-fn predict_fold(
-    data: &LabeledData,
-    counted: &CountedCorpus,
-    model: &Classifier,
-    maps: &FoldMaps,
-    params: &TrainParams,
-    fold_of: &[usize],
-    f: usize,
-) -> Vec<Outcome> {
-    let opts = PredictOptions {
-        top_k: 1,
-        explain: 0,
-    };
-    let mut scratch = PredictScratch::default();
-    (0..data.len())
-        .filter(|&i| fold_of[i] == f)
-        .map(|i| {
-            let p =
-                model.predict_counted(counted, i, maps, &params.vectorizer, &mut scratch, &opts);
-            Outcome {
-                index: i,
-                truth: data.labels.name(data.targets[i]).to_string(),
-                predicted: model.labels().name(p.label).to_string(),
-                probability: p.probability,
-            }
-        })
-        .collect()
 }
 
 /// The mean F1 of the labels `ids` in `r` (those with neither a document

@@ -17,7 +17,7 @@ use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, Result};
 use crate::features::CountedCorpus;
 use crate::labels::LabelId;
-use crate::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
+use crate::model::{Classifier, FoldMaps, PredictOptions, PredictScratch, TrainParams};
 use crate::text::Analyzer;
 
 pub use crate::folds::{stratified_folds, SplitMix64};
@@ -236,50 +236,94 @@ pub(crate) fn cross_validate_counted(
     fold_of: &[usize],
     k: usize,
 ) -> Result<Evaluation> {
-    let per_fold: Vec<Result<Vec<Outcome>>> = (0..k)
+    cross_validate_counted_timed(data, counted, params, fold_of, k).map(|(ev, _)| ev)
+}
+
+/// One fold's model and how long it took to train.
+pub(crate) struct FoldModel {
+    /// The model trained without fold 0.
+    pub(crate) model: Classifier,
+    /// Mean over folds of each fold's own training time (wall seconds;
+    /// folds train in parallel, so this includes sharing the cores).
+    pub(crate) train_seconds: f64,
+}
+
+/// As [`cross_validate_counted`], also keeping the model trained without
+/// fold 0 and the folds' training times (for `tune`).
+pub(crate) fn cross_validate_counted_timed(
+    data: &LabeledData,
+    counted: &CountedCorpus,
+    params: &TrainParams,
+    fold_of: &[usize],
+    k: usize,
+) -> Result<(Evaluation, FoldModel)> {
+    type Fold = (Vec<Outcome>, Option<Classifier>, f64);
+    let per_fold: Vec<Result<Fold>> = (0..k)
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..data.len()).filter(|&i| fold_of[i] != f).collect();
+            let start = std::time::Instant::now();
             let (model, maps) =
                 Classifier::train_fitted(counted, &data.targets, &data.labels, &train, params)?;
-            let opts = PredictOptions {
-                top_k: 1,
-                explain: 0,
-            };
-            let mut scratch = PredictScratch::default();
-            Ok((0..data.len())
-                .filter(|&i| fold_of[i] == f)
-                .map(|i| {
-                    let p = model.predict_counted(
-                        counted,
-                        i,
-                        &maps,
-                        &params.vectorizer,
-                        &mut scratch,
-                        &opts,
-                    );
-                    Outcome {
-                        index: i,
-                        truth: data.labels.name(data.targets[i]).to_string(),
-                        predicted: model.labels().name(p.label).to_string(),
-                        probability: p.probability,
-                    }
-                })
-                .collect())
+            let seconds = start.elapsed().as_secs_f64();
+            let outcomes = predict_fold(data, counted, &model, &maps, params, fold_of, f);
+            Ok((outcomes, (f == 0).then_some(model), seconds))
         })
         .collect();
     let mut folds = Vec::with_capacity(k);
     let mut outcomes = Vec::with_capacity(data.len());
+    let mut first = None;
+    let mut seconds = 0.0;
     for f in per_fold {
-        let f = f?;
+        let (f, model, s) = f?;
         folds.push(Report::from_outcomes(&f));
         outcomes.extend(f);
+        first = first.or(model);
+        seconds += s;
     }
     outcomes.sort_by_key(|o| o.index);
     let report = Report::from_outcomes(&outcomes);
-    Ok(Evaluation {
-        report,
-        folds,
-        outcomes,
-    })
+    let model = first.ok_or_else(|| Error::param("cv", "no folds"))?;
+    Ok((
+        Evaluation {
+            report,
+            folds,
+            outcomes,
+        },
+        FoldModel {
+            model,
+            train_seconds: seconds / k.max(1) as f64,
+        },
+    ))
+}
+
+/// The predictions of `model` (trained without fold `f`) for the documents
+/// of fold `f`, vectorized from `counted` with the maps training returned.
+pub(crate) fn predict_fold(
+    data: &LabeledData,
+    counted: &CountedCorpus,
+    model: &Classifier,
+    maps: &FoldMaps,
+    params: &TrainParams,
+    fold_of: &[usize],
+    f: usize,
+) -> Vec<Outcome> {
+    let opts = PredictOptions {
+        top_k: 1,
+        explain: 0,
+    };
+    let mut scratch = PredictScratch::default();
+    (0..data.len())
+        .filter(|&i| fold_of[i] == f)
+        .map(|i| {
+            let p =
+                model.predict_counted(counted, i, maps, &params.vectorizer, &mut scratch, &opts);
+            Outcome {
+                index: i,
+                truth: data.labels.name(data.targets[i]).to_string(),
+                predicted: model.labels().name(p.label).to_string(),
+                probability: p.probability,
+            }
+        })
+        .collect()
 }

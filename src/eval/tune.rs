@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{check_folds, cross_validate_counted, stratified_folds};
+use super::{check_folds, cross_validate_counted_timed, stratified_folds};
 use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::Result;
 use crate::features::CountedCorpus;
 use crate::features::Weighting;
-use crate::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
+use crate::model::{PredictOptions, PredictScratch, TrainParams};
 use crate::nb::{NbKind, NbParams, Priors};
 use crate::text::{Analyzer, StemmerKind};
 
@@ -246,36 +246,34 @@ pub fn tune(
     let mut scored = Vec::with_capacity(space.len());
     // Candidates with the same analysis share one count of the corpus.
     let mut order: Vec<usize> = (0..space.len()).collect();
-    order.sort_by_key(|&i| {
+    order.sort_by_cached_key(|&i| {
         (
             format!("{:?}", space[i].params.analyzer),
             space[i].params.vectorizer.ngram_max,
         )
     });
-    let mut counted: Option<(String, u8, CountedCorpus)> = None;
+    let mut counted: Option<CountedCorpus> = None;
     for i in order {
         let p = &space[i].params;
         p.check()?;
-        let key = format!("{:?}", p.analyzer);
-        let reuse =
-            matches!(&counted, Some((k2, n, _)) if *k2 == key && *n == p.vectorizer.ngram_max);
+        let reuse = matches!(&counted, Some(c) if c.analyzer_config() == &p.analyzer
+            && c.ngram_max() == p.vectorizer.ngram_max);
         if !reuse {
             drop(counted.take()); // free the previous counts first
             let analyzer = Analyzer::new(p.analyzer.clone());
-            let c = CountedCorpus::build(&analyzer, p.vectorizer.ngram_max, data.len(), |j| {
-                data.items[j].text(read)
-            })?;
-            counted = Some((key, p.vectorizer.ngram_max, c));
+            counted = Some(CountedCorpus::build(
+                &analyzer,
+                p.vectorizer.ngram_max,
+                data.len(),
+                |j| data.items[j].text(read),
+            )?);
         }
-        let Some((_, _, c)) = &counted else { continue };
-        let start = Instant::now();
-        let ev = cross_validate_counted(data, c, p, &fold_of, k)?;
-        let cv_seconds = start.elapsed().as_secs_f64();
+        let Some(c) = &counted else { continue };
+        let (ev, fold) = cross_validate_counted_timed(data, c, p, &fold_of, k)?;
         let (mean, std) = super::mean_std(ev.folds.iter().map(|f| f.macro_f1));
         let (accuracy_mean, _) = super::mean_std(ev.folds.iter().map(|f| f.accuracy));
-        // One fold's model for the labeling speed and vocabulary size.
-        let train: Vec<usize> = (0..data.len()).filter(|&j| fold_of[j] != 0).collect();
-        let model = Classifier::train(c, &data.targets, &data.labels, &train, p)?;
+        // Fold 0's model for the labeling speed and vocabulary size.
+        let model = fold.model;
         let opts = PredictOptions {
             top_k: 3,
             explain: 0,
@@ -302,7 +300,7 @@ pub fn tune(
                 macro_f1_mean: mean,
                 macro_f1_std: std,
                 accuracy_mean,
-                train_seconds: cv_seconds / k as f64,
+                train_seconds: fold.train_seconds,
                 label_mb_per_s: sample_bytes as f64 / 1e6 / label_s,
                 vocabulary: model.summary().vocabulary_size,
             },
