@@ -62,6 +62,15 @@ fn code(text: &str) -> String {
     format!("{fence} {text} {fence}")
 }
 
+/// The chart files a Markdown report writes beside it, in the order of
+/// [`MarkdownReport::files`].
+pub const CHART_FILES: [&str; 4] = [
+    "confusion_counts.svg",
+    "confusion_shares.svg",
+    "per_label.svg",
+    "reliability.svg",
+];
+
 /// Renders the report as Markdown; the charts are linked as
 /// `{files_dir}/NAME.svg` and returned to be written there.
 pub fn render_markdown(d: &ReportData, files_dir: &str) -> MarkdownReport {
@@ -128,8 +137,8 @@ pub fn render_markdown(d: &ReportData, files_dir: &str) -> MarkdownReport {
     let _ = writeln!(
         s,
         "![confusion matrix, counts]({})\n![confusion matrix, row shares]({})\n",
-        link("confusion_counts.svg"),
-        link("confusion_shares.svg")
+        link(CHART_FILES[0]),
+        link(CHART_FILES[1])
     );
     let labels = &r.confusion.labels;
     for (title, shares) in [("Counts", false), ("Row-normalized", true)] {
@@ -163,7 +172,7 @@ pub fn render_markdown(d: &ReportData, files_dir: &str) -> MarkdownReport {
     let _ = writeln!(
         s,
         "![precision, recall and F1 per label]({})\n",
-        link("per_label.svg")
+        link(CHART_FILES[2])
     );
     header(
         &mut s,
@@ -220,7 +229,7 @@ pub fn render_markdown(d: &ReportData, files_dir: &str) -> MarkdownReport {
     );
 
     let _ = writeln!(s, "\n## Calibration\n");
-    let _ = writeln!(s, "![reliability diagram]({})\n", link("reliability.svg"));
+    let _ = writeln!(s, "![reliability diagram]({})\n", link(CHART_FILES[3]));
     let _ = writeln!(
         s,
         "Expected calibration error: **{}** ({} equal-width bins).\n",
@@ -316,18 +325,16 @@ pub fn render_markdown(d: &ReportData, files_dir: &str) -> MarkdownReport {
 
     MarkdownReport {
         markdown: s,
-        files: vec![
-            (
-                "confusion_counts.svg".to_string(),
+        files: CHART_FILES
+            .iter()
+            .map(|f| f.to_string())
+            .zip([
                 svg::confusion(d, CellValue::Counts),
-            ),
-            (
-                "confusion_shares.svg".to_string(),
                 svg::confusion(d, CellValue::RowShares),
-            ),
-            ("per_label.svg".to_string(), svg::per_label(d)),
-            ("reliability.svg".to_string(), svg::reliability(d)),
-        ],
+                svg::per_label(d),
+                svg::reliability(d),
+            ])
+            .collect(),
     }
 }
 

@@ -35,7 +35,7 @@ use crate::text::AnalyzerConfig;
 use linfa::ParamGuard;
 
 pub use html::render_html;
-pub use markdown::{render_markdown, MarkdownReport};
+pub use markdown::{render_markdown, MarkdownReport, CHART_FILES};
 pub use terminal::render_terminal;
 
 /// How each kind of figure is written, in every rendering: one precision per
