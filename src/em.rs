@@ -321,9 +321,7 @@ pub fn train_semi_supervised<F: FnMut(&EmStep)>(
     read: &crate::corpus::ReadOptions,
     progress: F,
 ) -> Result<(Classifier, UnlabeledReport, EmTrace)> {
-    params.check()?;
-    em.check()?;
-    check_labels(&data.targets, &data.labels, params.min_docs_per_label)?;
+    check_inputs(data, params, em)?;
     let pooled = count_pooled(data, unlabeled, params, read)?;
     let (model, trace) = train_pooled(&pooled, data, params, em, progress)?;
     Ok((model, pooled.report, trace))
@@ -455,6 +453,20 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
     };
     let model = Classifier::from_sums(&rows, y, labels, params, &nb_params, fitted, summary, sums)?;
     Ok((model, map, trace))
+}
+
+/// Checks everything about a semi-supervised run that does not need the
+/// unlabeled documents: the settings, the EM settings (including no none
+/// label) and the labeled data. Call it before reading an unlabeled archive.
+///
+/// # Errors
+/// The first problem found, as training would report it.
+pub fn check_inputs(data: &LabeledData, params: &TrainParams, em: &EmParams) -> Result<()> {
+    params.check()?;
+    em.check()?;
+    check_no_gate(params)?;
+    check_labels(&data.targets, &data.labels, params.min_docs_per_label)?;
+    Ok(())
 }
 
 /// Refuses settings with a "none of the topics" label: EM trains one naive

@@ -290,7 +290,7 @@ pub fn train(
     if weights.len() > 1 {
         anyhow::bail!("train takes one --unlabeled-weight (a list is for eval --learning-curve)");
     }
-    params.check()?;
+    tasnif::em::check_inputs(data, params, &em)?;
     let pooled = tasnif::em::count_pooled(data, &items, params, read)?;
     print_unreadable(&pooled.report);
     eprintln!("unlabeled: {}", describe_unlabeled(&pooled.report));
