@@ -201,19 +201,10 @@ pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
     let mut pairs = Vec::new();
     for label in labels {
         let dir = root.join(&label);
-        let files = walk_txt(&dir)?;
-        if files.is_empty() {
-            continue;
-        }
-        for rel in files {
-            let rel_str = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
+        for rel in walk_txt(&dir)? {
             pairs.push((
                 Item {
-                    id: format!("{label}/{rel_str}"),
+                    id: format!("{label}/{}", rel_id(&rel)),
                     source: Source::File(dir.join(&rel)),
                 },
                 label.clone(),
@@ -327,4 +318,13 @@ impl Iterator for TxtWalk {
         self.found = true;
         Some(item)
     }
+}
+
+/// The id of a document at the relative path `rel`: its components joined
+/// by `/` on every platform.
+pub(crate) fn rel_id(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }

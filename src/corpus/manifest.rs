@@ -193,14 +193,9 @@ pub fn read_jsonl_labeled(path: &Path) -> Result<Vec<(Item, String)>> {
 pub fn parse_jsonl_labeled(bytes: Vec<u8>, path: &Path) -> Result<Vec<(Item, String)>> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64
-            + 1;
         Error::record(
             path,
-            line,
+            super::utf8_error_line(&e),
             format!("not valid UTF-8 (byte {offset} of the file); JSON lines must be UTF-8"),
         )
     })?;

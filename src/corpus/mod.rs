@@ -210,19 +210,19 @@ fn extension(p: &Path) -> Option<String> {
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
 }
 
+/// The line (from 1) of the first byte that is not UTF-8.
+pub(crate) fn utf8_error_line(e: &std::string::FromUtf8Error) -> u64 {
+    1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+}
+
 /// The entries of a list file (one path per line; blank lines and `#`
 /// comments skipped), each with its line number.
 fn read_list(list: &Path) -> Result<Vec<(String, u64)>> {
-    let text = String::from_utf8(read_whole(list)?).map_err(|e| {
-        Error::record(
-            list,
-            1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64,
-            "not valid UTF-8",
-        )
-    })?;
+    let text = String::from_utf8(read_whole(list)?)
+        .map_err(|e| Error::record(list, utf8_error_line(&e), "not valid UTF-8"))?;
     Ok(text
         .lines()
         .enumerate()

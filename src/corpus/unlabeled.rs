@@ -36,11 +36,7 @@ pub fn load_unlabeled(path: &Path, list: Option<&Path>) -> Result<Vec<Item>> {
             None => walk_txt(path)?
                 .into_iter()
                 .map(|rel| Item {
-                    id: rel
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                        .collect::<Vec<_>>()
-                        .join("/"),
+                    id: super::dir::rel_id(&rel),
                     source: Source::File(path.join(rel)),
                 })
                 .collect(),
@@ -57,9 +53,10 @@ pub fn load_unlabeled(path: &Path, list: Option<&Path>) -> Result<Vec<Item>> {
                         ),
                     ));
                 }
-                let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+                // read_whole refuses devices (reading /dev/zero would never end)
+                let bytes = super::read_whole(path)?;
                 let name = path.display().to_string();
-                JsonlInputs::new(std::io::BufReader::new(file), &name).collect()
+                JsonlInputs::new(std::io::Cursor::new(bytes), &name).collect()
             }
             _ => {
                 return Err(Error::param(
