@@ -319,7 +319,8 @@ pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
         .test_list
         .clone()
         .unwrap_or_else(|| data.join("split/test.txt"));
-    let tmp = tempfile_dir()?;
+    let tmp_dir = TempDir::create()?;
+    let tmp = &tmp_dir.0;
     let model = tmp.join("bench.tasnif");
     let s = |p: &Path| p.display().to_string();
     // The children read the resolved settings from one file.
@@ -422,14 +423,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
         bytes.push(b'\n');
         tasnif::atomic::write_atomic(path, &bytes, true)?;
     }
-    let _ = std::fs::remove_dir_all(&tmp);
     Ok(0)
-}
-
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("tasnif-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir)
 }
 
 fn print_report(r: &Value) -> std::io::Result<()> {
@@ -506,4 +500,21 @@ fn print_report(r: &Value) -> std::io::Result<()> {
         f(&r["macro_f1"])
     );
     Ok(())
+}
+
+/// The benchmark's scratch folder, removed when dropped (on errors too).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn create() -> anyhow::Result<TempDir> {
+        let dir = std::env::temp_dir().join(format!("tasnif-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
