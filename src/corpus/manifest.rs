@@ -167,9 +167,10 @@ fn parse_line(line: &str) -> std::result::Result<Value, String> {
     Ok(v)
 }
 
-fn string_field(v: &Value, name: &str) -> std::result::Result<String, String> {
-    match v.get(name) {
-        Some(Value::String(s)) => Ok(s.clone()),
+/// Takes the string field `name` out of `v` (no copy of the text).
+fn string_field(v: &mut Value, name: &str) -> std::result::Result<String, String> {
+    match v.get_mut(name) {
+        Some(Value::String(s)) => Ok(std::mem::take(s)),
         Some(_) => Err(format!("field '{name}' is not a string")),
         None => Err(format!("missing field '{name}'")),
     }
@@ -205,9 +206,9 @@ pub fn parse_jsonl_labeled(bytes: Vec<u8>, path: &Path) -> Result<Vec<(Item, Str
         if line.trim().is_empty() {
             continue;
         }
-        let v = parse_line(line).map_err(|m| Error::record(path, n, m))?;
-        let text = string_field(&v, "text").map_err(|m| Error::record(path, n, m))?;
-        let label = string_field(&v, "label").map_err(|m| Error::record(path, n, m))?;
+        let mut v = parse_line(line).map_err(|m| Error::record(path, n, m))?;
+        let text = string_field(&mut v, "text").map_err(|m| Error::record(path, n, m))?;
+        let label = string_field(&mut v, "label").map_err(|m| Error::record(path, n, m))?;
         if label.trim().is_empty() {
             return Err(Error::record(path, n, "empty field 'label'"));
         }
@@ -347,9 +348,9 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
             }
             return Some(match parse_line(&line) {
                 Err(m) => failed(fallback, m),
-                Ok(v) => {
+                Ok(mut v) => {
                     let id = id_of(&v).unwrap_or(fallback);
-                    match string_field(&v, "text") {
+                    match string_field(&mut v, "text") {
                         Ok(t) => Item {
                             id,
                             source: Source::Text(t),
