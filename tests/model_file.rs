@@ -9,19 +9,7 @@ use tasnif::text::Analyzer;
 use tasnif::ErrorKind;
 
 fn data(per_label: usize) -> LabeledData {
-    let mut pairs = Vec::new();
-    for (t, (name, _)) in common::TOPICS.iter().enumerate() {
-        for n in 0..per_label {
-            pairs.push((
-                Item {
-                    id: format!("{name}/{n}"),
-                    source: Source::Text(common::article(t, n)),
-                },
-                name.to_string(),
-            ));
-        }
-    }
-    LabeledData::from_pairs(pairs)
+    common::labeled_texts(per_label)
 }
 
 fn small_model() -> Classifier {

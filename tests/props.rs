@@ -8,7 +8,7 @@ mod common;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use tasnif::corpus::{Item, LabeledData, ReadOptions, Source};
+use tasnif::corpus::{LabeledData, ReadOptions};
 use tasnif::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
 use tasnif::nb::NbKind;
 use tasnif::text::{normalize, tokens, Analyzer, AnalyzerConfig, NormalizeOptions, StemmerKind};
@@ -89,19 +89,7 @@ proptest! {
 }
 
 fn data(per_label: usize) -> LabeledData {
-    let mut pairs = Vec::new();
-    for (t, (name, _)) in common::TOPICS.iter().enumerate() {
-        for n in 0..per_label {
-            pairs.push((
-                Item {
-                    id: format!("{name}/{n}"),
-                    source: Source::Text(common::article(t, n)),
-                },
-                name.to_string(),
-            ));
-        }
-    }
-    LabeledData::from_pairs(pairs)
+    common::labeled_texts(per_label)
 }
 
 /// One complement and one multinomial model, trained once.

@@ -237,3 +237,22 @@ pub fn assert_probabilities(rec: &serde_json::Value, n_labels: usize) {
         "probabilities sum to {sum}: {rec}"
     );
 }
+
+/// The synthetic corpus of [`write_corpus`] in memory: `per_label`
+/// articles of each topic, ids `topic/n`.
+pub fn labeled_texts(per_label: usize) -> tasnif::corpus::LabeledData {
+    use tasnif::corpus::{Item, LabeledData, Source};
+    let mut pairs = Vec::new();
+    for (t, (name, _)) in TOPICS.iter().enumerate() {
+        for n in 0..per_label {
+            pairs.push((
+                Item {
+                    id: format!("{name}/{n}"),
+                    source: Source::Text(article(t, n)),
+                },
+                name.to_string(),
+            ));
+        }
+    }
+    LabeledData::from_pairs(pairs)
+}
