@@ -711,52 +711,39 @@ fn chi2_flag_keeps_that_many_terms_and_zero_is_refused() {
         "clap refuses 0: {}",
         stderr(&zero)
     );
-    std::fs::write(f.path("zero.json"), r#"{"chi2_features": 0}"#).expect("write");
-    let zero = f.run(&[
-        "train",
-        "corpus",
-        "--config",
-        "zero.json",
-        "-o",
-        "zero.tasnif",
-    ]);
-    assert_eq!(zero.status.code(), Some(1));
+    let err = refused_config(&f, "zero.json", r#"{"chi2_features": 0}"#, "zero.tasnif");
     assert!(
-        stderr(&zero).contains("zero.json") && stderr(&zero).contains("chi2_features"),
-        "{}",
-        stderr(&zero)
+        err.contains("zero.json") && err.contains("chi2_features"),
+        "{err}"
     );
+}
+
+/// Trains with the settings file `name` holding `json`, checks that train
+/// refuses it (exit code 1) and returns its stderr.
+fn refused_config(f: &Fixture, name: &str, json: &str, model: &str) -> String {
+    std::fs::write(f.path(name), json).expect("write");
+    let out = f.run(&["train", "corpus", "--config", name, "-o", model]);
+    assert_eq!(out.status.code(), Some(1), "{name}");
+    stderr(&out)
 }
 
 #[test]
 fn a_config_with_an_unknown_or_invalid_field_is_refused_with_its_name() {
     let f = Fixture::new(4);
-    std::fs::write(
-        f.path("typo.json"),
+    let err = refused_config(
+        &f,
+        "typo.json",
         r#"{"nb": {"alpha": 0.2}, "vectoriser": {}}"#,
-    )
-    .expect("write");
-    let out = f.run(&["train", "corpus", "--config", "typo.json", "-o", "x.tasnif"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("typo.json") && stderr(&out).contains("unknown field `vectoriser`"),
-        "{}",
-        stderr(&out)
-    );
-    std::fs::write(f.path("bad-alpha.json"), r#"{"nb": {"alpha": -1}}"#).expect("write");
-    let out = f.run(&[
-        "train",
-        "corpus",
-        "--config",
-        "bad-alpha.json",
-        "-o",
         "x.tasnif",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
+    );
     assert!(
-        stderr(&out).contains("bad-alpha.json") && stderr(&out).contains("alpha"),
-        "{}",
-        stderr(&out)
+        err.contains("typo.json") && err.contains("unknown field `vectoriser`"),
+        "{err}"
+    );
+    let err = refused_config(&f, "bad-alpha.json", r#"{"nb": {"alpha": -1}}"#, "x.tasnif");
+    assert!(
+        err.contains("bad-alpha.json") && err.contains("alpha"),
+        "{err}"
     );
     assert!(!f.path("x.tasnif").exists());
 }
