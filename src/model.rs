@@ -29,7 +29,7 @@ use crate::features::{
     VectorizerParams, Vocabulary,
 };
 use crate::labels::{LabelId, LabelSet};
-use crate::nb::{argmax, softmax_into, NaiveBayes, NbCounts, NbParams, NbValidParams};
+use crate::nb::{argmax, softmax_into, NaiveBayes, NbCounts, NbParams, NbValidParams, Priors};
 use crate::text::{Analyzer, AnalyzerConfig};
 use linfa::ParamGuard;
 use rayon::prelude::*;
@@ -76,6 +76,12 @@ pub struct TrainParams {
     /// gets this label when the gate gives it probability above 1/2, else
     /// the topic model's label. Default: no such label (one model).
     pub none_label: Option<String>,
+    /// The gate's class priors, with `none_label`. `Fitted`: the share of
+    /// none documents in the training data, which is only as meaningful as
+    /// the number of negatives someone chose to include; `Uniform`: even
+    /// odds, so that the text alone decides (more topic articles found,
+    /// more false alarms). Default fitted.
+    pub gate_priors: Priors,
     /// Fewest documents a label may have. Default 2.
     pub min_docs_per_label: usize,
 }
@@ -171,8 +177,12 @@ impl TrainParams {
             ),
             Err(e) => format!("nb=invalid ({e})"),
         };
+        let gate = match &self.none_label {
+            Some(n) => format!(" none_label={n} gate_priors={}", self.gate_priors),
+            None => String::new(),
+        };
         format!(
-            "stemmer={} fold_teh_marbuta={} ngrams=1..{} min_df={} max_df={} max_features={} chi2_features={} weighting={} sublinear_tf={} l2_norm={} {nb}",
+            "stemmer={} fold_teh_marbuta={} ngrams=1..{} min_df={} max_df={} max_features={} chi2_features={} weighting={} sublinear_tf={} l2_norm={} {nb}{gate}",
             a.stemmer,
             a.normalize.fold_teh_marbuta,
             v.ngram_max,
@@ -216,6 +226,7 @@ impl TrainParams {
                 .alpha(0.03),
             chi2_features: Some(20_000),
             none_label: None,
+            gate_priors: Priors::Fitted,
             min_docs_per_label: 2,
         }
     }
@@ -470,10 +481,9 @@ impl Classifier {
             none_label: None,
             ..params.clone()
         };
-        // The gate's prior is the share of none documents in the training
-        // data, whatever the topic model's priors.
+        // The gate's priors are its own setting, whatever the topic model's.
         let gate_params = TrainParams {
-            nb: plain.nb.clone().priors(crate::nb::Priors::Fitted),
+            nb: plain.nb.clone().priors(params.gate_priors),
             ..plain.clone()
         };
         // The gate: the none label against every other label pooled.

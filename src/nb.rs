@@ -86,6 +86,29 @@ pub enum Priors {
     Uniform,
 }
 
+impl fmt::Display for Priors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Priors::Fitted => "fitted",
+            Priors::Uniform => "uniform",
+        })
+    }
+}
+
+impl FromStr for Priors {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Priors> {
+        match s {
+            "fitted" => Ok(Priors::Fitted),
+            "uniform" => Ok(Priors::Uniform),
+            _ => Err(Error::param(
+                "priors",
+                format!("'{s}' (expected fitted or uniform)"),
+            )),
+        }
+    }
+}
+
 /// Unchecked hyper-parameters; [`ParamGuard::check`] turns them into [`NbValidParams`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NbParams(NbValidParams);

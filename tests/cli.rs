@@ -954,3 +954,107 @@ fn eval_multi_scores_tags_against_the_secondary_column() {
     // only the primary at threshold 1: 24 tags, 25 true tags
     assert!(high.contains("22 tags given, 26 true"), "{high}");
 }
+
+#[test]
+fn uniform_gate_priors_lower_the_none_probability_of_a_rare_topic() {
+    // Many "none" articles (economy) and few of each topic: with fitted
+    // priors the gate starts at 40:8 odds for none, with uniform at 1:1.
+    let f = Fixture::new(2);
+    let mut csv = String::from("text,label\n");
+    let mut add = |text: String, label: &str| {
+        csv.push_str(&format!("\"{}\",{label}\n", text.replace('\n', " ")));
+    };
+    for n in 0..40 {
+        add(article(0, 2000 + n), "none");
+    }
+    for n in 0..4 {
+        add(article(1, 3000 + n), "sports");
+        add(article(2, 4000 + n), "technology");
+    }
+    std::fs::write(f.path("gated.csv"), csv).expect("write");
+    // unseen articles: half technology, half economy words
+    let probes: Vec<String> = (0..6)
+        .map(|n| {
+            let (t, e) = (article(2, 5000 + n), article(0, 6000 + n));
+            let half = |s: &str| s.split(' ').take(30).collect::<Vec<_>>().join(" ");
+            format!("{} {}", half(&t), half(&e))
+        })
+        .collect();
+    let mut p_none = Vec::new();
+    for priors in ["fitted", "uniform"] {
+        let model = format!("{priors}.tasnif");
+        let out = f.run(&[
+            "train",
+            "gated.csv",
+            "--none-label",
+            "none",
+            "--gate-priors",
+            priors,
+            "-o",
+            &model,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let ps: Vec<f64> = probes
+            .iter()
+            .map(|text| {
+                let line = serde_json::json!({ "id": "probe", "text": text }).to_string();
+                let out = tasnif_stdin(
+                    f.dir.path(),
+                    &["label", "-", "-m", &model, "--top-k", "3"],
+                    &line,
+                );
+                assert!(out.status.success(), "{}", stderr(&out));
+                let r = &records(&stdout(&out))[0];
+                r["top"]
+                    .as_array()
+                    .expect("top")
+                    .iter()
+                    .find(|s| s["label"] == "none")
+                    .and_then(|s| s["probability"].as_f64())
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        p_none.push(ps);
+    }
+    for (fitted, uniform) in p_none[0].iter().zip(&p_none[1]) {
+        assert!(
+            uniform < fitted,
+            "uniform gate priors must lower P(none): {:?}",
+            p_none
+        );
+    }
+    // the same settings from a configuration file give the same model
+    std::fs::write(
+        f.path("gate.json"),
+        r#"{"none_label": "none", "gate_priors": "uniform"}"#,
+    )
+    .expect("write");
+    let out = f.run(&[
+        "train",
+        "gated.csv",
+        "--config",
+        "gate.json",
+        "-o",
+        "c.tasnif",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(f.path("c.tasnif")).expect("read"),
+        std::fs::read(f.path("uniform.tasnif")).expect("read")
+    );
+    // a value that is not a kind of priors is refused with the field's name
+    let err = refused_config(&f, "even.json", r#"{"gate_priors": "even"}"#, "x.tasnif");
+    assert!(err.contains("even.json") && err.contains("even"), "{err}");
+    // the flag without a gate is refused, not ignored
+    let out = f.run(&[
+        "train",
+        "corpus",
+        "--gate-priors",
+        "uniform",
+        "-o",
+        "y.tasnif",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--none-label"), "{}", stderr(&out));
+    assert!(!f.path("x.tasnif").exists() && !f.path("y.tasnif").exists());
+}

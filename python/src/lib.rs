@@ -376,8 +376,8 @@ fn read_ids(ids: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<String>> {
 #[pyo3(signature = (
     data, output = None, list = None, *, config = None, stemmer = None, ngrams = None,
     min_df = None, max_df = None, max_features = None, chi2 = None, none_label = None,
-    weighting = None, nb = None, alpha = None, uniform_priors = false, weight_norm = false,
-    sublinear_tf = None, l2_norm = None, keep_teh_marbuta = false,
+    gate_priors = None, weighting = None, nb = None, alpha = None, uniform_priors = false,
+    weight_norm = false, sublinear_tf = None, l2_norm = None, keep_teh_marbuta = false,
     encoding = None, max_bytes = DEFAULT_MAX_BYTES, overwrite = false, threads = None
 ))]
 #[allow(clippy::too_many_arguments)]
@@ -394,6 +394,7 @@ fn train(
     max_features: Option<i64>,
     chi2: Option<&Bound<'_, PyAny>>,
     none_label: Option<String>,
+    gate_priors: Option<String>,
     weighting: Option<String>,
     nb: Option<String>,
     alpha: Option<f64>,
@@ -461,6 +462,14 @@ fn train(
     }
     if let Some(n) = none_label {
         p.none_label = Some(n);
+    }
+    if let Some(g) = gate_priors {
+        if p.none_label.is_none() {
+            return Err(PyValueError::new_err(
+                "gate_priors sets the priors of a gate, and there is none: give none_label (or none_label in the config file)",
+            ));
+        }
+        p.gate_priors = g.parse::<Priors>().map_err(parse_err)?;
     }
     let mut nbp = p.nb.clone();
     if let Some(k) = nb {

@@ -47,6 +47,7 @@ def train(
     max_features: Optional[int] = None,
     chi2: Optional[Union[int, str]] = None,
     none_label: Optional[str] = None,
+    gate_priors: Optional[str] = None,
     weighting: Optional[str] = None,
     nb: Optional[str] = None,
     alpha: Optional[float] = None,
@@ -90,6 +91,10 @@ def train(
         none_label: the label of articles about none of the topics: train a
             gate that tells it from the others, and the topic model on the
             rest (default: no such label).
+        gate_priors: with ``none_label``, the gate's class priors:
+            ``"fitted"`` (default, the share of none articles in the data)
+            or ``"uniform"`` (even odds: more topic articles found, more
+            false alarms).
         weighting: ``"tfidf"`` (default) or ``"counts"``.
         nb: ``"multinomial"`` (default) or ``"complement"``.
         alpha: smoothing, > 0 (default 0.03).
@@ -127,6 +132,7 @@ def train(
         max_features=max_features,
         chi2=chi2,
         none_label=none_label,
+        gate_priors=gate_priors,
         weighting=weighting,
         nb=nb,
         alpha=alpha,

@@ -108,6 +108,7 @@ def train(
     max_features: Optional[int] = None,
     chi2: Union[None, int, str] = None,
     none_label: Optional[str] = None,
+    gate_priors: Optional[str] = None,
     weighting: Optional[str] = None,
     nb: Optional[str] = None,
     alpha: Optional[float] = None,

@@ -225,6 +225,8 @@ def write_corpus(root: Path, per_label: int = 12) -> Path:
       "--keep-teh-marbuta", "--max-df", "0.9"]),
     ({"chi2": "all", "none_label": "economy", "encoding": "utf-8", "max_features": 25},
      ["--chi2", "all", "--none-label", "economy", "--encoding", "utf-8", "--max-features", "25"]),
+    ({"none_label": "sports", "gate_priors": "uniform"},
+     ["--none-label", "sports", "--gate-priors", "uniform"]),
 ])
 def test_train_gives_the_cli_model_byte_for_byte(cli, tmp_path, options, flags):
     corpus = write_corpus(tmp_path / "corpus")

@@ -130,6 +130,15 @@ pub enum NbArg {
     Complement,
 }
 
+/// Class priors of a gate on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PriorsArg {
+    /// The share of none documents in the training data.
+    Fitted,
+    /// Even odds: the text alone decides.
+    Uniform,
+}
+
 /// Training options shared by `train`, `eval --cv`, `tune` and `bench`.
 /// A flag given on the command line overrides `--config`; what neither sets
 /// takes the default (see `TrainParams::new`).
@@ -161,6 +170,10 @@ pub struct TrainOpts {
     /// rest [default: no such label].
     #[arg(long, value_name = "LABEL")]
     none_label: Option<String>,
+    /// With --none-label: the gate's class priors. Uniform finds more topic
+    /// articles and raises more false alarms [default: fitted].
+    #[arg(long, value_enum, value_name = "PRIORS")]
+    gate_priors: Option<PriorsArg>,
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
     weighting: Option<WeightingArg>,
@@ -245,6 +258,17 @@ impl TrainOpts {
         }
         if let Some(n) = &self.none_label {
             p.none_label = Some(n.clone());
+        }
+        if let Some(g) = self.gate_priors {
+            if p.none_label.is_none() {
+                anyhow::bail!(
+                    "--gate-priors sets the priors of a gate, and there is none: give --none-label LABEL (or none_label in the --config file)"
+                );
+            }
+            p.gate_priors = match g {
+                PriorsArg::Fitted => Priors::Fitted,
+                PriorsArg::Uniform => Priors::Uniform,
+            };
         }
         match self.chi2 {
             Some(Chi2::All) => p.chi2_features = None,
