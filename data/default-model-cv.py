@@ -2,7 +2,7 @@
 """Cross-validates the bundled model's settings and prints the figures that
 the issue's targets are about (models/README.md quotes them).
 
-    python3 data/default-model-cv.py [--seed N] [--folds K] [--tasnif PATH]
+    python3 data/default-model-cv.py [--seed N] [--folds K] [--config FILE] [--tasnif PATH]
 
 It runs `tasnif eval data/default-model.csv --cv K --config
 data/default-model.json --predictions FILE` and reads each document's
@@ -44,12 +44,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--folds", type=int, default=3)
+    ap.add_argument("--config", default="data/default-model.json",
+                    help="training settings to cross-validate (default: the bundled model's)")
     ap.add_argument("--tasnif", default=os.environ.get("TASNIF", str(ROOT / "target/release/tasnif")))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         pred = Path(tmp) / "predictions.jsonl"
         cmd = [args.tasnif, "eval", "data/default-model.csv", "--cv", str(args.folds),
-               "--seed", str(args.seed), "--config", "data/default-model.json",
+               "--seed", str(args.seed), "--config", str(Path(args.config).resolve()),
                "--predictions", str(pred)]
         run = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if run.returncode != 0:
@@ -60,7 +62,7 @@ def main() -> int:
     cyber = [(t, p) for t, p in pairs if t != "none"]
     none_p, none_r, _ = prf(pairs, "none")
     kept = sum(1 for _, p in cyber if p != "none")
-    print(f"{' '.join(cmd[1:-2])}")
+    print(" ".join(cmd[1:-4] + ["--config", args.config]))
     print(f"documents {len(pairs)}: cyber {len(cyber)}, none {len(pairs) - len(cyber)}")
     print(f"cyber recall (gate lets through) {kept}/{len(cyber)} = {kept / len(cyber):.3f}")
     print(f"none precision {none_p:.4f}, recall {none_r:.4f} (against noisy none labels)")
