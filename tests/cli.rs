@@ -1058,3 +1058,149 @@ fn uniform_gate_priors_lower_the_none_probability_of_a_rare_topic() {
     assert!(stderr(&out).contains("--none-label"), "{}", stderr(&out));
     assert!(!f.path("x.tasnif").exists() && !f.path("y.tasnif").exists());
 }
+
+#[test]
+fn eval_of_a_gated_model_gives_the_gate_and_the_topics_on_their_own_documents() {
+    let f = Fixture::new(12);
+    // the three topics, and mislabeled articles the gate must get wrong:
+    // economy texts labeled sports (kept out as none) and sports texts
+    // labeled economy (let through as sports)
+    let mut csv = String::from("text,label\n");
+    let mut add = |text: String, label: &str| {
+        csv.push_str(&format!("\"{}\",{label}\n", text.replace('\n', " ")));
+    };
+    for (t, (name, _)) in TOPICS.iter().enumerate() {
+        for n in 0..12 {
+            add(article(t, 7000 + 100 * t + n), name);
+        }
+    }
+    for n in 0..4 {
+        add(article(0, 8000 + n), "sports");
+        add(article(1, 8100 + n), "economy");
+    }
+    std::fs::write(f.path("mixed.csv"), csv).expect("write");
+    let cv = f.run(&[
+        "eval",
+        "mixed.csv",
+        "--cv",
+        "3",
+        "--none-label",
+        "economy",
+        "--f1-labels",
+        "sports",
+        "--json",
+        "cv.json",
+        "--predictions",
+        "p.jsonl",
+        "--report",
+        "r.md",
+        "--color",
+        "never",
+    ]);
+    assert!(cv.status.success(), "{}", stderr(&cv));
+    // the figures, recomputed here from every document's outcome
+    let outcomes = records(&std::fs::read_to_string(f.path("p.jsonl")).expect("predictions"));
+    let pairs: Vec<(String, String)> = outcomes
+        .iter()
+        .map(|o| {
+            let s = |k: &str| o[k].as_str().expect("a label").to_string();
+            (s("truth"), s("predicted"))
+        })
+        .collect();
+    let topic: Vec<&(String, String)> = pairs.iter().filter(|(t, _)| t != "economy").collect();
+    let kept = topic.iter().filter(|(_, p)| p != "economy").count();
+    let (tp, fp, fn_) = (
+        topic
+            .iter()
+            .filter(|(t, p)| t == "sports" && p == "sports")
+            .count() as f64,
+        topic
+            .iter()
+            .filter(|(t, p)| t != "sports" && p == "sports")
+            .count() as f64,
+        topic
+            .iter()
+            .filter(|(t, p)| t == "sports" && p != "sports")
+            .count() as f64,
+    );
+    let sports_f1 = if tp > 0.0 {
+        2.0 * tp / (2.0 * tp + fp + fn_)
+    } else {
+        0.0
+    };
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(f.path("cv.json")).expect("json"))
+        .expect("JSON");
+    let g = &j["gate"];
+    assert_eq!(g["none_label"], "economy");
+    assert_eq!(g["topic_documents"], topic.len());
+    assert_eq!(g["topic_kept"], kept);
+    assert_eq!(g["none_documents"], pairs.len() - topic.len());
+    assert_eq!(g["macro_labels"], serde_json::json!(["sports"]));
+    let macro_f1 = g["macro_f1"].as_f64().expect("macro_f1");
+    assert!(
+        (macro_f1 - sports_f1).abs() < 1e-12,
+        "{macro_f1} vs {sports_f1}"
+    );
+    // the none label is no topic of the per-topic table
+    assert!(g["per_topic"].get("economy").is_none(), "{g}");
+    // the mislabeled articles make these figures differ from the pooled ones
+    assert!(
+        kept < topic.len(),
+        "the gate kept every topic document: {g}"
+    );
+    assert!(g["false_alarms"].as_u64() > Some(0), "{g}");
+    let pooled = j["per_label"]["sports"]["f1"].as_f64().expect("pooled F1");
+    assert!((pooled - macro_f1).abs() > 1e-6, "{pooled} {macro_f1}");
+    // the terminal and Markdown reports show the same figure
+    let line = format!(
+        "macro-F1 over sports (topic documents alone): {:.4}",
+        macro_f1
+    );
+    assert!(stdout(&cv).contains(&line), "{}", stdout(&cv));
+    let md = std::fs::read_to_string(f.path("r.md")).expect("report");
+    assert!(
+        md.contains("## Gate") && md.contains(&format!("**{macro_f1:.4}**")),
+        "{md}"
+    );
+    // a model without a gate has no such section, and --f1-labels is refused
+    let plain = f.run(&[
+        "eval",
+        "corpus",
+        "-m",
+        "model.tasnif",
+        "--json",
+        "plain.json",
+    ]);
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    let j: Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("plain.json")).expect("json"))
+            .expect("JSON");
+    assert!(j.get("gate").is_none());
+    let bad = f.run(&[
+        "eval",
+        "corpus",
+        "-m",
+        "model.tasnif",
+        "--f1-labels",
+        "sports",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("--none-label"), "{}", stderr(&bad));
+    // the none label is not a topic
+    let bad = f.run(&[
+        "eval",
+        "corpus",
+        "--cv",
+        "3",
+        "--none-label",
+        "economy",
+        "--f1-labels",
+        "economy",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("'economy' is the none label"),
+        "{}",
+        stderr(&bad)
+    );
+}

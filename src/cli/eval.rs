@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
-use tasnif::corpus::{load_labeled, read_secondary};
+use tasnif::corpus::{load_labeled, read_secondary, LabeledData};
 use tasnif::eval::report::{
     render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
     CHART_FILES,
@@ -73,16 +73,42 @@ pub struct EvalArgs {
     /// Sizes of the learning curve: labeled articles per label, or `all` [default: 5,10,20,all].
     #[arg(long, value_name = "N,...", value_delimiter = ',', requires = "learning_curve", value_parser = parse_size)]
     sizes: Vec<tasnif::eval::curve::CurveSize>,
-    /// Also give the learning curve's macro-F1 over these labels only.
-    #[arg(
-        long,
-        value_name = "LABEL,...",
-        value_delimiter = ',',
-        requires = "learning_curve"
-    )]
+    /// Also give a macro-F1 over these labels only: in the learning curve,
+    /// or in the gate section of a model with a none label (the topics
+    /// averaged over the topic documents alone; default: every topic).
+    #[arg(long, value_name = "LABEL,...", value_delimiter = ',')]
     f1_labels: Vec<String>,
     #[command(flatten)]
     em: EmOpts,
+}
+
+/// `--f1-labels` outside the learning curve: topics of the data, for the
+/// gate section of a model (or training settings) with the none label `none`.
+fn topic_labels(
+    given: &[String],
+    none: Option<&str>,
+    data: &LabeledData,
+) -> anyhow::Result<Option<Vec<String>>> {
+    if given.is_empty() {
+        return Ok(None);
+    }
+    let Some(none) = none else {
+        anyhow::bail!(
+            "--f1-labels chooses the topics of a gated model's figures (--none-label) or of --learning-curve, and there is neither"
+        );
+    };
+    for l in given {
+        if l == none {
+            anyhow::bail!("--f1-labels: '{l}' is the none label, not a topic");
+        }
+        if data.labels.id(l).is_none() {
+            anyhow::bail!(
+                "--f1-labels: '{l}' is not a label of the data (labels: {})",
+                data.labels.names().join(", ")
+            );
+        }
+    }
+    Ok(Some(given.to_vec()))
 }
 
 fn parse_size(s: &str) -> Result<tasnif::eval::curve::CurveSize, String> {
@@ -143,7 +169,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         );
         return Ok(0);
     }
-    let opts = ReportOptions {
+    let mut opts = ReportOptions {
         read,
         ..ReportOptions::default()
     };
@@ -175,6 +201,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     let (d, ev) = match (&a.model, a.cv) {
         (Some(m), _) => {
             let model = Classifier::load(m)?;
+            opts.topic_labels = topic_labels(&a.f1_labels, model.gate().map(|(_, n)| n), &data)?;
             let tags = a.multi.then_some((&secondary, a.threshold));
             let (ev, t) = evaluate_model_with_tags(&model, &data, &read, tags)?;
             tag_scores = t;
@@ -188,6 +215,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         }
         (None, Some(k)) => {
             let params = a.opts.params()?;
+            opts.topic_labels = topic_labels(&a.f1_labels, params.none_label.as_deref(), &data)?;
             let k = k as usize;
             // the terms of a written report come from a model trained on
             // all the data; the terminal report does without

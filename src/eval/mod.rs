@@ -2,6 +2,7 @@
 //! cross-validation of training settings; metrics in [`metrics`].
 
 pub mod curve;
+pub mod gate;
 pub mod metrics;
 pub mod report;
 pub mod tags;

@@ -4,10 +4,13 @@
 //! The page is left-to-right; names, terms and article lines sit in
 //! `<bdi>` or `dir="auto"` elements so Arabic text runs right-to-left.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use crate::eval::LabelMetrics;
+
 use super::svg::{self, CellValue};
-use super::{esc, fmt, headline_value, Origin, ReportData, HEADLINE};
+use super::{esc, fmt, gate_lines, gate_macro_name, headline_value, Origin, ReportData, HEADLINE};
 
 const CSS: &str = r#"
 :root { color-scheme: light; }
@@ -70,6 +73,26 @@ fn card(s: &mut String, id: &str, name: &str, value: f64, spread: Option<(usize,
 }
 
 /// Renders the report as a self-contained HTML page.
+/// A table of precision, recall, F1 and support, one row per label.
+fn metrics_table(s: &mut String, id: &str, first: &str, rows: &BTreeMap<String, LabelMetrics>) {
+    let _ = write!(
+        s,
+        "<table id=\"{id}\"><thead><tr><th>{first}</th><th class=\"num\">precision</th><th class=\"num\">recall</th><th class=\"num\">F1</th><th class=\"num\">support</th></tr></thead><tbody>"
+    );
+    for (l, m) in rows {
+        let _ = write!(
+            s,
+            r#"<tr><th><bdi>{}</bdi></th><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+            esc(l),
+            fmt::metric(m.precision),
+            fmt::metric(m.recall),
+            fmt::metric(m.f1),
+            m.support
+        );
+    }
+    s.push_str("</tbody></table>");
+}
+
 pub fn render_html(d: &ReportData) -> String {
     let r = &d.metrics;
     let mut s = String::with_capacity(64 * 1024);
@@ -195,19 +218,22 @@ pub fn render_html(d: &ReportData) -> String {
     s.push_str("<section id=\"per-label\">\n<h2>Per label</h2>\n<div class=\"charts\"><figure>");
     s.push_str(&svg::per_label(d));
     s.push_str("<figcaption>Precision, recall and F1 of each label; n is its number of documents (support).</figcaption></figure>\n");
-    s.push_str("<table id=\"per-label-table\"><thead><tr><th>label</th><th class=\"num\">precision</th><th class=\"num\">recall</th><th class=\"num\">F1</th><th class=\"num\">support</th></tr></thead><tbody>");
-    for (l, m) in &r.per_label {
+    metrics_table(&mut s, "per-label-table", "label", &r.per_label);
+    s.push_str("</div>\n</section>\n");
+
+    if let Some(g) = &d.gate {
+        s.push_str("<section id=\"gate\">\n<h2>Gate</h2>\n");
+        for line in gate_lines(g) {
+            let _ = writeln!(s, "<p><bdi>{}</bdi></p>", esc(&line));
+        }
+        metrics_table(&mut s, "gate-table", "topic", &g.per_topic);
         let _ = write!(
             s,
-            r#"<tr><th><bdi>{}</bdi></th><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-            esc(l),
-            fmt::metric(m.precision),
-            fmt::metric(m.recall),
-            fmt::metric(m.f1),
-            m.support
+            "\n<p><bdi>{}</bdi> <strong id=\"gate-macro-f1\">{}</strong></p>\n</section>\n",
+            esc(&gate_macro_name(g)),
+            fmt::metric(g.macro_f1)
         );
     }
-    s.push_str("</tbody></table></div>\n</section>\n");
 
     // confused pairs
     s.push_str("<section id=\"confused\">\n<h2>Most confused labels</h2>\n");

@@ -1,10 +1,13 @@
 //! The report as Markdown (GitHub-flavored tables), with the same charts as
 //! SVG files to be written beside it and linked by relative paths.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use crate::eval::LabelMetrics;
+
 use super::svg::{self, CellValue};
-use super::{fmt, headline_value, Origin, ReportData, HEADLINE};
+use super::{fmt, gate_lines, gate_macro_name, headline_value, Origin, ReportData, HEADLINE};
 
 /// A Markdown report and the chart files it links to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +58,27 @@ fn header(s: &mut String, cells: &[&str], numeric: &[bool]) {
 }
 
 /// A code span around `text`, with a fence longer than any run of backticks in it.
+/// A table of precision, recall, F1 and support, one row per label.
+fn metrics_table(s: &mut String, first: &str, rows: &BTreeMap<String, LabelMetrics>) {
+    header(
+        s,
+        &[first, "precision", "recall", "F1", "support"],
+        &[false, true, true, true, true],
+    );
+    for (l, m) in rows {
+        row(
+            s,
+            &[
+                md_escape(l),
+                fmt::metric(m.precision),
+                fmt::metric(m.recall),
+                fmt::metric(m.f1),
+                m.support.to_string(),
+            ],
+        );
+    }
+}
+
 fn code(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
@@ -174,21 +198,19 @@ pub fn render_markdown(d: &ReportData, files_dir: &str) -> MarkdownReport {
         "![precision, recall and F1 per label]({})\n",
         link(CHART_FILES[2])
     );
-    header(
-        &mut s,
-        &["label", "precision", "recall", "F1", "support"],
-        &[false, true, true, true, true],
-    );
-    for (l, m) in &r.per_label {
-        row(
-            &mut s,
-            &[
-                md_escape(l),
-                fmt::metric(m.precision),
-                fmt::metric(m.recall),
-                fmt::metric(m.f1),
-                m.support.to_string(),
-            ],
+    metrics_table(&mut s, "label", &r.per_label);
+
+    if let Some(g) = &d.gate {
+        let _ = writeln!(s, "\n## Gate\n");
+        for line in gate_lines(g) {
+            let _ = writeln!(s, "{}\n", md_escape(&line));
+        }
+        metrics_table(&mut s, "topic", &g.per_topic);
+        let _ = writeln!(
+            s,
+            "\n{} **{}**",
+            md_escape(&gate_macro_name(g)),
+            fmt::metric(g.macro_f1)
         );
     }
 

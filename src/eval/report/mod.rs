@@ -26,6 +26,7 @@ mod terminal;
 
 use serde::Serialize;
 
+use super::gate::{gate_summary, GateSummary};
 use super::{mean_std, Evaluation, Outcome, Report};
 use crate::corpus::LabeledData;
 use crate::features::VectorizerParams;
@@ -66,7 +67,7 @@ pub mod fmt {
 }
 
 /// How much the report shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportOptions {
     /// Most confused (true, predicted) pairs listed. Default 5.
     pub confused_pairs: usize,
@@ -78,6 +79,9 @@ pub struct ReportOptions {
     pub calibration_bins: usize,
     /// How an example's article is read for its first line.
     pub read: crate::corpus::ReadOptions,
+    /// For a model with a none label: the topics whose F1 the gate
+    /// section averages. Default: every topic with documents.
+    pub topic_labels: Option<Vec<String>>,
 }
 
 impl Default for ReportOptions {
@@ -88,6 +92,7 @@ impl Default for ReportOptions {
             top_terms: 10,
             calibration_bins: 10,
             read: crate::corpus::ReadOptions::default(),
+            topic_labels: None,
         }
     }
 }
@@ -286,6 +291,10 @@ pub struct ReportData {
     pub confused_pairs: Vec<ConfusedPair>,
     /// Reliability of the predicted probabilities.
     pub calibration: Calibration,
+    /// For a model with a none label: the gate's figures, and the topics'
+    /// on the topic documents alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<GateSummary>,
     /// The most indicative terms per label, when a model was at hand.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_terms: Option<TopTerms>,
@@ -297,6 +306,47 @@ pub struct ReportData {
     /// figures from two command lines give the same JSON).
     #[serde(skip)]
     pub command: String,
+}
+
+/// The gate section's sentences, in plain text (every rendering shows them).
+pub fn gate_lines(g: &GateSummary) -> [String; 3] {
+    [
+        format!(
+            "topic documents kept: {} of {} (recall {}); \"{}\" documents given a topic: {} of {}",
+            g.topic_kept,
+            g.topic_documents,
+            fmt::metric(g.topic_recall),
+            g.none_label,
+            g.false_alarms,
+            g.none_documents
+        ),
+        format!(
+            "\"{}\": precision {}, recall {}",
+            g.none_label,
+            fmt::metric(g.none_precision),
+            fmt::metric(g.none_recall)
+        ),
+        format!(
+            "among the {} topic documents alone (an answer of \"{}\" is a miss of the topic; the \"{}\" documents do not count):",
+            g.topic_documents, g.none_label, g.none_label
+        ),
+    ]
+}
+
+/// The name of the gate section's macro-F1, with its topics.
+pub fn gate_macro_name(g: &GateSummary) -> String {
+    format!(
+        "macro-F1 over {} (topic documents alone):",
+        g.macro_labels.join(", ")
+    )
+}
+
+/// The none label of a gated model, or of gated training settings.
+fn none_label(model: ModelRef<'_>) -> Option<String> {
+    match model {
+        ModelRef::File { model, .. } => model.gate().map(|(_, n)| n.to_string()),
+        ModelRef::CrossValidation { params, .. } => params.none_label.clone(),
+    }
 }
 
 /// The headline figures, in the order every rendering shows them: key (as
@@ -456,6 +506,8 @@ impl ReportData {
             misclassified: misclassified(r),
             confused_pairs: confused_pairs(ev, data, opts),
             calibration: calibration(&ev.outcomes, opts.calibration_bins),
+            gate: none_label(model)
+                .map(|n| gate_summary(&ev.outcomes, &n, opts.topic_labels.as_deref())),
             top_terms,
             data: DataSummary {
                 path: source.path.to_string(),

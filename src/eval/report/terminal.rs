@@ -1,9 +1,12 @@
 //! The report as terminal text: aligned tables, optional ANSI color, and
 //! "LABEL: erroneously classified as OTHER 9.3%, …" lines.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{fmt, headline_value, ReportData, HEADLINE};
+use crate::eval::LabelMetrics;
+
+use super::{fmt, gate_lines, gate_macro_name, headline_value, ReportData, HEADLINE};
 
 const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
@@ -36,6 +39,40 @@ fn pad_left(s: &str, w: usize) -> String {
 
 fn pad_right(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+/// The bold header line of [`metric_rows`], its first column named `first`.
+fn metric_header(s: &mut String, p: &Paint, w: usize, first: &str) {
+    let _ = writeln!(
+        s,
+        "{}",
+        p.paint(
+            BOLD,
+            &format!(
+                "{}  {:>9}  {:>6}  {:>6}  {:>7}",
+                pad_right(first, w),
+                "precision",
+                "recall",
+                "F1",
+                "support"
+            )
+        )
+    );
+}
+
+/// One aligned line per label: precision, recall, F1, support.
+fn metric_rows(s: &mut String, w: usize, rows: &BTreeMap<String, LabelMetrics>) {
+    for (name, m) in rows {
+        let _ = writeln!(
+            s,
+            "{}  {:>9}  {:>6}  {:>6}  {:>7}",
+            pad_right(name, w),
+            fmt::metric(m.precision),
+            fmt::metric(m.recall),
+            fmt::metric(m.f1),
+            m.support
+        );
+    }
 }
 
 /// Renders the report for a terminal; with `color`, headings are bold,
@@ -91,32 +128,8 @@ pub fn render_terminal(d: &ReportData, color: bool) -> String {
     let labels = &r.confusion.labels;
     let w = labels.iter().map(|l| width(l)).max().unwrap_or(5).max(12);
     let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "{}",
-        p.paint(
-            BOLD,
-            &format!(
-                "{}  {:>9}  {:>6}  {:>6}  {:>7}",
-                pad_right("label", w),
-                "precision",
-                "recall",
-                "F1",
-                "support"
-            )
-        )
-    );
-    for (name, m) in &r.per_label {
-        let _ = writeln!(
-            s,
-            "{}  {:>9}  {:>6}  {:>6}  {:>7}",
-            pad_right(name, w),
-            fmt::metric(m.precision),
-            fmt::metric(m.recall),
-            fmt::metric(m.f1),
-            m.support
-        );
-    }
+    metric_header(&mut s, &p, w, "label");
+    metric_rows(&mut s, w, &r.per_label);
     let _ = writeln!(s);
     for (name, pr, rc, f) in [
         ("macro avg", r.macro_precision, r.macro_recall, r.macro_f1),
@@ -136,6 +149,29 @@ pub fn render_terminal(d: &ReportData, color: bool) -> String {
             fmt::metric(rc),
             fmt::metric(f),
             r.documents
+        );
+    }
+
+    if let Some(g) = &d.gate {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "{}",
+            p.paint(
+                BOLD,
+                &format!("gate (\"{}\": none of the topics)", g.none_label)
+            )
+        );
+        for line in gate_lines(g) {
+            let _ = writeln!(s, "{line}");
+        }
+        metric_header(&mut s, &p, w, "topic");
+        metric_rows(&mut s, w, &g.per_topic);
+        let _ = writeln!(
+            s,
+            "{} {}",
+            gate_macro_name(g),
+            p.paint(BOLD, &fmt::metric(g.macro_f1))
         );
     }
 
