@@ -845,16 +845,17 @@ fn a_none_label_trains_a_gate_and_multi_gives_tags() {
     let plain = f.run(&["label", "corpus/sports/000.txt", "-m", "g.tasnif"]);
     assert!(records(&stdout(&plain))[0].get("tags").is_none());
     // a none label the data lacks is refused with its name
-    let bad = f.run(&[
-        "train",
-        "corpus",
-        "--none-label",
-        "weather",
-        "-o",
-        "x.tasnif",
-    ]);
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr(&bad).contains("'weather'"), "{}", stderr(&bad));
+    f.refused(
+        &[
+            "train",
+            "corpus",
+            "--none-label",
+            "weather",
+            "-o",
+            "x.tasnif",
+        ],
+        "'weather'",
+    );
     // cross-validation of gated settings runs and scores every document
     let cv = f.run(&[
         "eval",
@@ -867,8 +868,7 @@ fn a_none_label_trains_a_gate_and_multi_gives_tags() {
         "cv.json",
     ]);
     assert!(cv.status.success(), "{}", stderr(&cv));
-    let j: Value = serde_json::from_str(&std::fs::read_to_string(f.path("cv.json")).expect("json"))
-        .expect("JSON");
+    let j = f.json("cv.json");
     assert_eq!(j["documents"], 36);
 }
 
@@ -955,23 +955,26 @@ fn eval_multi_scores_tags_against_the_secondary_column() {
     assert!(high.contains("22 tags given, 26 true"), "{high}");
 }
 
+/// A CSV manifest of texts (`text,label`), one article per row.
+fn text_manifest(rows: &[(String, &str)]) -> String {
+    let mut csv = String::from("text,label\n");
+    for (text, label) in rows {
+        csv.push_str(&format!("\"{}\",{label}\n", text.replace('\n', " ")));
+    }
+    csv
+}
+
 #[test]
 fn uniform_gate_priors_lower_the_none_probability_of_a_rare_topic() {
     // Many "none" articles (economy) and few of each topic: with fitted
     // priors the gate starts at 40:8 odds for none, with uniform at 1:1.
     let f = Fixture::new(2);
-    let mut csv = String::from("text,label\n");
-    let mut add = |text: String, label: &str| {
-        csv.push_str(&format!("\"{}\",{label}\n", text.replace('\n', " ")));
-    };
-    for n in 0..40 {
-        add(article(0, 2000 + n), "none");
-    }
+    let mut rows: Vec<(String, &str)> = (0..40).map(|n| (article(0, 2000 + n), "none")).collect();
     for n in 0..4 {
-        add(article(1, 3000 + n), "sports");
-        add(article(2, 4000 + n), "technology");
+        rows.push((article(1, 3000 + n), "sports"));
+        rows.push((article(2, 4000 + n), "technology"));
     }
-    std::fs::write(f.path("gated.csv"), csv).expect("write");
+    std::fs::write(f.path("gated.csv"), text_manifest(&rows)).expect("write");
     // unseen articles: half technology, half economy words
     let probes: Vec<String> = (0..6)
         .map(|n| {
@@ -1046,16 +1049,17 @@ fn uniform_gate_priors_lower_the_none_probability_of_a_rare_topic() {
     let err = refused_config(&f, "even.json", r#"{"gate_priors": "even"}"#, "x.tasnif");
     assert!(err.contains("even.json") && err.contains("even"), "{err}");
     // the flag without a gate is refused, not ignored
-    let out = f.run(&[
-        "train",
-        "corpus",
-        "--gate-priors",
-        "uniform",
-        "-o",
-        "y.tasnif",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--none-label"), "{}", stderr(&out));
+    f.refused(
+        &[
+            "train",
+            "corpus",
+            "--gate-priors",
+            "uniform",
+            "-o",
+            "y.tasnif",
+        ],
+        "--none-label",
+    );
     assert!(!f.path("x.tasnif").exists() && !f.path("y.tasnif").exists());
 }
 
@@ -1065,20 +1069,17 @@ fn eval_of_a_gated_model_gives_the_gate_and_the_topics_on_their_own_documents() 
     // the three topics, and mislabeled articles the gate must get wrong:
     // economy texts labeled sports (kept out as none) and sports texts
     // labeled economy (let through as sports)
-    let mut csv = String::from("text,label\n");
-    let mut add = |text: String, label: &str| {
-        csv.push_str(&format!("\"{}\",{label}\n", text.replace('\n', " ")));
-    };
+    let mut rows = Vec::new();
     for (t, (name, _)) in TOPICS.iter().enumerate() {
         for n in 0..12 {
-            add(article(t, 7000 + 100 * t + n), name);
+            rows.push((article(t, 7000 + 100 * t + n), *name));
         }
     }
     for n in 0..4 {
-        add(article(0, 8000 + n), "sports");
-        add(article(1, 8100 + n), "economy");
+        rows.push((article(0, 8000 + n), "sports"));
+        rows.push((article(1, 8100 + n), "economy"));
     }
-    std::fs::write(f.path("mixed.csv"), csv).expect("write");
+    std::fs::write(f.path("mixed.csv"), text_manifest(&rows)).expect("write");
     let cv = f.run(&[
         "eval",
         "mixed.csv",
@@ -1128,8 +1129,7 @@ fn eval_of_a_gated_model_gives_the_gate_and_the_topics_on_their_own_documents() 
     } else {
         0.0
     };
-    let j: Value = serde_json::from_str(&std::fs::read_to_string(f.path("cv.json")).expect("json"))
-        .expect("JSON");
+    let j = f.json("cv.json");
     let g = &j["gate"];
     assert_eq!(g["none_label"], "economy");
     assert_eq!(g["topic_documents"], topic.len());
@@ -1172,35 +1172,30 @@ fn eval_of_a_gated_model_gives_the_gate_and_the_topics_on_their_own_documents() 
         "plain.json",
     ]);
     assert!(plain.status.success(), "{}", stderr(&plain));
-    let j: Value =
-        serde_json::from_str(&std::fs::read_to_string(f.path("plain.json")).expect("json"))
-            .expect("JSON");
-    assert!(j.get("gate").is_none());
-    let bad = f.run(&[
-        "eval",
-        "corpus",
-        "-m",
-        "model.tasnif",
-        "--f1-labels",
-        "sports",
-    ]);
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr(&bad).contains("--none-label"), "{}", stderr(&bad));
-    // the none label is not a topic
-    let bad = f.run(&[
-        "eval",
-        "corpus",
-        "--cv",
-        "3",
+    assert!(f.json("plain.json").get("gate").is_none());
+    f.refused(
+        &[
+            "eval",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "--f1-labels",
+            "sports",
+        ],
         "--none-label",
-        "economy",
-        "--f1-labels",
-        "economy",
-    ]);
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(
-        stderr(&bad).contains("'economy' is the none label"),
-        "{}",
-        stderr(&bad)
+    );
+    // the none label is not a topic
+    f.refused(
+        &[
+            "eval",
+            "corpus",
+            "--cv",
+            "3",
+            "--none-label",
+            "economy",
+            "--f1-labels",
+            "economy",
+        ],
+        "'economy' is the none label",
     );
 }

@@ -203,6 +203,22 @@ impl Fixture {
     pub fn run(&self, args: &[&str]) -> Output {
         tasnif_in(self.dir.path(), args)
     }
+
+    /// Runs tasnif with `args`, asserts that it exits with 1 and that its
+    /// stderr contains `needle`; returns stderr.
+    pub fn refused(&self, args: &[&str], needle: &str) -> String {
+        let out = self.run(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        err
+    }
+
+    /// The JSON file `rel` of the fixture's folder.
+    pub fn json(&self, rel: &str) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.path(rel)).expect("a JSON file");
+        serde_json::from_str(&text).expect("JSON")
+    }
 }
 
 /// Parses JSON lines.
