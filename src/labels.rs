@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
 /// The index of a label in a [`LabelSet`]. Labels are sorted by name, so
 /// `LabelId(0)` is the alphabetically first label.
 #[derive(
@@ -87,6 +89,23 @@ impl LabelSet {
     /// All ids, in order.
     pub fn ids(&self) -> impl Iterator<Item = LabelId> + '_ {
         (0..self.names.len() as u32).map(LabelId)
+    }
+
+    /// Checks that each of `names` is a label of the set.
+    ///
+    /// # Errors
+    /// The first that is not, as an invalid `param` that lists the labels.
+    pub fn check_names(&self, names: &[String], param: &'static str) -> Result<()> {
+        match names.iter().find(|n| self.id(n).is_none()) {
+            None => Ok(()),
+            Some(n) => Err(Error::param(
+                param,
+                format!(
+                    "'{n}' is not a label of the data (labels: {})",
+                    self.names.join(", ")
+                ),
+            )),
+        }
     }
 }
 

@@ -97,17 +97,10 @@ fn topic_labels(
             "--f1-labels chooses the topics of a gated model's figures (--none-label) or of --learning-curve, and there is neither"
         );
     };
-    for l in given {
-        if l == none {
-            anyhow::bail!("--f1-labels: '{l}' is the none label, not a topic");
-        }
-        if data.labels.id(l).is_none() {
-            anyhow::bail!(
-                "--f1-labels: '{l}' is not a label of the data (labels: {})",
-                data.labels.names().join(", ")
-            );
-        }
+    if given.iter().any(|l| l == none) {
+        anyhow::bail!("--f1-labels: '{none}' is the none label, not a topic");
     }
+    data.labels.check_names(given, "f1-labels")?;
     Ok(Some(given.to_vec()))
 }
 

@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::corpus::{Item, LabeledData};
 use crate::em::{count_pooled, train_counted, EmParams, UnlabeledReport};
 use crate::error::{Error, Result};
+use crate::eval::metrics::mean_f1;
 use crate::eval::{mean_std, predict_fold, Report};
 use crate::features::CountedCorpus;
 use crate::folds::{stratified_folds, SplitMix64};
@@ -242,25 +243,9 @@ pub fn learning_curve(
             format!("{n} documents per label (training needs at least {min})"),
         ));
     }
-    let subset_ids: Option<Vec<LabelId>> = match &opts.f1_labels {
-        None => None,
-        Some(names) => Some(
-            names
-                .iter()
-                .map(|n| {
-                    data.labels.id(n).ok_or_else(|| {
-                        Error::param(
-                            "f1-labels",
-                            format!(
-                                "'{n}' is not a label of the data (labels: {})",
-                                data.labels.names().join(", ")
-                            ),
-                        )
-                    })
-                })
-                .collect::<Result<_>>()?,
-        ),
-    };
+    if let Some(names) = &opts.f1_labels {
+        data.labels.check_names(names, "f1-labels")?;
+    }
     let n_labels = data.labels.len();
     let fold_of = stratified_folds(&data.targets, n_labels, k, opts.seed);
     check_curve_folds(data, &fold_of, k, min)?;
@@ -354,9 +339,7 @@ pub fn learning_curve(
             Ok(CurveFold {
                 train_docs: train.len(),
                 macro_f1: r.macro_f1,
-                subset_macro_f1: subset_ids
-                    .as_ref()
-                    .map(|ids| subset_macro_f1(&r, data, ids)),
+                subset_macro_f1: opts.f1_labels.as_ref().map(|ls| mean_f1(&r.per_label, ls)),
                 accuracy: r.accuracy,
                 em_iterations: iterations,
                 per_label_f1: r.per_label.iter().map(|(l, m)| (l.clone(), m.f1)).collect(),
@@ -384,7 +367,8 @@ pub fn learning_curve(
                 unlabeled_weight: variants[v].map(|e| e.unlabeled_weight),
                 train_docs: fs.iter().map(|f| f.train_docs as f64).sum::<f64>() / k as f64,
                 macro_f1: MeanStd::of(fs.iter().map(|f| f.macro_f1)),
-                subset_macro_f1: subset_ids
+                subset_macro_f1: opts
+                    .f1_labels
                     .as_ref()
                     .map(|_| MeanStd::of(fs.iter().filter_map(|f| f.subset_macro_f1))),
                 accuracy: MeanStd::of(fs.iter().map(|f| f.accuracy)),
@@ -443,18 +427,6 @@ fn check_curve_folds(data: &LabeledData, fold_of: &[usize], k: usize, min: usize
 
 /// The mean F1 of the labels `ids` in `r` (those with neither a document
 /// nor a prediction in the fold are left out, as in the macro average).
-fn subset_macro_f1(r: &Report, data: &LabeledData, ids: &[LabelId]) -> f64 {
-    let f1s: Vec<f64> = ids
-        .iter()
-        .filter_map(|&l| r.per_label.get(data.labels.name(l)).map(|m| m.f1))
-        .collect();
-    if f1s.is_empty() {
-        0.0
-    } else {
-        f1s.iter().sum::<f64>() / f1s.len() as f64
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::metrics::{ratio, LabelMetrics, Report};
+use super::metrics::{mean_f1, ratio, LabelMetrics, Report};
 use super::Outcome;
 
 /// A gated model seen as a gate, and on its topic documents alone.
@@ -37,7 +37,8 @@ pub struct GateSummary {
     pub per_topic: BTreeMap<String, LabelMetrics>,
     /// The topics that `macro_f1` averages.
     pub macro_labels: Vec<String>,
-    /// The mean F1 of `per_topic` over `macro_labels`.
+    /// The mean F1 of `per_topic` over `macro_labels` (a topic without
+    /// documents is left out).
     pub macro_f1: f64,
 }
 
@@ -70,15 +71,7 @@ pub fn gate_summary(
         Some(ls) => ls.to_vec(),
         None => per_topic.keys().cloned().collect(),
     };
-    let f1s: Vec<f64> = macro_labels
-        .iter()
-        .map(|l| per_topic.get(l).map_or(0.0, |m| m.f1))
-        .collect();
-    let macro_f1 = if f1s.is_empty() {
-        0.0
-    } else {
-        f1s.iter().sum::<f64>() / f1s.len() as f64
-    };
+    let macro_f1 = mean_f1(&per_topic, &macro_labels);
     GateSummary {
         none_label: none.to_string(),
         topic_documents: topic.len() as u64,

@@ -58,6 +58,20 @@ pub struct Report {
     pub confusion: Confusion,
 }
 
+/// The mean F1 of `labels` in `per_label` (a label it lacks is left out;
+/// 0 when none is there).
+pub fn mean_f1(per_label: &BTreeMap<String, LabelMetrics>, labels: &[String]) -> f64 {
+    let f1s: Vec<f64> = labels
+        .iter()
+        .filter_map(|l| per_label.get(l).map(|m| m.f1))
+        .collect();
+    if f1s.is_empty() {
+        0.0
+    } else {
+        f1s.iter().sum::<f64>() / f1s.len() as f64
+    }
+}
+
 /// a / b, or 0 when b is 0.
 pub(crate) fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 {
