@@ -735,12 +735,23 @@ fn tasnif_cmd(dir: &Path, args: &[&str]) -> Command {
     c
 }
 
+/// Runs tasnif in `dir` with `args` and files limited to `limit` bytes;
+/// asserts that it exits with 1 and that its stderr (lower case) holds
+/// each of `needles`.
+fn fails_over_size_limit(dir: &Path, args: &[&str], limit: u64, needles: &[&str]) {
+    let mut c = tasnif_cmd(dir, args);
+    limit_file_size(&mut c, limit);
+    let out = run(c);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_contains_all(&stderr(&out).to_lowercase(), needles, args[0]);
+}
+
 #[test]
 fn a_write_failure_leaves_no_partial_file_and_the_old_one_intact() {
     let f = Fixture::new(8);
     let old_model = std::fs::read(f.path("model.tasnif")).expect("model");
     // a bigger model than the limit lets through
-    let mut c = tasnif_cmd(
+    fails_over_size_limit(
         f.dir.path(),
         &[
             "train",
@@ -751,14 +762,8 @@ fn a_write_failure_leaves_no_partial_file_and_the_old_one_intact() {
             "--ngrams",
             "2",
         ],
-    );
-    limit_file_size(&mut c, 4096);
-    let out = run(c);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_contains_all(
-        &stderr(&out).to_lowercase(),
+        4096,
         &["model.tasnif", "file too large"],
-        "train error",
     );
     assert_eq!(
         std::fs::read(f.path("model.tasnif")).expect("model"),
@@ -773,7 +778,7 @@ fn a_write_failure_leaves_no_partial_file_and_the_old_one_intact() {
 
     // label -o, old output intact
     write(&f.path("out.jsonl"), b"old output\n");
-    let mut c = tasnif_cmd(
+    fails_over_size_limit(
         f.dir.path(),
         &[
             "label",
@@ -784,14 +789,8 @@ fn a_write_failure_leaves_no_partial_file_and_the_old_one_intact() {
             "out.jsonl",
             "--force",
         ],
-    );
-    limit_file_size(&mut c, 2048);
-    let out = run(c);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_contains_all(
-        &stderr(&out).to_lowercase(),
+        2048,
         &["out.jsonl", "file too large"],
-        "label error",
     );
     assert_eq!(
         std::fs::read(f.path("out.jsonl")).expect("out"),
@@ -800,7 +799,7 @@ fn a_write_failure_leaves_no_partial_file_and_the_old_one_intact() {
     assert_eq!(names(f.dir.path()), ["corpus", "model.tasnif", "out.jsonl"]);
 
     // eval --json and --predictions
-    let mut c = tasnif_cmd(
+    fails_over_size_limit(
         f.dir.path(),
         &[
             "eval",
@@ -810,16 +809,8 @@ fn a_write_failure_leaves_no_partial_file_and_the_old_one_intact() {
             "--predictions",
             "p.jsonl",
         ],
-    );
-    limit_file_size(&mut c, 512);
-    let out = run(c);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out)
-            .to_lowercase()
-            .contains("p.jsonl: file too large"),
-        "{}",
-        stderr(&out)
+        512,
+        &["p.jsonl: file too large"],
     );
     assert_eq!(names(f.dir.path()), ["corpus", "model.tasnif", "out.jsonl"]);
 
