@@ -370,15 +370,75 @@ fn read_ids(ids: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<String>> {
     Ok(out)
 }
 
-/// Trains a model as `tasnif train` does, and writes it to `output` when
-/// given. See the package's `train` for the parameters.
+// The signature's max_bytes default is written out, so that Python's
+// inspect shows it; it is the library's default.
+const _: () = assert!(DEFAULT_MAX_BYTES == 16777216);
+
+/// Trains a model on labeled articles, as ``tasnif train`` does.
+///
+/// The same data and options give the same model, byte for byte, as the
+/// command line. Options left as ``None`` take the value of ``config`` if it
+/// sets one, else the command line's default (given below as of this
+/// version; ``tasnif train --help`` lists them). The semi-supervised options
+/// of the command line (``--unlabeled`` and the EM settings) are not here.
+///
+/// Args:
+///     data: a directory with one sub-folder per label (``*.txt`` files), a
+///         ``.csv``/``.tsv`` manifest (``path,label`` or ``text,label``,
+///         optional ``id``) or a ``.jsonl`` file (``text``, ``label``,
+///         optional ``id``).  (``tasnif train DATA``)
+///     output: where to write the model file; not written when None.
+///         (``-o``)
+///     list: keep only the documents listed in this file, paths relative to
+///         ``data``, one per line.  (``--list``)
+///     config: training settings from a JSON file as ``tasnif tune``
+///         writes; the options given here override it.  (``--config``)
+///     stemmer: ``"none"`` (default), ``"light10"`` or ``"snowball"``.
+///     ngrams: longest word n-gram, 1 (default) or 2.
+///     min_df: keep terms found in at least this many documents (default 1).
+///     max_df: drop terms found in more than this fraction of documents,
+///         0 < max_df <= 1 (default 1).
+///     max_features: keep only this many most frequent terms (default all).
+///     chi2: keep only the K terms of largest chi-squared statistic against
+///         the labels, or ``"all"`` (default 20000).
+///     none_label: the label of articles about none of the topics: train a
+///         gate that tells it from the others, and the topic model on the
+///         rest (default: no such label).
+///     gate_priors: with ``none_label``, the gate's class priors:
+///         ``"fitted"`` (default, the share of none articles in the data)
+///         or ``"uniform"`` (even odds: more topic articles found, more
+///         false alarms).
+///     weighting: ``"tfidf"`` (default) or ``"counts"``.
+///     nb: ``"multinomial"`` (default) or ``"complement"``.
+///     alpha: smoothing, > 0 (default 0.03).
+///     uniform_priors: uniform class priors (multinomial NB).
+///     weight_norm: Rennie's weight normalization (complement NB).
+///     sublinear_tf: replace tf by 1 + ln(tf) (default False).
+///     l2_norm: scale vectors to unit length (default True).
+///     keep_teh_marbuta: keep ة distinct from ه (folded by default).
+///     encoding: of the article files and manifests: ``"auto"`` (default:
+///         byte-order mark, else UTF-8, else Windows-1256 when mostly
+///         Arabic), ``"utf-8"``, ``"windows-1256"`` or ``"utf-16"``.
+///     max_bytes: largest article read, in bytes (default 16 MiB).
+///     overwrite: replace ``output`` if it exists.  (``--force``)
+///     threads: worker threads (default: every core).
+///
+/// Returns:
+///     The trained :class:`Model`.
+///
+/// Raises:
+///     FileNotFoundError: ``data``, ``list`` or ``config`` does not exist.
+///     FileExistsError: ``output`` exists and ``overwrite`` is False.
+///     OSError: another file could not be read or written.
+///     ValueError: an invalid option, malformed data, or data that cannot
+///         be trained on (one label only, too few documents per label).
 #[pyfunction]
 #[pyo3(signature = (
     data, output = None, list = None, *, config = None, stemmer = None, ngrams = None,
     min_df = None, max_df = None, max_features = None, chi2 = None, none_label = None,
     gate_priors = None, weighting = None, nb = None, alpha = None, uniform_priors = false,
     weight_norm = false, sublinear_tf = None, l2_norm = None, keep_teh_marbuta = false,
-    encoding = None, max_bytes = DEFAULT_MAX_BYTES, overwrite = false, threads = None
+    encoding = None, max_bytes = 16777216, overwrite = false, threads = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn train(

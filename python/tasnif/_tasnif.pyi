@@ -122,4 +122,5 @@ def train(
     overwrite: bool = False,
     threads: Optional[int] = None,
 ) -> Model:
-    """Trains a model as ``tasnif train`` does (see ``tasnif.train``)."""
+    """Trains a model on labeled articles, as ``tasnif train`` does (the
+    full description is the function's own docstring: ``help(tasnif.train)``)."""
