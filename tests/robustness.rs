@@ -90,6 +90,18 @@ fn content(rec: &Value) -> Value {
 }
 
 /// The names in `dir`, sorted.
+/// Each record's id and error ("" when it has none), in order.
+fn ids_and_errors(recs: &[serde_json::Value]) -> Vec<(&str, &str)> {
+    recs.iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id"),
+                r["error"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .expect("dir")
@@ -426,15 +438,7 @@ fn symbolic_link_loops_and_broken_links_are_reported_not_followed() {
     no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let recs = records(&stdout(&out));
-    let got: Vec<(&str, &str)> = recs
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().expect("id"),
-                r["error"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let got = ids_and_errors(&recs);
     assert_eq!(
         got,
         [
@@ -496,15 +500,7 @@ fn non_regular_files_are_refused_without_blocking() {
     assert!(start.elapsed() < Duration::from_secs(20), "blocked");
     assert_eq!(out.status.code(), Some(2));
     let recs = records(&stdout(&out));
-    let got: Vec<(&str, &str)> = recs
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().expect("id"),
-                r["error"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let got = ids_and_errors(&recs);
     assert_eq!(
         got,
         [
@@ -554,15 +550,7 @@ fn permission_denied_files_and_folders_are_reported_and_skipped() {
     let out = run(c);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let recs = records(&stdout(&out));
-    let got: Vec<(&str, &str)> = recs
-        .iter()
-        .map(|r| {
-            (
-                r["id"].as_str().expect("id"),
-                r["error"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let got = ids_and_errors(&recs);
     assert_eq!(
         got,
         [
