@@ -15,7 +15,7 @@ use std::sync::mpsc::sync_channel;
 use rayon::prelude::*;
 
 use crate::corpus::{Item, ReadOptions, TextEncoding};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::model::{Classifier, PredictOptions, PredictScratch, Prediction};
 
 /// Documents scored per parallel step.
@@ -115,10 +115,19 @@ where
 ///     Item { id: "a".into(), source: Source::Text("تسريب بيانات ملايين المستخدمين".into()) },
 ///     Item { id: "b".into(), source: Source::Text("   ".into()) },
 /// ];
-/// let ok = label_items(&model, &items, &BatchOptions::default(), |_, r| r.is_ok());
-/// assert_eq!(ok, [true, false]); // a blank text is an error, not a panic
+/// let labels = label_items(&model, &items, &BatchOptions::default(), |_, r| {
+///     r.map(|l| model.labels().name(l.prediction.label).to_string())
+/// });
+/// assert!(labels[0].is_ok());
+/// // for a gated model (the bundled one), a text without letters or digits is none
+/// assert_eq!(labels[1].as_deref().ok(), Some("none"));
 /// # Ok::<(), tasnif::Error>(())
 /// ```
+///
+/// A document that cannot be read gives an `Err` result. So does a text
+/// with no letter or digit, except for a gated model: "nothing about any
+/// topic" is then an answer, the none label (see
+/// [`Classifier::predict`]).
 pub fn label_items<R, G>(
     model: &Classifier,
     items: &[Item],
@@ -132,10 +141,19 @@ where
     items
         .par_iter()
         .map_init(PredictScratch::default, |scratch, item| {
-            let r = item.read(&opts.read).map(|t| Labeled {
-                prediction: model.predict(&t.text, scratch, &opts.predict),
-                encoding: t.encoding,
-            });
+            let r = match item.read(&opts.read) {
+                Ok(t) => Ok(Labeled {
+                    prediction: model.predict(&t.text, scratch, &opts.predict),
+                    encoding: t.encoding,
+                }),
+                Err(e) if matches!(e.kind(), ErrorKind::Empty) && model.gate().is_some() => {
+                    Ok(Labeled {
+                        prediction: model.predict("", scratch, &opts.predict),
+                        encoding: TextEncoding::Utf8,
+                    })
+                }
+                Err(e) => Err(e),
+            };
             render(item, r)
         })
         .collect()

@@ -26,6 +26,7 @@ pub mod labels;
 pub mod model;
 pub mod nb;
 pub mod record;
+pub mod refine;
 pub mod text;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,7 +1,7 @@
 //! The classifier a user trains, saves, loads and labels with: analyzer
 //! settings + fitted vectorizer + naive Bayes + label names, in one versioned file.
 //!
-//! # File format (version 2; version 1 files are read too)
+//! # File format (version 3; versions 1 and 2 are read too)
 //!
 //! | offset | size | content |
 //! |---:|---:|---|
@@ -15,7 +15,12 @@
 //!
 //! Version 2 appends to version 1's body an optional gate: the name of the
 //! "none of the topics" label and the gate model's own file bytes (see
-//! [`TrainParams::none_label`]).
+//! [`TrainParams::none_label`]). Version 3's gate also holds its threshold,
+//! its least Arabic evidence and its name (see [`TrainParams::gate_threshold`],
+//! [`TrainParams::gate_min_terms`], [`TrainParams::gate_name`]); a version 2
+//! gate reads as threshold 1/2, no least evidence, name `topic`. Version 3
+//! also stores, between the model and the gate, how the naive Bayes
+//! weights were refined (see [`TrainParams::refine`]).
 
 use std::path::Path;
 
@@ -25,11 +30,14 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{
-    CountedCorpus, FeatureScratch, FittedRows, FittedVocabulary, SparseVec, TermId, Vectorizer,
-    VectorizerParams, Vocabulary,
+    CountedCorpus, FeatureScratch, FittedRows, FittedVocabulary, ScriptCounts, SparseVec, TermId,
+    Vectorizer, VectorizerParams, Vocabulary,
 };
 use crate::labels::{LabelId, LabelSet};
-use crate::nb::{argmax, softmax_into, NaiveBayes, NbCounts, NbParams, NbValidParams, Priors};
+use crate::nb::{
+    argmax, softmax_into, NaiveBayes, NbCounts, NbKind, NbParams, NbValidParams, Priors,
+};
+use crate::refine::{refine, RefineParams};
 use crate::text::{Analyzer, AnalyzerConfig};
 use linfa::ParamGuard;
 use rayon::prelude::*;
@@ -37,7 +45,7 @@ use rayon::prelude::*;
 /// Magic bytes at the start of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
 /// The model format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest model format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const FIXED_HEADER: usize = 25;
@@ -64,6 +72,11 @@ pub struct TrainParams {
     pub vectorizer: VectorizerParams,
     /// Naive Bayes kind and smoothing.
     pub nb: NbParams,
+    /// Refinement of the naive Bayes weights after fitting (of a one-stage
+    /// model, or of a gated model's topic model). Default none.
+    pub refine: RefineParams,
+    /// With `none_label`: refinement of the gate's weights. Default none.
+    pub gate_refine: RefineParams,
     /// Keep only this many terms, those with the largest χ² statistic
     /// between term weight and label (see
     /// [`CountedCorpus::select_chi2`]), after the vectorizer's own pruning.
@@ -82,9 +95,37 @@ pub struct TrainParams {
     /// odds, so that the text alone decides (more topic articles found,
     /// more false alarms). Default fitted.
     pub gate_priors: Priors,
+    /// With `none_label`: the probability of being about any of the topics
+    /// (1 − P(none)) an article needs to get a topic, in (0, 1). `None`
+    /// (default, `null` in JSON): chosen at training, the threshold that
+    /// maximizes F1 of telling the topic documents from the none documents
+    /// on out-of-fold probabilities of the training documents (the folds of
+    /// the probability calibration), so that it suits the gate's own scale.
+    pub gate_threshold: Option<f64>,
+    /// With `none_label`: the fewest Arabic terms (after stopwords) an
+    /// article needs for the gate to weigh it, and Arabic must be at least
+    /// half of its terms; otherwise it is the none label. French or English
+    /// text, digits or a handful of words are no evidence. Default 3.
+    pub gate_min_terms: usize,
+    /// With `none_label`: the name under which records give the probability
+    /// of being about any of the topics (e.g. `cyber`). Default `topic`.
+    pub gate_name: String,
     /// Fewest documents a label may have. Default 2.
     pub min_docs_per_label: usize,
 }
+
+/// Names a record already uses, which a gate's name may not take.
+const RECORD_FIELDS: [&str; 9] = [
+    "id",
+    "label",
+    "probability",
+    "top",
+    "tags",
+    "explain",
+    "evidence",
+    "encoding",
+    "error",
+];
 
 /// Overlays `given` on `base`: objects field by field, anything else replaced.
 fn merge_json(base: &mut serde_json::Value, given: serde_json::Value) {
@@ -161,7 +202,38 @@ impl TrainParams {
         if self.chi2_features == Some(0) {
             return Err(Error::param("chi2_features", "0 (expected at least 1)"));
         }
-        self.nb.clone().check()
+        if let Some(t) = self.gate_threshold {
+            if !(t > 0.0 && t < 1.0) {
+                return Err(Error::param(
+                    "gate_threshold",
+                    format!("{t} (expected a probability strictly between 0 and 1)"),
+                ));
+            }
+        }
+        let name = self.gate_name.as_str();
+        if name.trim().is_empty() || name.chars().any(char::is_control) {
+            return Err(Error::param(
+                "gate_name",
+                format!("{name:?} (expected a name without control characters)"),
+            ));
+        }
+        if RECORD_FIELDS.contains(&name) {
+            return Err(Error::param(
+                "gate_name",
+                format!("'{name}' is already a field of every record"),
+            ));
+        }
+        let nb = self.nb.clone().check()?;
+        for (r, name) in [(&self.refine, "refine"), (&self.gate_refine, "gate_refine")] {
+            r.check()?;
+            if r.is_on() && nb.kind() != NbKind::Multinomial {
+                return Err(Error::param(
+                    name,
+                    "the perceptron refines multinomial naive Bayes only",
+                ));
+            }
+        }
+        Ok(nb)
     }
 
     /// The settings on one line, `name=value` pairs (for reports).
@@ -178,8 +250,25 @@ impl TrainParams {
             Err(e) => format!("nb=invalid ({e})"),
         };
         let gate = match &self.none_label {
-            Some(n) => format!(" none_label={n} gate_priors={}", self.gate_priors),
+            Some(n) => format!(
+                " none_label={n} gate_priors={} gate_threshold={} gate_min_terms={} gate_name={}",
+                self.gate_priors,
+                self.gate_threshold
+                    .map_or("auto".to_string(), |t| t.to_string()),
+                self.gate_min_terms,
+                self.gate_name
+            ),
             None => String::new(),
+        };
+        let gate = if self.none_label.is_some() && self.gate_refine.is_on() {
+            format!("{gate} gate_refine={}", self.gate_refine.describe())
+        } else {
+            gate
+        };
+        let nb = if self.refine.is_on() {
+            format!("{nb} refine={}", self.refine.describe())
+        } else {
+            nb
         };
         format!(
             "stemmer={} fold_teh_marbuta={} ngrams=1..{} min_df={} max_df={} max_features={} chi2_features={} weighting={} sublinear_tf={} l2_norm={} {nb}{gate}",
@@ -224,9 +313,14 @@ impl TrainParams {
             nb: NbParams::new()
                 .kind(crate::nb::NbKind::Multinomial)
                 .alpha(0.03),
+            refine: RefineParams::default(),
+            gate_refine: RefineParams::default(),
             chi2_features: Some(20_000),
             none_label: None,
             gate_priors: Priors::Fitted,
+            gate_threshold: None,
+            gate_min_terms: 3,
+            gate_name: "topic".to_string(),
             min_docs_per_label: 2,
         }
     }
@@ -250,6 +344,10 @@ pub struct PredictOptions {
     pub top_k: usize,
     /// How many terms to give as the explanation (0 for none).
     pub explain: usize,
+    /// For a gated model: the probability of any topic an article needs to
+    /// get one, in (0, 1]; `None` takes the model's own (see
+    /// [`TrainParams::gate_threshold`]).
+    pub gate_threshold: Option<f64>,
 }
 
 impl Default for PredictOptions {
@@ -257,6 +355,7 @@ impl Default for PredictOptions {
         PredictOptions {
             top_k: 3,
             explain: 0,
+            gate_threshold: None,
         }
     }
 }
@@ -270,11 +369,20 @@ pub struct Prediction {
     pub probability: f64,
     /// The probability of every label, in label order; sums to 1.
     pub probabilities: Vec<f64>,
-    /// The `top_k` most probable labels, most probable first.
+    /// The `top_k` most probable labels, most probable first (ties in
+    /// label order). With a gate threshold below 1/2, the chosen label
+    /// need not be the first.
     pub top: Vec<(LabelId, f64)>,
     /// The terms that added most to the chosen label's score over the
     /// runner-up's, with that contribution (in probability log-odds units).
     pub explain: Vec<(String, f64)>,
+    /// For a gated model: the probability that the article is about any of
+    /// the topics (1 − P(none)); `None` for a one-stage model.
+    pub gate: Option<f64>,
+    /// For a gated model, when explanations were asked for: the terms that
+    /// most raised the gate's odds of "any topic" over the none label (the
+    /// evidence that opens the gate), with that contribution.
+    pub evidence: Vec<(String, f64)>,
 }
 
 impl Prediction {
@@ -315,6 +423,8 @@ pub struct Classifier {
     /// scaling fitted on the training documents).
     scale: f64,
     summary: TrainingSummary,
+    /// How the naive Bayes weights were refined after fitting.
+    refine: RefineParams,
     /// The gate of a model with a "none of the topics" label.
     gate: Option<Box<Gate>>,
 }
@@ -334,6 +444,45 @@ struct Gate {
     topic_to_all: Vec<LabelId>,
     /// The topic model's own summary (what the file stores).
     topic_summary: TrainingSummary,
+    /// The probability of any topic an article needs to get one.
+    threshold: f64,
+    /// The fewest Arabic terms for the gate to weigh an article (0: no rule).
+    min_terms: u32,
+    /// The name of "any of the topics" in records.
+    name: String,
+}
+
+/// What a gate is made of besides its model: the settings a version 3
+/// file stores with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct GateSettings {
+    threshold: f64,
+    min_terms: u32,
+    name: String,
+}
+
+impl GateSettings {
+    /// A version 2 gate: threshold 1/2, no least evidence, name `topic`.
+    fn version_2() -> GateSettings {
+        GateSettings {
+            threshold: 0.5,
+            min_terms: 0,
+            name: "topic".to_string(),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0)
+            || self.name.trim().is_empty()
+            || RECORD_FIELDS.contains(&self.name.as_str())
+        {
+            return Err(corrupt(format!(
+                "gate settings out of range: threshold {}, name {:?}",
+                self.threshold, self.name
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The gate's name for "one of the topics" (never a user's label: it
@@ -427,6 +576,19 @@ impl Classifier {
         if let Some(none) = &params.none_label {
             return Classifier::train_gated(counted, targets, labels, subset, params, none);
         }
+        Classifier::train_plain(counted, targets, labels, subset, params).map(|(m, f, _)| (m, f))
+    }
+
+    /// One naive Bayes model on `subset`, and the out-of-fold probabilities
+    /// of its calibration (one row of label probabilities per document of
+    /// `subset`, in its order; empty when the calibration had no folds).
+    fn train_plain(
+        counted: &CountedCorpus,
+        targets: &[LabelId],
+        labels: &LabelSet,
+        subset: &[usize],
+        params: &TrainParams,
+    ) -> Result<(Classifier, FoldMaps, Vec<f64>)> {
         let nb_params = params.check()?;
         if counted.analyzer_config() != &params.analyzer
             || counted.ngram_max() != params.vectorizer.ngram_max
@@ -452,13 +614,15 @@ impl Classifier {
             vocabulary_size: fitted.vocab.len() as u64,
             terms_seen: counted.n_terms() as u64,
         };
-        let model = Classifier::fit_rows(&rows, &y, labels, params, &nb_params, fitted, summary)?;
+        let (model, oof) =
+            Classifier::fit_rows_oof(&rows, &y, labels, params, &nb_params, fitted, summary)?;
         Ok((
             model,
             FoldMaps {
                 topic: map,
                 gate: None,
             },
+            oof,
         ))
     }
 
@@ -481,9 +645,11 @@ impl Classifier {
             none_label: None,
             ..params.clone()
         };
-        // The gate's priors are its own setting, whatever the topic model's.
+        // The gate's priors and refinement are its own settings, whatever
+        // the topic model's.
         let gate_params = TrainParams {
             nb: plain.nb.clone().priors(params.gate_priors),
+            refine: params.gate_refine,
             ..plain.clone()
         };
         // The gate: the none label against every other label pooled.
@@ -497,8 +663,22 @@ impl Classifier {
             .iter()
             .map(|&t| if t == none { gate_none } else { gate_topic })
             .collect();
-        let (gate, gate_map) =
-            Classifier::train_fitted(counted, &gate_targets, &gate_labels, subset, &gate_params)?;
+        let (gate, gate_map, oof) =
+            Classifier::train_plain(counted, &gate_targets, &gate_labels, subset, &gate_params)?;
+        let threshold = match params.gate_threshold {
+            Some(t) => t,
+            None => {
+                let p_topic: Vec<f64> =
+                    oof.chunks_exact(2).map(|r| r[gate_topic.index()]).collect();
+                let is_topic: Vec<bool> = subset.iter().map(|&d| targets[d] != none).collect();
+                best_f1_threshold(&p_topic, &is_topic)
+            }
+        };
+        let settings = GateSettings {
+            threshold,
+            min_terms: u32::try_from(params.gate_min_terms).unwrap_or(u32::MAX),
+            name: params.gate_name.clone(),
+        };
         // The topics, on the documents of the other labels.
         let topic_labels =
             LabelSet::from_names(labels.names().iter().filter(|n| n.as_str() != none_name));
@@ -513,9 +693,9 @@ impl Classifier {
             .copied()
             .filter(|&d| targets[d] != none)
             .collect();
-        let (mut model, maps) =
-            Classifier::train_fitted(counted, &topic_targets, &topic_labels, &topic_docs, &plain)?;
-        model.attach_gate(gate, gate_none, none_name)?;
+        let (mut model, maps, _) =
+            Classifier::train_plain(counted, &topic_targets, &topic_labels, &topic_docs, &plain)?;
+        model.attach_gate(gate, gate_none, none_name, settings)?;
         Ok((
             model,
             FoldMaps {
@@ -526,7 +706,14 @@ impl Classifier {
     }
 
     /// Makes this topic model the second stage of a gated model.
-    fn attach_gate(&mut self, gate: Classifier, gate_none: LabelId, none_name: &str) -> Result<()> {
+    fn attach_gate(
+        &mut self,
+        gate: Classifier,
+        gate_none: LabelId,
+        none_name: &str,
+        settings: GateSettings,
+    ) -> Result<()> {
+        settings.check()?;
         if gate.labels.len() != 2 || gate.gate.is_some() || self.labels.id(none_name).is_some() {
             return Err(corrupt("a gate must have two labels and no gate".into()));
         }
@@ -569,6 +756,9 @@ impl Classifier {
             none,
             topic_to_all,
             topic_summary,
+            threshold: settings.threshold,
+            min_terms: settings.min_terms,
+            name: settings.name,
         }));
         Ok(())
     }
@@ -576,6 +766,15 @@ impl Classifier {
     /// The gate model of a two-stage model, and the name of its none label.
     pub fn gate(&self) -> Option<(&Classifier, &str)> {
         self.gate.as_ref().map(|g| (&g.model, g.all.name(g.none)))
+    }
+
+    /// A gated model's probability threshold, least Arabic terms and name
+    /// of "any of the topics" (see [`TrainParams::gate_threshold`],
+    /// [`TrainParams::gate_min_terms`] and [`TrainParams::gate_name`]).
+    pub fn gate_settings(&self) -> Option<(f64, u32, &str)> {
+        self.gate
+            .as_ref()
+            .map(|g| (g.threshold, g.min_terms, g.name.as_str()))
     }
 
     /// Labels document `doc` of `counted` (as [`Classifier::predict`] would
@@ -596,17 +795,41 @@ impl Classifier {
             doc,
             &mut scratch.vector,
         );
-        let topic = self.predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
         match (&self.gate, &maps.gate) {
             (Some(g), Some(gmap)) => {
-                counted.vector_mapped(gmap, g.model.vectorizer.idf(), vp, doc, &mut scratch.vector);
-                let gp = g
-                    .model
-                    .predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
-                g.combine(gp, topic, opts)
+                counted.vector_mapped(
+                    gmap,
+                    g.model.vectorizer.idf(),
+                    vp,
+                    doc,
+                    &mut scratch.gate_vector,
+                );
+                let script = counted.script_counts(doc);
+                self.predict_gated(g, script, scratch, opts)
             }
-            _ => topic,
+            _ => self.predict_vector_plain(&scratch.vector, &mut scratch.scores, opts),
         }
+    }
+
+    /// The prediction of a gated model from the topic and gate vectors in
+    /// `scratch` (see [`Gate::combine`]).
+    fn predict_gated(
+        &self,
+        g: &Gate,
+        script: ScriptCounts,
+        scratch: &mut PredictScratch,
+        opts: &PredictOptions,
+    ) -> Prediction {
+        let enough = g.min_terms == 0 || script.enough_arabic(g.min_terms as usize);
+        let topic = self.predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
+        let quiet = PredictOptions {
+            explain: 0,
+            ..*opts
+        };
+        let gate = g
+            .model
+            .predict_vector_plain(&scratch.gate_vector, &mut scratch.scores, &quiet);
+        g.combine(gate, topic, &scratch.gate_vector, enough, opts)
     }
 
     /// Fits naive Bayes and the probability scale on weighted rows.
@@ -619,6 +842,21 @@ impl Classifier {
         fitted: FittedVocabulary,
         summary: TrainingSummary,
     ) -> Result<Classifier> {
+        Classifier::fit_rows_oof(rows, y, labels, params, nb_params, fitted, summary)
+            .map(|(m, _)| m)
+    }
+
+    /// [`Classifier::fit_rows`], also returning the calibration's
+    /// out-of-fold probabilities (see [`Classifier::train_plain`]).
+    fn fit_rows_oof(
+        rows: &FittedRows,
+        y: &[LabelId],
+        labels: &LabelSet,
+        params: &TrainParams,
+        nb_params: &NbValidParams,
+        fitted: FittedVocabulary,
+        summary: TrainingSummary,
+    ) -> Result<(Classifier, Vec<f64>)> {
         let vp = &params.vectorizer;
         let mut counts = NbCounts::new(fitted.vocab.len(), labels.len())?;
         let mut v = SparseVec::new();
@@ -628,7 +866,7 @@ impl Classifier {
         }
         let trace = Trace::start();
         let model =
-            Classifier::from_sums(rows, y, labels, params, nb_params, fitted, summary, counts);
+            Classifier::from_sums_oof(rows, y, labels, params, nb_params, fitted, summary, counts);
         trace.mark("probabilities calibrated and naive Bayes fitted");
         model
     }
@@ -649,23 +887,62 @@ impl Classifier {
         summary: TrainingSummary,
         sums: NbCounts,
     ) -> Result<Classifier> {
+        Classifier::from_sums_oof(rows, y, labels, params, nb_params, fitted, summary, sums)
+            .map(|(m, _)| m)
+    }
+
+    /// [`Classifier::from_sums`], also returning the out-of-fold
+    /// probabilities of the calibration, `labels.len()` per row of `rows`
+    /// (empty when it had no folds).
+    #[allow(clippy::too_many_arguments)]
+    fn from_sums_oof(
+        rows: &FittedRows,
+        y: &[LabelId],
+        labels: &LabelSet,
+        params: &TrainParams,
+        nb_params: &NbValidParams,
+        fitted: FittedVocabulary,
+        summary: TrainingSummary,
+        sums: NbCounts,
+    ) -> Result<(Classifier, Vec<f64>)> {
         let vp = &params.vectorizer;
-        let scale = calibrate(nb_params, rows, vp, &fitted.idf, y, &sums)?;
-        let nb = nb_params.fit_counts_into(sums)?;
+        let refinement = &params.refine;
+        let (scale, scores) = calibrate(nb_params, refinement, rows, vp, &fitted.idf, y, &sums)?;
+        let k = labels.len();
+        let mut oof = vec![0.0; scores.len()];
+        for (row, out) in scores.chunks_exact(k).zip(oof.chunks_exact_mut(k)) {
+            softmax_into(row, scale, out);
+        }
+        let nb = if refinement.is_on() {
+            let mut nb = nb_params.fit_counts(&sums)?;
+            let all: Vec<usize> = (0..rows.len()).collect();
+            refine(&mut nb, &sums, rows, &all, y, vp, &fitted.idf, refinement)?;
+            nb
+        } else {
+            nb_params.fit_counts_into(sums)?
+        };
         let vectorizer = Vectorizer::from_parts(
             Analyzer::new(params.analyzer.clone()),
             vp.clone(),
             fitted.vocab,
             fitted.idf,
         )?;
-        Ok(Classifier {
-            vectorizer,
-            nb,
-            labels: labels.clone(),
-            scale,
-            summary,
-            gate: None,
-        })
+        Ok((
+            Classifier {
+                vectorizer,
+                nb,
+                labels: labels.clone(),
+                scale,
+                summary,
+                refine: if refinement.is_on() {
+                    *refinement
+                } else {
+                    RefineParams::default()
+                },
+                gate: None,
+            },
+            oof,
+        ))
     }
 
     /// The label names.
@@ -691,12 +968,24 @@ impl Classifier {
         self.scale
     }
 
+    /// How the naive Bayes weights were refined after fitting (for a gated
+    /// model, the topic model's; [`Classifier::gate`] gives the gate's).
+    pub fn refinement(&self) -> &RefineParams {
+        &self.refine
+    }
+
     /// What the model was trained on.
     pub fn summary(&self) -> &TrainingSummary {
         &self.summary
     }
 
     /// Labels one article. Depends on `text` alone (never on other articles).
+    ///
+    /// A gated model gives the topic model's label when the probability of
+    /// any topic, [`Prediction::gate`], reaches its threshold (or
+    /// [`PredictOptions::gate_threshold`]), else the none label; an article
+    /// with too little Arabic (see [`TrainParams::gate_min_terms`]) is the
+    /// none label with probability 1.
     pub fn predict(
         &self,
         text: &str,
@@ -713,11 +1002,8 @@ impl Classifier {
                     &mut scratch.vector,
                     &mut scratch.gate_vector,
                 );
-                let topic = self.predict_vector_plain(&scratch.vector, &mut scratch.scores, opts);
-                let gp =
-                    g.model
-                        .predict_vector_plain(&scratch.gate_vector, &mut scratch.scores, opts);
-                g.combine(gp, topic, opts)
+                let script = scratch.features.script();
+                self.predict_gated(g, script, scratch, opts)
             }
             None => {
                 self.vectorizer
@@ -770,6 +1056,8 @@ impl Classifier {
             probabilities,
             top,
             explain,
+            gate: None,
+            evidence: Vec::new(),
         }
     }
 
@@ -873,9 +1161,14 @@ impl Classifier {
         let gate = self.gate.as_ref().map(|g| GateBodyRef {
             none_label: g.all.name(g.none),
             model: g.model.to_bytes(),
+            settings: GateSettings {
+                threshold: g.threshold,
+                min_terms: g.min_terms,
+                name: g.name.clone(),
+            },
         });
         // Serializing plain data into a Vec cannot fail.
-        postcard::to_stdvec(&(body, gate)).unwrap_or_default()
+        postcard::to_stdvec(&(body, &self.refine, gate)).unwrap_or_default()
     }
 
     fn header(&self, body: &[u8]) -> Vec<u8> {
@@ -915,14 +1208,27 @@ impl Classifier {
                 found,
             }));
         }
-        let decode_error = |e: postcard::Error| corrupt(format!("cannot decode body: {e}"));
         if header.format == 1 {
-            let body: ModelBody = postcard::from_bytes(body).map_err(decode_error)?;
+            let body: ModelBody = decode_all(body)?;
             return body.into_classifier();
         }
-        let (body, gate): (ModelBody, Option<GateBody>) =
-            postcard::from_bytes(body).map_err(decode_error)?;
+        let (body, refinement, gate): (ModelBody, RefineParams, Option<GateBody>) =
+            if header.format == 2 {
+                let (body, gate): (ModelBody, Option<GateBodyV2>) = decode_all(body)?;
+                let gate = gate.map(|g| GateBody {
+                    none_label: g.none_label,
+                    model: g.model,
+                    settings: GateSettings::version_2(),
+                });
+                (body, RefineParams::default(), gate)
+            } else {
+                decode_all(body)?
+            };
+        refinement
+            .check()
+            .map_err(|e| corrupt(format!("refinement settings: {e}")))?;
         let mut model = body.into_classifier()?;
+        model.refine = refinement;
         if let Some(g) = gate {
             if !gate_allowed {
                 return Err(corrupt("a gate inside a gate".into()));
@@ -932,7 +1238,7 @@ impl Classifier {
                 .labels
                 .id(&g.none_label)
                 .ok_or_else(|| corrupt("the gate lacks the none label".into()))?;
-            model.attach_gate(gate, gate_none, &g.none_label)?;
+            model.attach_gate(gate, gate_none, &g.none_label, g.settings)?;
         }
         Ok(model)
     }
@@ -972,34 +1278,63 @@ pub(crate) struct FoldMaps {
 impl Gate {
     /// One prediction over every label from the gate's and the topic
     /// model's: P(none) from the gate, P(topic) = (1 − P(none)) ·
-    /// P(topic | not none). The none label is chosen when P(none) > 1/2,
-    /// else the topic model's label.
-    fn combine(&self, gate: Prediction, topic: Prediction, opts: &PredictOptions) -> Prediction {
-        let p_none = gate
-            .probabilities
-            .get(self.gate_none.index())
-            .copied()
-            .unwrap_or(0.0);
+    /// P(topic | not none). The article gets the topic model's label when
+    /// P(any topic) = 1 − P(none) reaches the threshold (the model's, or the
+    /// one `opts` gives), else the none label. Without `enough` Arabic the
+    /// gate does not weigh the article: it is the none label with
+    /// probability 1, with no explanation. `gate_x` is the gate's feature
+    /// vector (for the explanations).
+    fn combine(
+        &self,
+        gate: Prediction,
+        topic: Prediction,
+        gate_x: &SparseVec,
+        enough: bool,
+        opts: &PredictOptions,
+    ) -> Prediction {
+        let gate_topic = LabelId(1 - self.gate_none.0.min(1));
+        let p_none = if enough {
+            gate.probabilities
+                .get(self.gate_none.index())
+                .copied()
+                .unwrap_or(0.0)
+        } else {
+            1.0
+        };
+        let p_any = 1.0 - p_none;
         let mut probabilities = vec![0.0; self.all.len()];
         for (i, p) in topic.probabilities.iter().enumerate() {
-            probabilities[self.topic_to_all[i].index()] = (1.0 - p_none) * p;
+            probabilities[self.topic_to_all[i].index()] = p_any * p;
         }
         probabilities[self.none.index()] = p_none;
-        let (label, explain) = if p_none > 0.5 {
-            (self.none, gate.explain)
-        } else {
+        let threshold = opts.gate_threshold.unwrap_or(self.threshold);
+        let flagged = enough && p_any >= threshold;
+        let n = if enough { opts.explain } else { 0 };
+        let (label, explain) = if flagged {
             (self.topic_to_all[topic.label.index()], topic.explain)
+        } else {
+            let why = if n > 0 {
+                self.model
+                    .explain(gate_x, self.gate_none.index(), gate_topic.index(), n)
+            } else {
+                Vec::new()
+            };
+            (self.none, why)
         };
-        let mut order: Vec<usize> = (0..probabilities.len())
-            .filter(|&i| i != label.index())
-            .collect();
+        let evidence = if n > 0 {
+            self.model
+                .explain(gate_x, gate_topic.index(), self.gate_none.index(), n)
+        } else {
+            Vec::new()
+        };
+        let mut order: Vec<usize> = (0..probabilities.len()).collect();
         order.sort_by(|&a, &b| {
             probabilities[b]
                 .total_cmp(&probabilities[a])
                 .then(a.cmp(&b))
         });
-        let top = std::iter::once(label.index())
-            .chain(order)
+        let top = order
+            .into_iter()
             .take(opts.top_k.max(1))
             .map(|i| (LabelId(i as u32), probabilities[i]))
             .collect();
@@ -1009,6 +1344,8 @@ impl Gate {
             probabilities,
             top,
             explain,
+            gate: Some(p_any),
+            evidence,
         }
     }
 }
@@ -1069,6 +1406,20 @@ fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
     })
 }
 
+/// Decodes a whole body: bytes left over mean it is not a body of this
+/// format version (the version field is outside the checksum).
+fn decode_all<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T> {
+    let (value, rest) =
+        postcard::take_from_bytes(body).map_err(|e| corrupt(format!("cannot decode body: {e}")))?;
+    if !rest.is_empty() {
+        return Err(corrupt(format!(
+            "{} bytes after the end of the model in its body",
+            rest.len()
+        )));
+    }
+    Ok(value)
+}
+
 fn corrupt(message: String) -> Error {
     Error::new(ErrorKind::CorruptModel { message })
 }
@@ -1092,12 +1443,22 @@ struct ModelBodyRef<'a> {
 struct GateBodyRef<'a> {
     none_label: &'a str,
     model: Vec<u8>,
+    settings: GateSettings,
 }
 
+/// A version 2 gate.
+#[derive(Deserialize)]
+struct GateBodyV2 {
+    none_label: String,
+    model: Vec<u8>,
+}
+
+/// A version 3 gate: version 2's, and its settings.
 #[derive(Deserialize)]
 struct GateBody {
     none_label: String,
     model: Vec<u8>,
+    settings: GateSettings,
 }
 
 #[derive(Deserialize)]
@@ -1166,6 +1527,7 @@ impl ModelBody {
             labels: LabelSet::from(self.labels),
             scale: self.scale,
             summary: self.summary,
+            refine: RefineParams::default(),
             gate: None,
         })
     }
@@ -1208,15 +1570,20 @@ const CALIBRATION_SEED: u64 = 0x7a5_41f;
 /// (stratified K-fold, K = the smallest class size up to 3; each fold's
 /// training sums are `total` minus the fold's own), then the scale that makes
 /// the softmax of those out-of-fold scores most likely. With a class of one
-/// document there is nothing to hold out: the scale is 1.
+/// document there is nothing to hold out: the scale is 1. Returns the
+/// scale and the out-of-fold scores (`n_classes` per document of `y`;
+/// empty when there were no folds). With `refinement` on, each fold's model
+/// is refined on that fold's training documents before it scores, so the
+/// scale fits the refined scores.
 fn calibrate(
     params: &NbValidParams,
+    refinement: &RefineParams,
     rows: &FittedRows,
     vp: &VectorizerParams,
     idf: &[f64],
     y: &[LabelId],
     total: &NbCounts,
-) -> Result<f64> {
+) -> Result<(f64, Vec<f64>)> {
     let n_classes = total.n_classes();
     let mut per_class = vec![0usize; n_classes];
     for l in y {
@@ -1224,7 +1591,7 @@ fn calibrate(
     }
     let smallest = per_class.iter().copied().min().unwrap_or(0);
     if smallest < 2 {
-        return Ok(1.0);
+        return Ok((1.0, Vec::new()));
     }
     let k = smallest.min(CALIBRATION_FOLDS);
     let fold_of = crate::folds::stratified_folds(y, n_classes, k, CALIBRATION_SEED);
@@ -1239,7 +1606,14 @@ fn calibrate(
             }
         }
         sums.complement_in(total)?;
-        let nb = params.fit_counts_into(sums)?;
+        let nb = if refinement.is_on() {
+            let mut nb = params.fit_counts(&sums)?;
+            let train: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
+            refine(&mut nb, &sums, rows, &train, y, vp, idf, refinement)?;
+            nb
+        } else {
+            params.fit_counts_into(sums)?
+        };
         // Each held-out row's scores on its own: in parallel, same result.
         scores
             .par_chunks_mut(n_classes)
@@ -1251,7 +1625,41 @@ fn calibrate(
             });
         sums = nb.into_counts();
     }
-    Ok(fit_temperature(&scores, n_classes, y))
+    Ok((fit_temperature(&scores, n_classes, y), scores))
+}
+
+/// The threshold on P(topic) that maximizes F1 of flagging the documents
+/// with `is_topic`, given their out-of-fold probabilities `p_topic`: the
+/// midpoint between the lowest probability flagged and the highest not
+/// flagged at the best cut (cuts only between distinct probabilities;
+/// the first best cut from the top wins). 1/2 when there is nothing to
+/// learn from (no probabilities, or no topic document).
+fn best_f1_threshold(p_topic: &[f64], is_topic: &[bool]) -> f64 {
+    let positives = is_topic.iter().filter(|&&t| t).count();
+    if p_topic.is_empty() || p_topic.len() != is_topic.len() || positives == 0 {
+        return 0.5;
+    }
+    let mut order: Vec<usize> = (0..p_topic.len()).collect();
+    order.sort_by(|&a, &b| p_topic[b].total_cmp(&p_topic[a]).then(a.cmp(&b)));
+    let (mut best, mut best_f1, mut tp) = (None, -1.0, 0usize);
+    for (n, &i) in order.iter().enumerate() {
+        tp += usize::from(is_topic[i]);
+        let next = order.get(n + 1).map(|&j| p_topic[j]);
+        if next == Some(p_topic[i]) {
+            continue; // no cut between equal probabilities
+        }
+        let f1 = 2.0 * tp as f64 / (n + 1 + positives) as f64;
+        if f1 > best_f1 {
+            best_f1 = f1;
+            best = Some((p_topic[i], next));
+        }
+    }
+    let t = match best {
+        Some((low, Some(high))) => (low + high) / 2.0,
+        Some((low, None)) => low / 2.0,
+        None => 0.5,
+    };
+    t.clamp(1e-9, 1.0)
 }
 
 /// Temperature scaling: the factor s > 0 that minimizes the negative

@@ -356,6 +356,11 @@ impl NbCounts {
         self.docs.len()
     }
 
+    /// The term × class sums of feature values and the per-class document weights.
+    pub(crate) fn sums(&self) -> (&Array2<f64>, &[f64]) {
+        (&self.counts, &self.docs)
+    }
+
     /// Replaces these sums by `total` minus them: the sums of the documents
     /// of `total` that were not added here (a cross-validation training part).
     ///
@@ -536,6 +541,11 @@ impl NaiveBayes {
     /// The term × class weight matrix.
     pub fn weights(&self) -> &Array2<f64> {
         &self.weights
+    }
+
+    /// The weights, to refine them ([`crate::refine`]).
+    pub(crate) fn weights_mut(&mut self) -> &mut Array2<f64> {
+        &mut self.weights
     }
 
     /// The weight of `term` for each class.

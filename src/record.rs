@@ -1,7 +1,9 @@
 //! The record of one labeled article, as `tasnif label` writes it: one JSON
-//! object per article with the fields `id`, `label`, `probability`, `top`,
-//! `tags` and `explain` (only when asked for), `encoding` (only when the
-//! file was not UTF-8) and `error`.
+//! object per article with the fields `id`, `label`, `probability`, for a
+//! gated model the probability of any of its topics (under the gate's name:
+//! `cyber` for the bundled model), `top`, `tags` and `explain` (only when
+//! asked for), `evidence` (a gated model's, with `explain`), `encoding`
+//! (only when the file was not UTF-8) and `error`.
 //!
 //! The command line and the Python package both build their records here, so
 //! a record means the same thing, field for field and bit for bit, whichever
@@ -15,21 +17,22 @@
 //! let model = Classifier::from_bytes(tasnif::DEFAULT_MODEL)?;
 //! let p = model.predict("تسريب بيانات ملايين المستخدمين بعد اختراق", &mut PredictScratch::default(), &PredictOptions::default());
 //! let result = Ok(Labeled { prediction: p, encoding: TextEncoding::Utf8 });
-//! let json = Record::new(model.labels(), "a1", &result, RecordOptions::default()).to_json();
+//! let json = Record::new(&model, "a1", &result, RecordOptions::default()).to_json();
 //! assert!(json.starts_with(r#"{"id":"a1","label":"#));
+//! assert!(json.contains(r#","cyber":"#));
 //! assert!(json.ends_with(r#","error":null}"#));
 //! # Ok::<(), tasnif::Error>(())
 //! ```
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::batch::Labeled;
 use crate::corpus::TextEncoding;
 use crate::error::Error;
-use crate::labels::LabelSet;
+use crate::model::Classifier;
 
 /// One entry of `top`: a label and its probability.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Scored<'a> {
     /// The label's name.
     pub label: &'a str,
@@ -38,7 +41,7 @@ pub struct Scored<'a> {
 }
 
 /// One entry of `explain`: a term and how much it added to the decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Term<'a> {
     /// The term (normalized, as the model's vocabulary holds it).
     pub term: &'a str,
@@ -48,7 +51,7 @@ pub struct Term<'a> {
 
 /// One output record. The field names and their order are part of the
 /// command line's contract (JSON lines, CSV and TSV columns).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Record<'a> {
     /// What identifies the article: the path as given, or the id supplied with its text.
     pub id: &'a str,
@@ -56,21 +59,62 @@ pub struct Record<'a> {
     pub label: Option<&'a str>,
     /// The chosen label's probability; `None` when the article could not be read.
     pub probability: Option<f64>,
+    /// For a gated model: the gate's name (the field's key) and the
+    /// probability that the article is about any of the topics (`None`
+    /// when it could not be read). Absent for a one-stage model.
+    pub gate: Option<(&'a str, Option<f64>)>,
     /// The most probable labels, most probable first (empty on error).
     pub top: Vec<Scored<'a>>,
     /// Multi-label tags (see [`Prediction::tags`](crate::model::Prediction::tags));
     /// present only when asked for (then empty on error).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<&'a str>>,
     /// The terms that drove the decision; present only when asked for
     /// (then empty on error).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<Vec<Term<'a>>>,
+    /// A gated model's evidence for any of the topics (the terms that most
+    /// raised its odds); present when explanations are asked for.
+    pub evidence: Option<Vec<Term<'a>>>,
     /// The file's encoding, only when it was not UTF-8.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<&'static str>,
     /// Why the article could not be labeled; `None` on success.
     pub error: Option<String>,
+}
+
+impl Serialize for Record<'_> {
+    /// The fields in contract order; the optional ones only when present.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", self.id)?;
+        m.serialize_entry("label", &self.label)?;
+        m.serialize_entry("probability", &self.probability)?;
+        if let Some((name, p)) = &self.gate {
+            m.serialize_entry(name, p)?;
+        }
+        m.serialize_entry("top", &self.top)?;
+        if let Some(t) = &self.tags {
+            m.serialize_entry("tags", t)?;
+        }
+        if let Some(e) = &self.explain {
+            m.serialize_entry("explain", e)?;
+        }
+        if let Some(e) = &self.evidence {
+            m.serialize_entry("evidence", e)?;
+        }
+        if let Some(e) = &self.encoding {
+            m.serialize_entry("encoding", e)?;
+        }
+        m.serialize_entry("error", &self.error)?;
+        m.end()
+    }
+}
+
+fn terms(t: &[(String, f64)]) -> Vec<Term<'_>> {
+    t.iter()
+        .map(|(t, w)| Term {
+            term: t,
+            weight: *w,
+        })
+        .collect()
 }
 
 /// Which optional fields a record carries.
@@ -84,14 +128,16 @@ pub struct RecordOptions {
 }
 
 impl<'a> Record<'a> {
-    /// The record of the article `id` whose result is `result`, from a
-    /// model whose labels are `labels`, with the optional fields `opts` asks for.
+    /// The record of the article `id` whose result is `result`, from
+    /// `model`, with the optional fields `opts` asks for.
     pub fn new(
-        labels: &'a LabelSet,
+        model: &'a Classifier,
         id: &'a str,
         result: &'a Result<Labeled, Error>,
         opts: RecordOptions,
     ) -> Record<'a> {
+        let labels = model.labels();
+        let gate_name = model.gate_settings().map(|(_, _, name)| name);
         match result {
             Ok(Labeled {
                 prediction: p,
@@ -100,6 +146,7 @@ impl<'a> Record<'a> {
                 id,
                 label: Some(labels.name(p.label)),
                 probability: Some(p.probability),
+                gate: gate_name.map(|n| (n, p.gate)),
                 top: p
                     .top
                     .iter()
@@ -111,15 +158,8 @@ impl<'a> Record<'a> {
                 tags: opts
                     .tag_threshold
                     .map(|t| p.tags(t).into_iter().map(|l| labels.name(l)).collect()),
-                explain: opts.explain.then(|| {
-                    p.explain
-                        .iter()
-                        .map(|(t, w)| Term {
-                            term: t,
-                            weight: *w,
-                        })
-                        .collect()
-                }),
+                explain: opts.explain.then(|| terms(&p.explain)),
+                evidence: (opts.explain && gate_name.is_some()).then(|| terms(&p.evidence)),
                 encoding: (*encoding != TextEncoding::Utf8).then(|| encoding.name()),
                 error: None,
             },
@@ -127,9 +167,11 @@ impl<'a> Record<'a> {
                 id,
                 label: None,
                 probability: None,
+                gate: gate_name.map(|n| (n, None)),
                 top: Vec::new(),
                 tags: opts.tag_threshold.map(|_| Vec::new()),
                 explain: opts.explain.then(Vec::new),
+                evidence: (opts.explain && gate_name.is_some()).then(Vec::new),
                 encoding: None,
                 error: Some(e.to_string()),
             },
@@ -156,15 +198,45 @@ impl<'a> Record<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::corpus::{Item, LabeledData, ReadOptions, Source};
     use crate::error::ErrorKind;
     use crate::labels::LabelId;
-    use crate::model::Prediction;
+    use crate::model::{Prediction, TrainParams};
 
-    fn labels() -> LabelSet {
-        LabelSet::from_names(["a", "b"])
+    /// A model of labels a and b, or (gated) a, b and none, named `g`.
+    fn model(gated: bool) -> Classifier {
+        let texts = [
+            ("a", "اختراق حسابات البنك وسرقة بيانات العملاء"),
+            ("a", "قراصنة يخترقون خوادم الشركة ويسرقون كلمات المرور"),
+            ("b", "تسريب وثائق سرية عن صفقة الاسلحة"),
+            ("b", "نشر رسائل مسربة من بريد الوزير"),
+            ("none", "فاز الفريق بالمباراة النهائية في الدوري"),
+            ("none", "ارتفعت اسعار النفط في الاسواق العالمية"),
+        ];
+        let pairs = texts
+            .iter()
+            .filter(|(l, _)| gated || *l != "none")
+            .enumerate()
+            .map(|(i, (l, t))| {
+                let item = Item {
+                    id: format!("d{i}"),
+                    source: Source::Text(t.to_string()),
+                };
+                (item, l.to_string())
+            })
+            .collect();
+        let mut params = TrainParams::new();
+        params.chi2_features = None;
+        params.min_docs_per_label = 1;
+        if gated {
+            params.none_label = Some("none".into());
+            params.gate_name = "g".into();
+        }
+        let data = LabeledData::from_pairs(pairs);
+        Classifier::train_on(&data, &params, &ReadOptions::default()).expect("model")
     }
 
-    fn labeled(p: f64, encoding: TextEncoding) -> Result<Labeled, Error> {
+    fn labeled(p: f64, encoding: TextEncoding, gate: Option<f64>) -> Result<Labeled, Error> {
         Ok(Labeled {
             prediction: Prediction {
                 label: LabelId(1),
@@ -172,6 +244,8 @@ mod tests {
                 probabilities: vec![1.0 - p, p],
                 top: vec![(LabelId(1), p), (LabelId(0), 1.0 - p)],
                 explain: vec![("x".into(), 0.5)],
+                gate,
+                evidence: vec![("y".into(), 0.25)],
             },
             encoding,
         })
@@ -179,11 +253,11 @@ mod tests {
 
     #[test]
     fn success_has_every_field_and_optional_ones_only_when_asked() {
-        let l = labels();
-        let r = labeled(0.75, TextEncoding::Utf8);
+        let m = model(false);
+        let r = labeled(0.75, TextEncoding::Utf8, None);
         let base = r#"{"id":"d1","label":"b","probability":0.75,"top":[{"label":"b","probability":0.75},{"label":"a","probability":0.25}]"#;
         assert_eq!(
-            Record::new(&l, "d1", &r, RecordOptions::default()).to_json(),
+            Record::new(&m, "d1", &r, RecordOptions::default()).to_json(),
             format!(r#"{base},"error":null}}"#)
         );
         let all = RecordOptions {
@@ -191,27 +265,56 @@ mod tests {
             tag_threshold: Some(0.2),
         };
         assert_eq!(
-            Record::new(&l, "d1", &r, all).to_json(),
+            Record::new(&m, "d1", &r, all).to_json(),
             format!(
                 r#"{base},"tags":["b","a"],"explain":[{{"term":"x","weight":0.5}}],"error":null}}"#
             )
         );
-        let r = labeled(0.75, TextEncoding::Windows1256);
+        let r = labeled(0.75, TextEncoding::Windows1256, None);
         assert_eq!(
-            Record::new(&l, "d1", &r, RecordOptions::default()).to_json(),
+            Record::new(&m, "d1", &r, RecordOptions::default()).to_json(),
             format!(r#"{base},"encoding":"windows-1256","error":null}}"#)
         );
     }
 
     #[test]
+    fn a_gated_model_gives_its_gate_probability_and_evidence() {
+        let m = model(true);
+        let r = labeled(0.75, TextEncoding::Utf8, Some(0.875));
+        let base = r#"{"id":"d1","label":"b","probability":0.75,"g":0.875,"top":[{"label":"b","probability":0.75},{"label":"a","probability":0.25}]"#;
+        assert_eq!(
+            Record::new(&m, "d1", &r, RecordOptions::default()).to_json(),
+            format!(r#"{base},"error":null}}"#)
+        );
+        let explain = RecordOptions {
+            explain: true,
+            tag_threshold: None,
+        };
+        assert_eq!(
+            Record::new(&m, "d1", &r, explain).to_json(),
+            format!(
+                r#"{base},"explain":[{{"term":"x","weight":0.5}}],"evidence":[{{"term":"y","weight":0.25}}],"error":null}}"#
+            )
+        );
+        let e = Err(Error::at("d2", ErrorKind::NotFound));
+        let json = Record::new(&m, "d2", &e, explain).to_json();
+        assert!(
+            json.starts_with(
+                r#"{"id":"d2","label":null,"probability":null,"g":null,"top":[],"explain":[],"evidence":[],"error":"d2: "#
+            ),
+            "{json}"
+        );
+    }
+
+    #[test]
     fn failure_names_the_error_and_has_no_label() {
-        let l = labels();
+        let m = model(false);
         let r = Err(Error::at("d2", ErrorKind::Empty));
         let all = RecordOptions {
             explain: true,
             tag_threshold: Some(0.3),
         };
-        let json = Record::new(&l, "d2", &r, all).to_json();
+        let json = Record::new(&m, "d2", &r, all).to_json();
         assert!(
             json.starts_with(
                 r#"{"id":"d2","label":null,"probability":null,"top":[],"tags":[],"explain":[],"error":"d2: "#
@@ -222,10 +325,10 @@ mod tests {
 
     #[test]
     fn floats_are_written_to_read_back_exactly() {
-        let l = labels();
+        let m = model(false);
         let p = 0.1f64 + 0.2;
-        let r = labeled(p, TextEncoding::Utf8);
-        let json = Record::new(&l, "d", &r, RecordOptions::default()).to_json();
+        let r = labeled(p, TextEncoding::Utf8, None);
+        let json = Record::new(&m, "d", &r, RecordOptions::default()).to_json();
         let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
         assert_eq!(
             v["probability"].as_f64().map(f64::to_bits),

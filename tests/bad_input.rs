@@ -221,8 +221,8 @@ fn model_files_that_are_truncated_corrupted_or_of_another_version() {
     flipped[last] ^= 0x40;
     cases.push(("corrupted.tasnif", flipped, "corrupted model file"));
     let mut future = good.clone();
-    future[8] = 3;
-    cases.push(("future.tasnif", future, "format version 3 is not supported"));
+    future[8] = 4;
+    cases.push(("future.tasnif", future, "format version 4 is not supported"));
     for (name, bytes, problem) in cases {
         write(&f.path(name), &bytes);
         for cmd in [

@@ -458,7 +458,8 @@ fn inspect_shows_settings_labels_and_terms() {
             "sports",
             "technology",
             "most indicative terms",
-            "format version: 2",
+            "format version: 3",
+            "refinement: none",
         ],
         "inspect",
     );

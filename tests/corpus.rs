@@ -183,3 +183,73 @@ fn every_corpus_article_in_windows_1256_is_recognized_by_auto() {
     eprintln!("Arabic share of the corpus articles: min {min:.3}, median {median:.3}");
     assert!(min >= MIN_ARABIC_SHARE + 0.15, "min {min}");
 }
+
+/// The bundled model's training manifest, against the shared data: no
+/// reserved article anywhere (not even as `none`), every label from
+/// `train.csv` or `decisions.csv` (else `none`), every ant-multisource
+/// article's group its outlet, and the manifest is what
+/// `data/build-default-model-csv.py` writes.
+#[test]
+fn the_default_model_manifest_leaves_out_the_reserved_articles_and_groups_by_outlet() {
+    let Some(data) = shared_data(
+        "the_default_model_manifest_leaves_out_the_reserved_articles_and_groups_by_outlet",
+    ) else {
+        return;
+    };
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(&p).expect("a data file");
+    let reserved: std::collections::HashSet<String> = read(data.join("cyber-topics/reserved.txt"))
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(reserved.len(), 167);
+    let mut outlet = std::collections::HashMap::new();
+    for line in read(data.join("ant-multisource/MANIFEST.tsv"))
+        .lines()
+        .skip(1)
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        outlet.insert(format!("{}/{}.txt", f[1], f[0]), f[2].to_string());
+    }
+    let mut labels = std::collections::HashMap::new();
+    for (file, topic_col) in [
+        ("data/cyber-topics/train.csv", 2),
+        ("data/cyber-topics/decisions.csv", 2),
+    ] {
+        for line in read(root().join(file)).lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let rel = format!("{}/{}.txt", f[1], f[0]);
+            assert!(
+                !reserved.contains(&rel),
+                "{file} names the reserved article {rel}"
+            );
+            assert!(
+                labels
+                    .insert(rel.clone(), f[topic_col].to_string())
+                    .is_none(),
+                "{rel} is labeled twice"
+            );
+        }
+    }
+    let manifest = read(root().join("data/default-model.csv"));
+    let mut lines = manifest.lines();
+    assert_eq!(lines.next(), Some("path,label,secondary,group"));
+    let (mut ant, mut seeds) = (0, 0);
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        if let Some(rel) = f[0].strip_prefix("../../shared/data/ant-multisource/") {
+            ant += 1;
+            assert!(
+                !reserved.contains(rel),
+                "the manifest trains on reserved {rel}"
+            );
+            assert_eq!(Some(&f[3].to_string()), outlet.get(rel), "{line}");
+            let want = labels.get(rel).map_or("none", String::as_str);
+            assert_eq!(f[1], want, "{line}");
+        } else {
+            assert!(f[0].starts_with("../seeds/") && f[3] == "-", "{line}");
+            seeds += 1;
+        }
+    }
+    assert_eq!((ant, seeds), (20_839 - 167, 5));
+}

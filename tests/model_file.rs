@@ -27,6 +27,7 @@ fn save_load_predict_gives_identical_records() {
     let opts = PredictOptions {
         top_k: 3,
         explain: 4,
+        gate_threshold: None,
     };
     let (mut s1, mut s2) = (PredictScratch::default(), PredictScratch::default());
     for n in 0..20 {
@@ -124,30 +125,49 @@ fn crc32(bytes: &[u8]) -> u32 {
 #[test]
 fn a_version_1_model_file_still_loads_and_labels_the_same() {
     let f = common::Fixture::new(6);
-    let v2 = std::fs::read(f.path("model.tasnif")).expect("model");
+    let v3 = std::fs::read(f.path("model.tasnif")).expect("model");
     assert_eq!(
-        u32::from_le_bytes(v2[8..12].try_into().expect("4 bytes")),
-        2
+        u32::from_le_bytes(v3[8..12].try_into().expect("4 bytes")),
+        3
     );
-    // Version 1's body is version 2's without the trailing "no gate" byte.
-    let vlen = v2[24] as usize;
-    let body = &v2[25 + vlen..];
+    // Version 1's body is version 3's without the refinement settings (19
+    // bytes when off: kind, epochs, margin, step, seed) and the trailing
+    // "no gate" byte.
+    let vlen = v3[24] as usize;
+    let body = &v3[25 + vlen..];
     assert_eq!(body.last(), Some(&0), "an ungated model ends with None");
-    let body1 = &body[..body.len() - 1];
-    let mut v1 = v2[..25 + vlen].to_vec();
+    let body1 = &body[..body.len() - 20];
+    let mut v1 = v3[..25 + vlen].to_vec();
     v1[8..12].copy_from_slice(&1u32.to_le_bytes());
     v1[12..20].copy_from_slice(&(body1.len() as u64).to_le_bytes());
     v1[20..24].copy_from_slice(&crc32(body1).to_le_bytes());
     v1.extend_from_slice(body1);
     std::fs::write(f.path("v1.tasnif"), &v1).expect("write");
+    // ... and version 2's, that body with the "no gate" byte
+    let mut body2 = body1.to_vec();
+    body2.push(0);
+    let mut v2 = v3[..25 + vlen].to_vec();
+    v2[8..12].copy_from_slice(&2u32.to_le_bytes());
+    v2[12..20].copy_from_slice(&(body2.len() as u64).to_le_bytes());
+    v2[20..24].copy_from_slice(&crc32(&body2).to_le_bytes());
+    v2.extend_from_slice(&body2);
+    std::fs::write(f.path("v2.tasnif"), &v2).expect("write");
     let a = f.run(&["label", "corpus", "-m", "model.tasnif"]);
-    let b = f.run(&["label", "corpus", "-m", "v1.tasnif"]);
-    assert!(
-        a.status.success() && b.status.success(),
-        "{}",
-        common::stderr(&b)
-    );
-    assert_eq!(common::stdout(&a), common::stdout(&b));
+    for old in ["v1.tasnif", "v2.tasnif"] {
+        let b = f.run(&["label", "corpus", "-m", old]);
+        assert!(
+            a.status.success() && b.status.success(),
+            "{old}: {}",
+            common::stderr(&b)
+        );
+        assert_eq!(common::stdout(&a), common::stdout(&b), "{old}");
+    }
+    // a version 3 body read as version 2 (the version is outside the
+    // checksum) does not pass: its refinement bytes are left over
+    let mut as_v2 = v3.clone();
+    as_v2[8..12].copy_from_slice(&2u32.to_le_bytes());
+    let err = Classifier::from_bytes(&as_v2).expect_err("not a version 2 body");
+    assert!(err.to_string().contains("bytes after"), "{err}");
 }
 
 /// LEB128, as postcard writes lengths.
@@ -202,12 +222,16 @@ fn a_gate_inside_a_gate_is_refused() {
         .expect("trains")
         .to_bytes();
     Classifier::from_bytes(&gated).expect("a gated model loads");
-    // the gate's file bytes are the end of the body, after their length
+    // the gate's file bytes come after their length, and the gate's
+    // settings (threshold, least Arabic terms, name) after them
     let magic = tasnif::model::MAGIC;
     let g = (1..gated.len() - magic.len())
         .find(|&i| gated[i..i + magic.len()] == magic)
         .expect("the gate's own file");
-    let start = g - varint_len(gated.len() - g);
+    let gate_body = u64::from_le_bytes(gated[g + 12..g + 20].try_into().expect("8 bytes"));
+    let gate_len = 25 + gated[g + 24] as usize + gate_body as usize;
+    let start = g - varint_len(gate_len);
+    let settings = gated[g + gate_len..].to_vec();
     let vlen = gated[24] as usize;
     let with_crc = |mut file: Vec<u8>| {
         let body = file[25 + vlen..].to_vec();
@@ -217,8 +241,7 @@ fn a_gate_inside_a_gate_is_refused() {
     };
     // the gated model, its own gate damaged, its checksum made right again
     let mut damaged = gated.clone();
-    let last = damaged.len() - 2;
-    damaged[last] ^= 0x01;
+    damaged[g + gate_len - 2] ^= 0x01;
     let damaged = with_crc(damaged);
     assert!(Classifier::from_bytes(&damaged)
         .expect_err("its gate is damaged")
@@ -228,6 +251,7 @@ fn a_gate_inside_a_gate_is_refused() {
     let mut nested = gated[..start].to_vec();
     varint(damaged.len(), &mut nested);
     nested.extend_from_slice(&damaged);
+    nested.extend_from_slice(&settings);
     let nested = with_crc(nested);
     let err = Classifier::from_bytes(&nested).expect_err("a gate inside a gate");
     assert!(err.to_string().contains("a gate inside a gate"), "{err}");

@@ -136,7 +136,11 @@ proptest! {
         // repeating the text makes long documents, where a naive softmax overflows
         let text = vec![text; repeat].join("\n");
         let model = &models()[which];
-        let opts = PredictOptions { top_k, explain };
+        let opts = PredictOptions {
+            top_k,
+            explain,
+            gate_threshold: None,
+        };
         let p = model.predict(&text, &mut PredictScratch::default(), &opts);
         prop_assert_eq!(p.probabilities.len(), 3);
         prop_assert!(p.probabilities.iter().all(|x| x.is_finite() && (0.0..=1.0).contains(x)));
@@ -184,7 +188,11 @@ proptest! {
         model.save(&path, false).expect("saves");
         let back = Classifier::load(&path).expect("loads");
         prop_assert_eq!(back.to_bytes(), model.to_bytes());
-        let opts = PredictOptions { top_k: 3, explain: 5 };
+        let opts = PredictOptions {
+            top_k: 3,
+            explain: 5,
+            gate_threshold: None,
+        };
         let (mut a, mut b) = (PredictScratch::default(), PredictScratch::default());
         for text in &texts {
             prop_assert_eq!(model.predict(text, &mut a, &opts), back.predict(text, &mut b, &opts));

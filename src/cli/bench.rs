@@ -148,7 +148,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             let opts = BatchOptions {
                 predict: PredictOptions {
                     top_k: 3,
-                    explain: 0,
+                    ..PredictOptions::default()
                 },
                 read: a.read.options(),
             };
@@ -163,6 +163,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
                     format: Format::Jsonl,
                     explain: false,
                     tag_threshold: None,
+                    model: &model,
                 },
                 &mut sink,
                 false,

@@ -7,16 +7,16 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
-use tasnif::corpus::{load_labeled, read_secondary, LabeledData};
+use tasnif::corpus::{load_labeled, read_groups, read_secondary, LabeledData};
 use tasnif::eval::report::{
     render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
     CHART_FILES,
 };
-use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model_with_tags};
+use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model_with_tags, Folds};
 use tasnif::model::Classifier;
 
 use super::em::{run_curve, CurveArgs, EmOpts};
-use super::{ReadOpts, TrainOpts};
+use super::{GateThreshold, ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -31,6 +31,22 @@ pub struct EvalArgs {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// With --cv: hold out whole groups instead of stratifying (as
+    /// scikit-learn's GroupKFold). FILE is a CSV or TSV with a header, a
+    /// `path` (or `id`) column and a group column: one group per outlet
+    /// estimates how the settings do on an outlet never seen. K = the number
+    /// of groups leaves one group out per fold; the report then gives each
+    /// group's figures.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "cv",
+        conflicts_with = "learning_curve"
+    )]
+    groups: Option<PathBuf>,
+    /// The column of --groups that names each document's group [default: group].
+    #[arg(long, value_name = "NAME", requires = "groups")]
+    group_column: Option<String>,
     /// Keep only the documents listed in FILE (paths relative to DATA, one per line).
     #[arg(long, value_name = "FILE")]
     list: Option<PathBuf>,
@@ -139,6 +155,13 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         Some(p) => Some(ReportTarget::new(p, a.force)?),
         None => None,
     };
+    // clap does not enforce `requires = "cv"` beside `-m`'s own rules
+    if a.groups.is_some() && a.cv.is_none() {
+        anyhow::bail!("--groups chooses the folds of --cv K, and there is no --cv");
+    }
+    if a.multi && a.model.is_none() {
+        anyhow::bail!("--multi scores the tags of a model: give -m MODEL");
+    }
     if a.em.unlabeled.is_some() && !a.learning_curve {
         anyhow::bail!("--unlabeled works with --cv K --learning-curve in eval");
     }
@@ -196,7 +219,17 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             let model = Classifier::load(m)?;
             opts.topic_labels = topic_labels(&a.f1_labels, model.gate().map(|(_, n)| n), &data)?;
             let tags = a.multi.then_some((&secondary, a.threshold));
-            let (ev, t) = evaluate_model_with_tags(&model, &data, &read, tags)?;
+            let gate_threshold = match a.opts.gate_threshold {
+                Some(GateThreshold::Fixed(t)) => Some(t),
+                Some(GateThreshold::Auto) | None => None,
+            };
+            if a.opts.gate_threshold.is_some() && model.gate().is_none() {
+                anyhow::bail!(
+                    "--gate-threshold applies to a model with a none label (a gate), and {} has none",
+                    m.display()
+                );
+            }
+            let (ev, t) = evaluate_model_with_tags(&model, &data, &read, tags, gate_threshold)?;
             tag_scores = t;
             let path = m.display().to_string();
             let mref = ModelRef::File {
@@ -210,20 +243,38 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             let params = a.opts.params()?;
             opts.topic_labels = topic_labels(&a.f1_labels, params.none_label.as_deref(), &data)?;
             let k = k as usize;
+            let groups = match &a.groups {
+                Some(p) => Some(read_groups(
+                    p,
+                    a.group_column.as_deref(),
+                    &data,
+                    read.encoding,
+                )?),
+                None => None,
+            };
+            let folds = match &groups {
+                Some(g) => Folds::Grouped { k, groups: g },
+                None => Folds::Stratified { k, seed: a.seed },
+            };
             // the terms of a written report come from a model trained on
             // all the data; the terminal report does without
             let (ev, full) = if target.is_some() || a.json.is_some() {
-                let (ev, m) = cross_validate_and_fit(&data, &params, k, a.seed, &read)?;
+                let (ev, m) = cross_validate_and_fit(&data, &params, &folds, &read)?;
                 (ev, Some(m))
             } else {
-                let ev = cross_validate(&data, &params, k, a.seed, &read)?;
+                let ev = cross_validate(&data, &params, &folds, &read)?;
                 (ev, None)
             };
+            for n in &ev.notes {
+                warn!("tasnif: {n}");
+            }
+            let groups_path = a.groups.as_ref().map(|p| p.display().to_string());
             let mref = ModelRef::CrossValidation {
                 folds: k,
                 seed: a.seed,
                 params: &params,
                 full: full.as_ref(),
+                groups: groups_path.as_deref().zip(groups.as_ref()),
             };
             let d = ReportData::build(&ev, &data, mref, source, command_line(), &opts);
             (d, ev)

@@ -46,15 +46,27 @@ pub fn run(a: InspectArgs) -> anyhow::Result<u8> {
         nb.weight_norm(),
         m.scale()
     );
-    if let Some((g, none)) = m.gate() {
+    outln!("refinement: {}", m.refinement().describe());
+    if let (Some((g, none)), Some((threshold, min_terms, name))) = (m.gate(), m.gate_settings()) {
         let gnb = g.nb().params();
         outln!(
-            "gate: '{none}' against every other label pooled; {} terms; naive bayes: {} alpha={} priors={:?} probability scale={:.4}; an article is '{none}' when the gate gives it more than 0.5",
+            "gate: '{none}' against every other label pooled; {} terms; naive bayes: {} alpha={} priors={:?} probability scale={:.4}; refinement: {}",
             g.vectorizer().vocabulary().len(),
             gnb.kind(),
             gnb.alpha(),
             gnb.priors(),
-            g.scale()
+            g.scale(),
+            g.refinement().describe()
+        );
+        let arabic = if min_terms == 0 {
+            String::new()
+        } else {
+            format!(
+                "; an article with fewer than {min_terms} Arabic terms, or with Arabic less than half its terms, is '{none}'"
+            )
+        };
+        outln!(
+            "gate threshold: an article gets a topic when its probability of any topic (the record's \"{name}\") is at least {threshold:.4}, else it is '{none}'{arabic}"
         );
     }
     outln!(

@@ -41,9 +41,17 @@ pub struct LabelArgs {
     /// With --multi: the probability a label needs to be a tag, 0 < P <= 1.
     #[arg(long, value_name = "P", default_value_t = 0.3, requires = "multi", value_parser = parse_threshold)]
     threshold: f64,
-    /// Add the N terms that most drove each decision ("explain").
+    /// Add the N terms that most drove each decision ("explain"); for a
+    /// gated model also the N terms that most raised the odds of any topic
+    /// ("evidence": what opened the gate).
     #[arg(long, value_name = "N", default_value_t = 0)]
     explain: usize,
+    /// For a gated model (the bundled one is): the probability of any topic
+    /// (the record's "cyber" for the bundled model) an article needs to get
+    /// a topic, 0 < P <= 1. Lower finds more and raises more false alarms
+    /// [default: the model's own, chosen at training].
+    #[arg(long, value_name = "P", value_parser = parse_threshold)]
+    gate_threshold: Option<f64>,
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long)]
     jobs: Option<usize>,
@@ -72,11 +80,15 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         }
         paths.push(PathBuf::from("-"));
     }
+    if a.gate_threshold.is_some() && model.gate().is_none() {
+        anyhow::bail!("--gate-threshold applies to a model with a none label (a gate), and this model has none");
+    }
     let items = inputs(paths, &a.read.options());
     let opts = BatchOptions {
         predict: PredictOptions {
             top_k: a.top_k as usize,
             explain: a.explain,
+            gate_threshold: a.gate_threshold,
         },
         read: a.read.options(),
     };
@@ -86,6 +98,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
             format: a.format,
             explain: a.explain > 0,
             tag_threshold: a.multi.then_some(a.threshold),
+            model: &model,
         };
         write_records(&model, items, &opts, a.jobs, fmt, out, show_progress)
     };
@@ -119,7 +132,7 @@ pub fn write_records<I>(
     items: I,
     opts: &BatchOptions,
     jobs: Option<usize>,
-    fmt: RecordFormat,
+    fmt: RecordFormat<'_>,
     out: &mut (dyn Write + Send),
     show_progress: bool,
 ) -> anyhow::Result<(usize, usize)>
@@ -143,7 +156,6 @@ where
     } else {
         ProgressBar::hidden()
     };
-    let labels = model.labels();
     let items = items.into_iter();
     let (mut failed, mut total) = (0usize, 0usize);
     out.write_all(&fmt.header())?;
@@ -153,7 +165,7 @@ where
             items,
             opts,
             |item, r| {
-                let line = fmt.render(labels, &item.id, &r);
+                let line = fmt.render(&item.id, &r);
                 (line, r.err().map(|e| e.to_string()))
             },
             |_, (line, err): (Vec<u8>, Option<String>)| -> io::Result<()> {

@@ -174,6 +174,21 @@ pub struct TrainOpts {
     /// articles and raises more false alarms [default: fitted].
     #[arg(long, value_enum, value_name = "PRIORS")]
     gate_priors: Option<PriorsArg>,
+    /// With --none-label: the probability of any topic (1 − P(none)) an
+    /// article needs to get a topic, 0 < P < 1, or `auto`: the threshold of
+    /// best F1 on out-of-fold probabilities of the training documents
+    /// [default: auto]. With eval -m: replaces the model's threshold.
+    #[arg(long, value_name = "auto|P", value_parser = parse_gate_threshold)]
+    gate_threshold: Option<GateThreshold>,
+    /// With --none-label: the fewest Arabic terms (after stopwords) an
+    /// article needs, Arabic being at least half its terms, for the gate to
+    /// weigh it; with fewer it is the none label [default: 3].
+    #[arg(long, value_name = "N")]
+    gate_min_terms: Option<usize>,
+    /// With --none-label: the record field that gives the probability of
+    /// any of the topics (e.g. cyber) [default: topic].
+    #[arg(long, value_name = "NAME")]
+    gate_name: Option<String>,
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
     weighting: Option<WeightingArg>,
@@ -201,6 +216,25 @@ pub struct TrainOpts {
     /// Keep ة distinct from ه (by default ة is folded to ه).
     #[arg(long)]
     keep_teh_marbuta: bool,
+}
+
+/// `--gate-threshold`: chosen at training, or fixed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GateThreshold {
+    Auto,
+    Fixed(f64),
+}
+
+fn parse_gate_threshold(s: &str) -> Result<GateThreshold, String> {
+    if s == "auto" {
+        return Ok(GateThreshold::Auto);
+    }
+    match s.parse::<f64>() {
+        Ok(p) if p > 0.0 && p < 1.0 => Ok(GateThreshold::Fixed(p)),
+        _ => Err(format!(
+            "expected `auto` or a probability strictly between 0 and 1, got `{s}`"
+        )),
+    }
 }
 
 /// `--chi2`: a number of terms to keep, or all of them.
@@ -269,6 +303,29 @@ impl TrainOpts {
                 PriorsArg::Fitted => Priors::Fitted,
                 PriorsArg::Uniform => Priors::Uniform,
             };
+        }
+        let gate_flags = [
+            ("--gate-threshold", self.gate_threshold.is_some()),
+            ("--gate-min-terms", self.gate_min_terms.is_some()),
+            ("--gate-name", self.gate_name.is_some()),
+        ];
+        if let Some((flag, _)) = gate_flags.iter().find(|(_, given)| *given) {
+            if p.none_label.is_none() {
+                anyhow::bail!(
+                    "{flag} sets a gate, and there is none: give --none-label LABEL (or none_label in the --config file)"
+                );
+            }
+        }
+        match self.gate_threshold {
+            Some(GateThreshold::Auto) => p.gate_threshold = None,
+            Some(GateThreshold::Fixed(t)) => p.gate_threshold = Some(t),
+            None => {}
+        }
+        if let Some(n) = self.gate_min_terms {
+            p.gate_min_terms = n;
+        }
+        if let Some(n) = &self.gate_name {
+            p.gate_name = n.clone();
         }
         match self.chi2 {
             Some(Chi2::All) => p.chi2_features = None,

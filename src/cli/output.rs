@@ -2,7 +2,7 @@
 
 use tasnif::batch::Labeled;
 use tasnif::error::Error;
-use tasnif::labels::LabelSet;
+use tasnif::model::Classifier;
 use tasnif::record::{Record, RecordOptions};
 
 /// Output formats of `label`.
@@ -19,24 +19,32 @@ pub enum Format {
 /// How records are rendered: format and whether they carry `explain`.
 /// Rendering is a pure function of one result, so it runs on the workers.
 #[derive(Debug, Clone, Copy)]
-pub struct RecordFormat {
+pub struct RecordFormat<'a> {
     pub format: Format,
     pub explain: bool,
     /// `--multi`: the probability a label needs to be a tag.
     pub tag_threshold: Option<f64>,
+    /// The model whose records these are.
+    pub model: &'a Classifier,
 }
 
-impl RecordFormat {
+impl RecordFormat<'_> {
     /// The header line (CSV and TSV), empty for JSON lines.
     pub fn header(&self) -> Vec<u8> {
         let mut out = Vec::new();
         if self.format != Format::Jsonl {
-            let mut cols = vec!["id", "label", "probability", "top"];
+            let gate = self.model.gate_settings().map(|(_, _, name)| name);
+            let mut cols = vec!["id", "label", "probability"];
+            cols.extend(gate);
+            cols.push("top");
             if self.tag_threshold.is_some() {
                 cols.push("tags");
             }
             if self.explain {
                 cols.push("explain");
+                if gate.is_some() {
+                    cols.push("evidence");
+                }
             }
             cols.push("encoding");
             cols.push("error");
@@ -75,12 +83,12 @@ impl RecordFormat {
     }
 
     /// The record of one article, with its line ending.
-    pub fn render(&self, labels: &LabelSet, id: &str, result: &Result<Labeled, Error>) -> Vec<u8> {
+    pub fn render(&self, id: &str, result: &Result<Labeled, Error>) -> Vec<u8> {
         let opts = RecordOptions {
             explain: self.explain,
             tag_threshold: self.tag_threshold,
         };
-        let rec = Record::new(labels, id, result, opts);
+        let rec = Record::new(self.model, id, result, opts);
         let mut out = Vec::with_capacity(256);
         match self.format {
             Format::Jsonl => {
@@ -93,17 +101,20 @@ impl RecordFormat {
                     rec.id.to_string(),
                     rec.label.unwrap_or("").to_string(),
                     rec.probability.map_or(String::new(), |p| p.to_string()),
-                    join(
-                        rec.top
-                            .iter()
-                            .map(|s| format!("{}:{}", s.label, s.probability))
-                            .collect(),
-                    ),
                 ];
+                if let Some((_, p)) = rec.gate {
+                    row.push(p.map_or(String::new(), |p| p.to_string()));
+                }
+                row.push(join(
+                    rec.top
+                        .iter()
+                        .map(|s| format!("{}:{}", s.label, s.probability))
+                        .collect(),
+                ));
                 if let Some(tags) = &rec.tags {
                     row.push(tags.join(";"));
                 }
-                if let Some(ex) = &rec.explain {
+                for ex in [&rec.explain, &rec.evidence].into_iter().flatten() {
                     row.push(join(
                         ex.iter()
                             .map(|t| format!("{}:{}", t.term, t.weight))

@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use clap::Args;
 use tasnif::atomic::write_atomic;
-use tasnif::corpus::load_labeled;
+use tasnif::corpus::{load_labeled, read_groups};
 use tasnif::eval::tune::{search_space, tune, Scored, Space};
+use tasnif::eval::Folds;
 
 use super::ReadOpts;
 
@@ -24,12 +25,21 @@ pub struct TuneArgs {
     /// Keep only the documents listed in FILE (paths relative to DATA, one per line).
     #[arg(long, value_name = "FILE")]
     list: Option<PathBuf>,
-    /// Folds of the stratified cross-validation.
+    /// Folds of the cross-validation.
     #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..))]
     cv: u64,
-    /// Seed of the fold assignment.
+    /// Seed of the fold assignment (stratified folds).
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Hold out whole groups instead of stratifying (as scikit-learn's
+    /// GroupKFold): FILE is a CSV or TSV with a header, a `path` (or `id`)
+    /// column and a group column (one group per outlet, say), so that the
+    /// settings are chosen by how they do on groups never seen.
+    #[arg(long, value_name = "FILE")]
+    groups: Option<PathBuf>,
+    /// The column of --groups that names each document's group [default: group].
+    #[arg(long, value_name = "NAME", requires = "groups")]
+    group_column: Option<String>,
     /// Which settings to try: `standard` (120 settings, ranked), `options`
     /// (each option alone from the defaults, shown in a fixed order with its
     /// change from the defaults) or `quick` (2 settings, a smoke test).
@@ -57,6 +67,20 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
     }
     let start = Instant::now();
     let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
+    let groups = match &a.groups {
+        Some(p) => Some(read_groups(
+            p,
+            a.group_column.as_deref(),
+            &data,
+            a.read.options().encoding,
+        )?),
+        None => None,
+    };
+    let k = a.cv as usize;
+    let folds = match &groups {
+        Some(g) => Folds::Grouped { k, groups: g },
+        None => Folds::Stratified { k, seed: a.seed },
+    };
     let kind = match (a.quick, a.space) {
         (true, _) | (_, SpaceArg::Quick) => Space::Quick,
         (_, SpaceArg::Standard) => Space::Standard,
@@ -64,12 +88,17 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
     };
     let space = search_space(kind);
     warn!(
-        "tasnif tune: {} settings × {}-fold cross-validation on {} documents",
+        "tasnif tune: {} settings × {}-fold cross-validation{} on {} documents",
         space.len(),
         a.cv,
+        if groups.is_some() {
+            " holding out whole groups"
+        } else {
+            ""
+        },
         data.len()
     );
-    let ranked = tune(&data, &space, a.cv as usize, a.seed, &a.read.options())?;
+    let ranked = tune(&data, &space, &folds, &a.read.options())?;
     let default_params = tasnif::model::TrainParams::new();
     let defaults = ranked
         .iter()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::metrics::{mean_f1, ratio, LabelMetrics, Report};
+use super::metrics::{f1, mean_f1, ratio, LabelMetrics, Report};
 use super::Outcome;
 
 /// A gated model seen as a gate, and on its topic documents alone.
@@ -23,6 +23,12 @@ pub struct GateSummary {
     pub topic_kept: u64,
     /// `topic_kept / topic_documents`.
     pub topic_recall: f64,
+    /// Of the documents given a topic (flagged), the share whose true
+    /// label is a topic: `topic_kept / (topic_kept + false_alarms)`.
+    pub topic_precision: f64,
+    /// Documents given a topic per 1,000 documents: how many flags a reader
+    /// of this data would see.
+    pub flags_per_1000: f64,
     /// Documents whose true label is the none label.
     pub none_documents: u64,
     /// Of those, the documents given a topic.
@@ -40,6 +46,52 @@ pub struct GateSummary {
     /// The mean F1 of `per_topic` over `macro_labels` (a topic without
     /// documents is left out).
     pub macro_f1: f64,
+    /// Flags, precision and recall of the topic documents had the gate
+    /// threshold been each of [`SWEEP`] (from each document's probability
+    /// of any topic; empty when the outcomes do not have it).
+    pub at_thresholds: Vec<GateAt>,
+}
+
+/// The thresholds of [`GateSummary::at_thresholds`].
+pub const SWEEP: [f64; 13] = [
+    0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98,
+];
+
+/// The gate's figures at one threshold on the probability of any topic.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GateAt {
+    /// The threshold.
+    pub threshold: f64,
+    /// Documents whose probability of any topic reaches it, per 1,000.
+    pub flags_per_1000: f64,
+    /// Of those, the share of topic documents.
+    pub precision: f64,
+    /// Of the topic documents, the share among those.
+    pub recall: f64,
+    /// The harmonic mean of precision and recall.
+    pub f1: f64,
+}
+
+/// [`GateAt`] for each threshold of [`SWEEP`], from `(is topic document,
+/// probability of any topic)` pairs.
+pub fn sweep(docs: &[(bool, f64)]) -> Vec<GateAt> {
+    let topics = docs.iter().filter(|(t, _)| *t).count() as u64;
+    SWEEP
+        .iter()
+        .map(|&threshold| {
+            let flagged = docs.iter().filter(|(_, p)| *p >= threshold);
+            let flags = flagged.clone().count() as u64;
+            let right = flagged.filter(|(t, _)| *t).count() as u64;
+            let (precision, recall) = (ratio(right, flags), ratio(right, topics));
+            GateAt {
+                threshold,
+                flags_per_1000: 1000.0 * ratio(flags, docs.len() as u64),
+                precision,
+                recall,
+                f1: f1(precision, recall),
+            }
+        })
+        .collect()
 }
 
 /// The gate figures of `outcomes`, whose none label is `none`. `macro_labels`
@@ -72,11 +124,21 @@ pub fn gate_summary(
         None => per_topic.keys().cloned().collect(),
     };
     let macro_f1 = mean_f1(&per_topic, &macro_labels);
+    let scored: Option<Vec<(bool, f64)>> = outcomes
+        .iter()
+        .map(|o| o.gate.map(|p| (o.truth != none, p)))
+        .collect();
+    let at_thresholds = match scored {
+        Some(docs) if !docs.is_empty() => sweep(&docs),
+        _ => Vec::new(),
+    };
     GateSummary {
         none_label: none.to_string(),
         topic_documents: topic.len() as u64,
         topic_kept,
         topic_recall: ratio(topic_kept, topic.len() as u64),
+        topic_precision: ratio(topic_kept, topic_kept + false_alarms),
+        flags_per_1000: 1000.0 * ratio(topic_kept + false_alarms, outcomes.len() as u64),
         none_documents,
         false_alarms,
         none_precision: ratio(right_none, called_none),
@@ -84,6 +146,7 @@ pub fn gate_summary(
         per_topic,
         macro_labels,
         macro_f1,
+        at_thresholds,
     }
 }
 
@@ -100,6 +163,7 @@ mod tests {
                 truth: t.to_string(),
                 predicted: p.to_string(),
                 probability: 0.5,
+                gate: None,
             })
             .collect()
     }
@@ -121,6 +185,9 @@ mod tests {
         assert_eq!((g.topic_documents, g.topic_kept), (4, 3));
         assert_eq!(g.topic_recall, 0.75);
         assert_eq!((g.none_documents, g.false_alarms), (4, 1));
+        // 4 flags (a, b, a, b), 3 of them topic documents; 4 flags in 8 documents
+        assert_eq!(g.topic_precision, 0.75);
+        assert_eq!(g.flags_per_1000, 500.0);
         // four answers of none, three of them right
         assert_eq!(g.none_precision, 0.75);
         assert_eq!(g.none_recall, 0.75);
@@ -138,12 +205,27 @@ mod tests {
     }
 
     #[test]
+    fn sweep_by_hand() {
+        // topic documents at 0.9 and 0.4; none documents at 0.6 and 0.01
+        let s = sweep(&[(true, 0.9), (true, 0.4), (false, 0.6), (false, 0.01)]);
+        let at = |t: f64| s.iter().find(|g| g.threshold == t).copied().unwrap();
+        let a = at(0.5); // flags 0.9 and 0.6
+        assert_eq!((a.precision, a.recall, a.flags_per_1000), (0.5, 0.5, 500.0));
+        let b = at(0.3); // 0.9, 0.6, 0.4
+        assert!((b.precision - 2.0 / 3.0).abs() < 1e-12 && b.recall == 1.0);
+        let c = at(0.95); // nothing
+        assert_eq!((c.precision, c.recall, c.f1), (0.0, 0.0, 0.0));
+        assert_eq!(s.len(), SWEEP.len());
+    }
+
+    #[test]
     fn no_topic_documents_gives_zeros_not_nan() {
         let g = gate_summary(&outcomes(&[("none", "none"), ("none", "a")]), "none", None);
         assert_eq!(
             (g.topic_documents, g.topic_recall, g.macro_f1),
             (0, 0.0, 0.0)
         );
+        assert_eq!((g.topic_precision, g.flags_per_1000), (0.0, 500.0));
         assert_eq!(g.none_precision, 1.0);
         assert_eq!(g.none_recall, 0.5);
     }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{check_folds, cross_validate_counted_timed, stratified_folds};
+use super::{cross_validate_counted_timed, Folds};
 use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::Result;
 use crate::features::CountedCorpus;
@@ -220,21 +220,21 @@ pub struct Scored {
     pub vocabulary: u64,
 }
 
-/// Cross-validates every candidate of `space` on `data` (K folds, `seed`)
-/// and returns them best first (mean macro-F1, then accuracy, then order).
+/// Cross-validates every candidate of `space` on `data` (the same `folds`
+/// for every candidate: stratified, or holding out whole groups) and
+/// returns them best first (mean macro-F1, then accuracy, then order).
 ///
 /// # Errors
-/// A label with fewer than `k` documents, an unreadable document, or an
-/// invalid candidate.
+/// Folds that cannot be dealt (see [`Folds::assign`]), an unreadable
+/// document, or an invalid candidate.
 pub fn tune(
     data: &LabeledData,
     space: &[Candidate],
-    k: usize,
-    seed: u64,
+    folds: &Folds<'_>,
     read: &ReadOptions,
 ) -> Result<Vec<Scored>> {
-    check_folds(data, k)?;
-    let fold_of = stratified_folds(&data.targets, data.labels.len(), k, seed);
+    let fold_of = folds.assign(data)?;
+    let k = folds.k();
     // A sample of texts for the labeling speed, the same for every candidate.
     let sample: Vec<String> = data
         .items
@@ -277,6 +277,7 @@ pub fn tune(
         let opts = PredictOptions {
             top_k: 3,
             explain: 0,
+            gate_threshold: None,
         };
         let mut scratch = PredictScratch::default();
         // Median of five passes over the sample (the machine may be busy).

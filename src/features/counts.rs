@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::{
-    for_each_feature_term, smooth_idf, FeatureScratch, SparseVec, TermId, VectorizerParams,
-    Vocabulary,
+    for_each_feature_term, smooth_idf, FeatureScratch, ScriptCounts, SparseVec, TermId,
+    VectorizerParams, Vocabulary,
 };
 use crate::error::Result;
 use crate::labels::LabelId;
@@ -405,6 +405,16 @@ impl CountedCorpus {
         FittedVocabulary { vocab, idf, map }
     }
 
+    /// The [`ScriptCounts`] of document `doc`: what
+    /// [`super::Vectorizer::transform_with`] counts for its text.
+    pub fn script_counts(&self, doc: usize) -> ScriptCounts {
+        let mut s = ScriptCounts::default();
+        for &(t, c) in &self.docs[doc] {
+            s.add(self.terms.get(t), c as usize);
+        }
+        s
+    }
+
     /// Writes document `doc`'s feature vector under `fitted` into `out`;
     /// the same vector [`super::Vectorizer::transform`] gives for its text.
     pub fn vector(
@@ -492,6 +502,12 @@ pub struct FittedRows {
 }
 
 impl FittedRows {
+    /// Rows from term counts (each sorted by term).
+    #[cfg(test)]
+    pub(crate) fn from_counts(rows: Vec<Vec<(TermId, u32)>>) -> FittedRows {
+        FittedRows { rows }
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows.len()

@@ -171,6 +171,49 @@ pub struct FeatureScratch {
     pair: String,
     ids: Vec<TermId>,
     other_ids: Vec<TermId>,
+    script: ScriptCounts,
+}
+
+impl FeatureScratch {
+    /// The [`ScriptCounts`] of the text last analyzed by
+    /// [`Vectorizer::transform_with`] with this scratch (a gated model
+    /// needs them; [`Vectorizer::transform`] does not count).
+    pub fn script(&self) -> ScriptCounts {
+        self.script
+    }
+}
+
+/// How much of a text's analysis is Arabic: its word terms (word pairs
+/// are not counted), and those of them written in Arabic letters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScriptCounts {
+    /// Word terms, one per occurrence.
+    pub terms: usize,
+    /// Of those, the terms that start with an Arabic letter.
+    pub arabic: usize,
+}
+
+impl ScriptCounts {
+    /// Counts one feature term (a word pair, holding a space, is skipped).
+    #[inline]
+    pub fn add(&mut self, term: &str, count: usize) {
+        let b = term.as_bytes();
+        if b.contains(&b' ') {
+            return;
+        }
+        self.terms += count;
+        // U+0600–U+06FF (the Arabic block) start with a byte D8–DB in UTF-8;
+        // normalization has folded presentation forms into it.
+        if matches!(b.first(), Some(0xD8..=0xDB)) {
+            self.arabic += count;
+        }
+    }
+
+    /// True when at least `min` terms are Arabic and they are at least half
+    /// of all the terms: enough Arabic for an Arabic model to weigh.
+    pub fn enough_arabic(&self, min: usize) -> bool {
+        self.arabic >= min && 2 * self.arabic >= self.terms
+    }
 }
 
 /// Calls `f` with every feature term of `text` in order: each analyzed term,
@@ -292,13 +335,20 @@ impl Vectorizer {
         {
             self.transform(text, scratch, out);
             other.transform(text, scratch, other_out);
+            let mut script = ScriptCounts::default();
+            for_each_feature_term(&self.analyzer, self.params.ngram_max, text, scratch, |t| {
+                script.add(t, 1)
+            });
+            scratch.script = script;
             return;
         }
         let mut ids = std::mem::take(&mut scratch.ids);
         let mut other_ids = std::mem::take(&mut scratch.other_ids);
         ids.clear();
         other_ids.clear();
+        let mut script = ScriptCounts::default();
         for_each_feature_term(&self.analyzer, self.params.ngram_max, text, scratch, |t| {
+            script.add(t, 1);
             if let Some(id) = self.vocab.get(t) {
                 ids.push(id);
             }
@@ -310,6 +360,7 @@ impl Vectorizer {
         other.finish(&mut other_ids, other_out);
         scratch.ids = ids;
         scratch.other_ids = other_ids;
+        scratch.script = script;
     }
 
     /// The weighted vector of the vocabulary ids `ids` (one per occurrence).

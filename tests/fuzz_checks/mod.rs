@@ -113,6 +113,7 @@ pub fn model(data: &[u8]) {
     let opts = PredictOptions {
         top_k: usize::from(mode >> 1 & 7),
         explain: usize::from(mode >> 4),
+        gate_threshold: None,
     };
     let mut scratch = PredictScratch::default();
     for text in TEXTS {

@@ -10,7 +10,10 @@ use std::fmt::Write;
 use crate::eval::LabelMetrics;
 
 use super::svg::{self, CellValue};
-use super::{esc, fmt, gate_lines, gate_macro_name, headline_value, Origin, ReportData, HEADLINE};
+use super::{
+    esc, fmt, gate_lines, gate_macro_name, group_note, group_table, headline_value, sweep_table,
+    Origin, ReportData, HEADLINE, SWEEP_NOTE,
+};
 
 const CSS: &str = r#"
 :root { color-scheme: light; }
@@ -74,6 +77,28 @@ fn card(s: &mut String, id: &str, name: &str, value: f64, spread: Option<(usize,
 
 /// Renders the report as a self-contained HTML page.
 /// A table of precision, recall, F1 and support, one row per label.
+/// A table of plain cells: the first column a header, the others numbers.
+fn cells_table(s: &mut String, id: &str, head: &[String], rows: &[Vec<String>]) {
+    let _ = write!(s, "<table id=\"{id}\"><thead><tr>");
+    for (c, h) in head.iter().enumerate() {
+        let class = if c > 0 { " class=\"num\"" } else { "" };
+        let _ = write!(s, "<th{class}>{}</th>", esc(h));
+    }
+    s.push_str("</tr></thead><tbody>");
+    for r in rows {
+        s.push_str("<tr>");
+        for (c, v) in r.iter().enumerate() {
+            if c == 0 {
+                let _ = write!(s, "<th><bdi>{}</bdi></th>", esc(v));
+            } else {
+                let _ = write!(s, "<td class=\"num\">{}</td>", esc(v));
+            }
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table>");
+}
+
 fn metrics_table(s: &mut String, id: &str, first: &str, rows: &BTreeMap<String, LabelMetrics>) {
     let _ = write!(
         s,
@@ -229,10 +254,31 @@ pub fn render_html(d: &ReportData) -> String {
         metrics_table(&mut s, "gate-table", "topic", &g.per_topic);
         let _ = write!(
             s,
-            "\n<p><bdi>{}</bdi> <strong id=\"gate-macro-f1\">{}</strong></p>\n</section>\n",
+            "\n<p><bdi>{}</bdi> <strong id=\"gate-macro-f1\">{}</strong></p>\n",
             esc(&gate_macro_name(g)),
             fmt::metric(g.macro_f1)
         );
+        if !g.at_thresholds.is_empty() && d.groups.is_none() {
+            s.push_str("<h3>At other gate thresholds</h3>\n");
+            let (head, rows) = sweep_table(&g.at_thresholds);
+            cells_table(&mut s, "gate-sweep-table", &head, &rows);
+            let _ = writeln!(s, "\n<p class=\"note\">{}</p>", esc(SWEEP_NOTE));
+        }
+        s.push_str("</section>\n");
+    }
+
+    if let Some(g) = &d.groups {
+        s.push_str("<section id=\"groups\">\n<h2>Per held-out group</h2>\n");
+        let (head, rows) = group_table(g);
+        cells_table(&mut s, "groups-table", &head, &rows);
+        let _ = writeln!(s, "\n<p class=\"note\">{}</p>", esc(&group_note(g)));
+        if let Some(m) = g.mean_gate.as_ref().filter(|m| !m.at_thresholds.is_empty()) {
+            s.push_str("<h3>Mean over the groups at other gate thresholds</h3>\n");
+            let (head, rows) = sweep_table(&m.at_thresholds);
+            cells_table(&mut s, "groups-sweep-table", &head, &rows);
+            let _ = writeln!(s, "\n<p class=\"note\">{}</p>", esc(SWEEP_NOTE));
+        }
+        s.push_str("</section>\n");
     }
 
     // confused pairs

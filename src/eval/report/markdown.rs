@@ -7,7 +7,10 @@ use std::fmt::Write;
 use crate::eval::LabelMetrics;
 
 use super::svg::{self, CellValue};
-use super::{fmt, gate_lines, gate_macro_name, headline_value, Origin, ReportData, HEADLINE};
+use super::{
+    fmt, gate_lines, gate_macro_name, group_note, group_table, headline_value, sweep_table, Origin,
+    ReportData, HEADLINE, SWEEP_NOTE,
+};
 
 /// A Markdown report and the chart files it links to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +62,16 @@ fn header(s: &mut String, cells: &[&str], numeric: &[bool]) {
 
 /// A code span around `text`, with a fence longer than any run of backticks in it.
 /// A table of precision, recall, F1 and support, one row per label.
+/// A table of plain cells, all but the first column right-aligned.
+fn cells_table(s: &mut String, head: &[String], rows: &[Vec<String>]) {
+    let names: Vec<&str> = head.iter().map(String::as_str).collect();
+    let numeric: Vec<bool> = (0..head.len()).map(|c| c > 0).collect();
+    header(s, &names, &numeric);
+    for r in rows {
+        row(s, &r.iter().map(|c| md_escape(c)).collect::<Vec<_>>());
+    }
+}
+
 fn metrics_table(s: &mut String, first: &str, rows: &BTreeMap<String, LabelMetrics>) {
     header(
         s,
@@ -212,6 +225,25 @@ pub fn render_markdown(d: &ReportData, files_dir: &str) -> MarkdownReport {
             md_escape(&gate_macro_name(g)),
             fmt::metric(g.macro_f1)
         );
+        if !g.at_thresholds.is_empty() && d.groups.is_none() {
+            let _ = writeln!(s, "\n### At other gate thresholds\n");
+            let (head, rows) = sweep_table(&g.at_thresholds);
+            cells_table(&mut s, &head, &rows);
+            let _ = writeln!(s, "\n{}", md_escape(SWEEP_NOTE));
+        }
+    }
+
+    if let Some(g) = &d.groups {
+        let _ = writeln!(s, "\n## Per held-out group\n");
+        let (head, rows) = group_table(g);
+        cells_table(&mut s, &head, &rows);
+        let _ = writeln!(s, "\n{}", md_escape(&group_note(g)));
+        if let Some(m) = g.mean_gate.as_ref().filter(|m| !m.at_thresholds.is_empty()) {
+            let _ = writeln!(s, "\n### Mean over the groups at other gate thresholds\n");
+            let (head, rows) = sweep_table(&m.at_thresholds);
+            cells_table(&mut s, &head, &rows);
+            let _ = writeln!(s, "\n{}", md_escape(SWEEP_NOTE));
+        }
     }
 
     let _ = writeln!(s, "\n## Most confused labels\n");

@@ -13,6 +13,7 @@
 //!     truth: "a".into(),
 //!     predicted: if right { "a".into() } else { "b".into() },
 //!     probability: p,
+//!     gate: None,
 //! };
 //! let c = calibration(&[o(0.95, true), o(0.95, false), o(0.55, true)], 10);
 //! assert_eq!(c.bins[9].count, 2);
@@ -27,6 +28,7 @@ mod terminal;
 use serde::Serialize;
 
 use super::gate::{gate_summary, GateSummary};
+use super::groups::{group_figures, GroupsSection};
 use super::{mean_std, Evaluation, Outcome, Report};
 use crate::corpus::LabeledData;
 use crate::features::VectorizerParams;
@@ -110,8 +112,11 @@ pub enum Origin {
     CrossValidation {
         /// K.
         folds: usize,
-        /// Seed of the fold assignment.
+        /// Seed of the fold assignment (stratified folds).
         seed: u64,
+        /// For folds that hold out whole groups: the groups file, as given.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        groups: Option<String>,
     },
 }
 
@@ -295,6 +300,9 @@ pub struct ReportData {
     /// on the topic documents alone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gate: Option<GateSummary>,
+    /// For cross-validation holding out whole groups: each group's figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<GroupsSection>,
     /// The most indicative terms per label, when a model was at hand.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_terms: Option<TopTerms>,
@@ -331,6 +339,108 @@ pub fn gate_lines(g: &GateSummary) -> [String; 3] {
             g.topic_documents, g.none_label, g.none_label
         ),
     ]
+}
+
+/// The per-group table, as plain cells (every rendering shows these): the
+/// header, one row per group, and the row of means over the groups.
+pub fn group_table(g: &GroupsSection) -> (Vec<String>, Vec<Vec<String>>) {
+    let gated = g.mean_gate.is_some();
+    let header: Vec<String> = if gated {
+        [
+            "group",
+            "documents",
+            "topic documents",
+            "flags",
+            "precision",
+            "recall",
+            "flags per 1000",
+            "topic macro-F1",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect()
+    } else {
+        ["group", "documents", "accuracy", "macro-F1"]
+            .iter()
+            .map(|h| h.to_string())
+            .collect()
+    };
+    let mut rows: Vec<Vec<String>> = g
+        .groups
+        .iter()
+        .map(|f| match &f.gate {
+            Some(s) => vec![
+                f.group.clone(),
+                f.documents.to_string(),
+                s.topic_documents.to_string(),
+                (s.topic_kept + s.false_alarms).to_string(),
+                fmt::metric(s.topic_precision),
+                fmt::metric(s.topic_recall),
+                format!("{:.1}", s.flags_per_1000),
+                fmt::metric(s.macro_f1),
+            ],
+            None => vec![
+                f.group.clone(),
+                f.documents.to_string(),
+                fmt::metric(f.accuracy),
+                fmt::metric(f.macro_f1),
+            ],
+        })
+        .collect();
+    let name = format!("mean over {} groups", g.groups.len());
+    rows.push(match &g.mean_gate {
+        Some(m) => vec![
+            name,
+            String::new(),
+            String::new(),
+            String::new(),
+            fmt::metric(m.topic_precision),
+            fmt::metric(m.topic_recall),
+            format!("{:.1}", m.flags_per_1000),
+            fmt::metric(m.macro_f1),
+        ],
+        None => vec![
+            name,
+            String::new(),
+            fmt::metric(g.mean_accuracy),
+            fmt::metric(g.mean_macro_f1),
+        ],
+    });
+    (header, rows)
+}
+
+/// A gate's figures at several thresholds, as plain cells: the header and
+/// one row per threshold.
+pub fn sweep_table(at: &[super::gate::GateAt]) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = ["threshold", "flags per 1000", "precision", "recall", "F1"]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    let rows = at
+        .iter()
+        .map(|a| {
+            vec![
+                format!("{}", a.threshold),
+                format!("{:.1}", a.flags_per_1000),
+                fmt::metric(a.precision),
+                fmt::metric(a.recall),
+                fmt::metric(a.f1),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// What the threshold table says, in one sentence.
+pub const SWEEP_NOTE: &str = "Had the gate flagged every document whose probability of any topic reaches the threshold (from the same predictions; the model's own threshold decided the labels above).";
+
+/// What the per-group table's figures are, in one sentence.
+pub fn group_note(g: &GroupsSection) -> String {
+    if g.mean_gate.is_some() {
+        "Each group predicted by models trained without it. Flags: documents given a topic; precision and recall: of the topic documents against the none label; topic macro-F1: among the group's topic documents (an answer of the none label is a miss). Means are unweighted: every group counts alike.".to_string()
+    } else {
+        "Each group predicted by models trained without it. Means are unweighted: every group counts alike.".to_string()
+    }
 }
 
 /// The name of the gate section's macro-F1, with its topics.
@@ -402,6 +512,9 @@ pub enum ModelRef<'a> {
         params: &'a TrainParams,
         /// A model trained on all the data with `params`.
         full: Option<&'a Classifier>,
+        /// For folds that hold out whole groups: the groups file as given,
+        /// and every document's group.
+        groups: Option<(&'a str, &'a crate::corpus::Groups)>,
     },
 }
 
@@ -429,9 +542,28 @@ impl ReportData {
             ModelRef::File { path, .. } => Origin::Model {
                 path: path.to_string(),
             },
-            ModelRef::CrossValidation { folds, seed, .. } => {
-                Origin::CrossValidation { folds, seed }
-            }
+            ModelRef::CrossValidation {
+                folds,
+                seed,
+                groups,
+                ..
+            } => Origin::CrossValidation {
+                folds,
+                seed,
+                groups: groups.map(|(path, _)| path.to_string()),
+            },
+        };
+        let groups = match model {
+            ModelRef::CrossValidation {
+                groups: Some((_, g)),
+                ..
+            } => Some(group_figures(
+                &ev.outcomes,
+                g,
+                none_label(model).as_deref(),
+                opts.topic_labels.as_deref(),
+            )),
+            _ => None,
         };
         let fold_stats = if ev.folds.is_empty() {
             Vec::new()
@@ -508,6 +640,7 @@ impl ReportData {
             calibration: calibration(&ev.outcomes, opts.calibration_bins),
             gate: none_label(model)
                 .map(|n| gate_summary(&ev.outcomes, &n, opts.topic_labels.as_deref())),
+            groups,
             top_terms,
             data: DataSummary {
                 path: source.path.to_string(),
@@ -539,12 +672,22 @@ impl ReportData {
     pub fn title(&self) -> String {
         match &self.origin {
             Origin::Model { path } => format!("model {path} on {}", self.data.path),
-            Origin::CrossValidation { folds, seed } => {
-                format!(
-                    "{folds}-fold cross-validation (seed {seed}) on {}",
-                    self.data.path
-                )
-            }
+            Origin::CrossValidation {
+                folds,
+                groups: Some(g),
+                ..
+            } => format!(
+                "{folds}-fold cross-validation holding out whole groups ({g}) on {}",
+                self.data.path
+            ),
+            Origin::CrossValidation {
+                folds,
+                seed,
+                groups: None,
+            } => format!(
+                "{folds}-fold cross-validation (seed {seed}) on {}",
+                self.data.path
+            ),
         }
     }
 
@@ -851,6 +994,7 @@ mod tests {
             truth: truth.into(),
             predicted: predicted.into(),
             probability: p,
+            gate: None,
         }
     }
 

@@ -6,7 +6,10 @@ use std::fmt::Write;
 
 use crate::eval::LabelMetrics;
 
-use super::{fmt, gate_lines, gate_macro_name, headline_value, ReportData, HEADLINE};
+use super::{
+    fmt, gate_lines, gate_macro_name, group_note, group_table, headline_value, sweep_table,
+    ReportData, HEADLINE, SWEEP_NOTE,
+};
 
 const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
@@ -39,6 +42,44 @@ fn pad_left(s: &str, w: usize) -> String {
 
 fn pad_right(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+/// A table of plain cells: the first column left-aligned, the others
+/// right-aligned, the header bold (and the last row, with `bold_last`).
+fn cells_table(s: &mut String, p: &Paint, head: &[String], rows: &[Vec<String>], bold_last: bool) {
+    let widths: Vec<usize> = (0..head.len())
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|v| width(v))
+                .chain([width(&head[c])])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (v, &w))| {
+                if c == 0 {
+                    pad_right(v, w)
+                } else {
+                    pad_left(v, w)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let _ = writeln!(s, "{}", p.paint(BOLD, &line(head)));
+    for (i, r) in rows.iter().enumerate() {
+        let text = line(r);
+        let bold = bold_last && i + 1 == rows.len();
+        let _ = writeln!(s, "{}", if bold { p.paint(BOLD, &text) } else { text });
+    }
 }
 
 /// The bold header line of [`metric_rows`], its first column named `first`.
@@ -173,6 +214,31 @@ pub fn render_terminal(d: &ReportData, color: bool) -> String {
             gate_macro_name(g),
             p.paint(BOLD, &fmt::metric(g.macro_f1))
         );
+        if !g.at_thresholds.is_empty() && d.groups.is_none() {
+            let _ = writeln!(s, "{}", p.paint(BOLD, "at other gate thresholds"));
+            let (head, rows) = sweep_table(&g.at_thresholds);
+            cells_table(&mut s, &p, &head, &rows, false);
+            let _ = writeln!(s, "{SWEEP_NOTE}");
+        }
+    }
+
+    if let Some(g) = &d.groups {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "{}", p.paint(BOLD, "per held-out group"));
+        let (head, rows) = group_table(g);
+        cells_table(&mut s, &p, &head, &rows, true);
+        let _ = writeln!(s, "{}", group_note(g));
+        if let Some(m) = g.mean_gate.as_ref().filter(|m| !m.at_thresholds.is_empty()) {
+            let _ = writeln!(s);
+            let _ = writeln!(
+                s,
+                "{}",
+                p.paint(BOLD, "mean over the groups at other gate thresholds")
+            );
+            let (head, rows) = sweep_table(&m.at_thresholds);
+            cells_table(&mut s, &p, &head, &rows, false);
+            let _ = writeln!(s, "{SWEEP_NOTE}");
+        }
     }
 
     let _ = writeln!(s);

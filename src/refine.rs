@@ -1,0 +1,386 @@
+//! Discriminative refinement of a fitted multinomial naive Bayes: an
+//! averaged perceptron that starts from NB's own weights and corrects them
+//! where NB ranks a training document's label too close to (or below) the
+//! runner-up. The model keeps NB's size and scoring (one sparse dot product
+//! per label); only the weights move.
+//!
+//! Each training document's own label is scored **leave-one-out**, with the
+//! document's feature values taken out of its class's sums: NB scores almost
+//! every training document right by a wide margin, so without this no update
+//! would ever fire. The other labels are scored normally.
+//!
+//! ```
+//! use tasnif::refine::{RefineKind, RefineParams};
+//! let p = RefineParams::perceptron();
+//! assert_eq!((p.kind, p.epochs, p.margin), (RefineKind::Perceptron, 4, 2.0));
+//! assert_eq!(RefineParams::default().kind, RefineKind::None);
+//! ```
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::features::{FittedRows, SparseVec, VectorizerParams};
+use crate::folds::SplitMix64;
+use crate::labels::LabelId;
+use crate::nb::{NaiveBayes, NbCounts, NbKind};
+
+/// Whether and how naive Bayes weights are refined after fitting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefineKind {
+    /// NB's weights as fitted. Default.
+    #[default]
+    None,
+    /// An averaged perceptron with leave-one-out scoring (see the module
+    /// documentation). Multinomial NB only.
+    Perceptron,
+}
+
+impl fmt::Display for RefineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RefineKind::None => "none",
+            RefineKind::Perceptron => "perceptron",
+        })
+    }
+}
+
+/// The refinement's settings. Written and read as JSON inside training
+/// settings; missing fields take the defaults of [`RefineParams::perceptron`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RefineParams {
+    /// None (default) or perceptron.
+    pub kind: RefineKind,
+    /// Passes over the training documents, at least 1. Default 4.
+    pub epochs: u32,
+    /// A document whose label beats the runner-up by no more than this
+    /// (in log-likelihood units) causes an update, ≥ 0. Default 2.
+    pub margin: f64,
+    /// How far one update moves the weights (a multiple of the document's
+    /// feature values), > 0. Default 1.
+    pub step: f64,
+    /// Seed of the order of the documents in each pass. Default 0.
+    pub seed: u64,
+}
+
+impl Default for RefineParams {
+    fn default() -> Self {
+        RefineParams {
+            kind: RefineKind::None,
+            ..RefineParams::perceptron()
+        }
+    }
+}
+
+impl RefineParams {
+    /// The perceptron with its default settings: 4 passes, margin 2, step 1, seed 0.
+    pub fn perceptron() -> RefineParams {
+        RefineParams {
+            kind: RefineKind::Perceptron,
+            epochs: 4,
+            margin: 2.0,
+            step: 1.0,
+            seed: 0,
+        }
+    }
+
+    /// True when the weights are refined.
+    pub fn is_on(&self) -> bool {
+        self.kind != RefineKind::None
+    }
+
+    /// Checks the ranges.
+    ///
+    /// # Errors
+    /// An [`crate::ErrorKind::InvalidParam`] naming the setting.
+    pub fn check(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return Err(Error::param("refine.epochs", "0 (expected at least 1)"));
+        }
+        if !(self.margin.is_finite() && self.margin >= 0.0) {
+            return Err(Error::param(
+                "refine.margin",
+                format!("{} (expected a finite number ≥ 0)", self.margin),
+            ));
+        }
+        if !(self.step.is_finite() && self.step > 0.0) {
+            return Err(Error::param(
+                "refine.step",
+                format!("{} (expected a finite number > 0)", self.step),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The settings on one line (for reports and `inspect`).
+    pub fn describe(&self) -> String {
+        match self.kind {
+            RefineKind::None => "none".to_string(),
+            RefineKind::Perceptron => format!(
+                "perceptron epochs={} margin={} step={} seed={}",
+                self.epochs, self.margin, self.step, self.seed
+            ),
+        }
+    }
+}
+
+/// Refines `nb`, fitted on the sums `sums` of the documents `docs` of
+/// `rows` (their labels `y`, one per row of `rows`), in place.
+///
+/// Deterministic: the documents are visited in an order shuffled with the
+/// settings' seed, one at a time; the result does not depend on threads.
+///
+/// # Errors
+/// Invalid settings, or naive Bayes that is not multinomial.
+#[allow(clippy::too_many_arguments)]
+pub fn refine(
+    nb: &mut NaiveBayes,
+    sums: &NbCounts,
+    rows: &FittedRows,
+    docs: &[usize],
+    y: &[LabelId],
+    vp: &VectorizerParams,
+    idf: &[f64],
+    p: &RefineParams,
+) -> Result<()> {
+    if !p.is_on() {
+        return Ok(());
+    }
+    p.check()?;
+    if nb.params().kind() != NbKind::Multinomial {
+        return Err(Error::param(
+            "refine",
+            "the perceptron refines multinomial naive Bayes only",
+        ));
+    }
+    let alpha = nb.params().alpha();
+    let k = nb.n_classes();
+    let v = nb.n_features();
+    if k < 2 || docs.is_empty() {
+        return Ok(());
+    }
+    let (n_ct, n_docs) = sums.sums();
+    let n_ct = n_ct.as_slice().unwrap_or(&[]);
+    if n_ct.len() != v * k || n_docs.len() != k {
+        return Err(Error::param("refine", "sums and model differ in shape"));
+    }
+    let mut n_c = vec![0.0f64; k];
+    for row in n_ct.chunks_exact(k) {
+        for (t, x) in n_c.iter_mut().zip(row) {
+            *t += x;
+        }
+    }
+    let smooth = alpha * v as f64;
+    let prior = nb.log_prior().to_vec();
+    let w = nb.weights().as_slice().unwrap_or(&[]).to_vec();
+    // The averaged perceptron with lazy averages: `total` holds the sum over
+    // the steps so far of each correction, brought up to date when it changes.
+    let mut corr = vec![0.0f64; v * k];
+    let mut total = vec![0.0f64; v * k];
+    let mut last = vec![0u64; v * k];
+    let mut step = 0u64;
+    let mut rng = SplitMix64(p.seed);
+    let mut order: Vec<usize> = docs.to_vec();
+    let mut x = SparseVec::new();
+    let mut score = vec![0.0f64; k];
+    for _ in 0..p.epochs {
+        for i in (1..order.len()).rev() {
+            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        for &d in &order {
+            rows.vector(d, vp, idf, &mut x);
+            let c = y[d].index();
+            if c >= k {
+                continue;
+            }
+            score.copy_from_slice(&prior);
+            let size: f64 = x.values.iter().sum();
+            let own_denom = (n_c[c] - size).max(0.0) + smooth;
+            let mut own = prior[c];
+            for (t, val) in x.indices.iter().zip(&x.values) {
+                let t = t.index();
+                if t >= v {
+                    continue;
+                }
+                let base = t * k;
+                for (l, s) in score.iter_mut().enumerate() {
+                    *s += val * (w[base + l] + corr[base + l]);
+                }
+                let n = (n_ct[base + c] - val).max(0.0) + alpha;
+                own += val * (n.ln() - own_denom.ln() + corr[base + c]);
+            }
+            score[c] = own;
+            step += 1;
+            let runner_up = (0..k)
+                .filter(|&l| l != c)
+                .max_by(|&a, &b| score[a].total_cmp(&score[b]).then(b.cmp(&a)));
+            let Some(r) = runner_up else { continue };
+            if score[c] - score[r] > p.margin {
+                continue;
+            }
+            for (t, val) in x.indices.iter().zip(&x.values) {
+                let t = t.index();
+                if t >= v {
+                    continue;
+                }
+                for (l, sign) in [(c, 1.0), (r, -1.0)] {
+                    let e = t * k + l;
+                    total[e] += corr[e] * (step - 1 - last[e]) as f64;
+                    last[e] = step - 1;
+                    corr[e] += sign * p.step * val;
+                }
+            }
+        }
+    }
+    if step == 0 {
+        return Ok(());
+    }
+    let weights = nb.weights_mut();
+    for (e, wt) in weights.iter_mut().enumerate() {
+        let sum = total[e] + corr[e] * (step - last[e]) as f64;
+        *wt += sum / step as f64;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::TermId;
+    use crate::nb::{NbParams, Priors};
+    use linfa::ParamGuard;
+
+    /// Two classes over four terms; document 4 (class 0) looks like class 1.
+    fn setup() -> (NbCounts, FittedRows, Vec<LabelId>, VectorizerParams) {
+        let docs: Vec<(Vec<(u32, u32)>, u32)> = vec![
+            (vec![(0, 3), (1, 1)], 0),
+            (vec![(0, 2), (1, 2)], 0),
+            (vec![(2, 3), (3, 1)], 1),
+            (vec![(2, 2), (3, 2)], 1),
+            (vec![(1, 1), (2, 2), (3, 1)], 0),
+        ];
+        let vp = VectorizerParams {
+            weighting: crate::features::Weighting::Counts,
+            l2_norm: false,
+            ..VectorizerParams::default()
+        };
+        let rows = FittedRows::from_counts(
+            docs.iter()
+                .map(|(r, _)| r.iter().map(|&(t, c)| (TermId(t), c)).collect())
+                .collect(),
+        );
+        let y: Vec<LabelId> = docs.iter().map(|(_, c)| LabelId(*c)).collect();
+        let mut sums = NbCounts::new(4, 2).expect("sums");
+        let idf = vec![1.0; 4];
+        let mut x = SparseVec::new();
+        for (i, &c) in y.iter().enumerate() {
+            rows.vector(i, &vp, &idf, &mut x);
+            sums.add(&x.indices, &x.values, c, 1.0).expect("add");
+        }
+        (sums, rows, y, vp)
+    }
+
+    fn fitted(sums: &NbCounts) -> NaiveBayes {
+        NbParams::new()
+            .kind(NbKind::Multinomial)
+            .alpha(0.5)
+            .priors(Priors::Uniform)
+            .check()
+            .expect("params")
+            .fit_counts(sums)
+            .expect("fit")
+    }
+
+    #[test]
+    fn off_changes_nothing_and_on_corrects_the_hard_document() {
+        let (sums, rows, y, vp) = setup();
+        let idf = vec![1.0; 4];
+        let docs: Vec<usize> = (0..5).collect();
+        let nb = fitted(&sums);
+        let mut same = nb.clone();
+        refine(
+            &mut same,
+            &sums,
+            &rows,
+            &docs,
+            &y,
+            &vp,
+            &idf,
+            &RefineParams::default(),
+        )
+        .expect("off");
+        assert_eq!(same, nb);
+        let margin = |m: &NaiveBayes| {
+            let mut x = SparseVec::new();
+            let mut s = vec![0.0; 2];
+            rows.vector(4, &vp, &idf, &mut x);
+            m.joint_log_likelihood(&x, &mut s);
+            s[0] - s[1]
+        };
+        assert!(margin(&nb) < 0.0, "NB gets document 4 wrong");
+        let mut refined = nb.clone();
+        let p = RefineParams::perceptron();
+        refine(&mut refined, &sums, &rows, &docs, &y, &vp, &idf, &p).expect("on");
+        assert!(
+            margin(&refined) > margin(&nb),
+            "refinement moves toward its label"
+        );
+        // deterministic: the same settings give the same weights
+        let mut again = nb.clone();
+        refine(&mut again, &sums, &rows, &docs, &y, &vp, &idf, &p).expect("again");
+        assert_eq!(again, refined);
+        let mut other = nb.clone();
+        let seeded = RefineParams { seed: 9, ..p };
+        refine(&mut other, &sums, &rows, &docs, &y, &vp, &idf, &seeded).expect("seeded");
+        assert!(other.weights().iter().all(|w| w.is_finite()));
+    }
+
+    #[test]
+    fn bad_settings_and_complement_nb_are_refused() {
+        let (sums, rows, y, vp) = setup();
+        let idf = vec![1.0; 4];
+        let mut nb = fitted(&sums);
+        for bad in [
+            RefineParams {
+                epochs: 0,
+                ..RefineParams::perceptron()
+            },
+            RefineParams {
+                margin: -1.0,
+                ..RefineParams::perceptron()
+            },
+            RefineParams {
+                step: 0.0,
+                ..RefineParams::perceptron()
+            },
+        ] {
+            let e = refine(&mut nb, &sums, &rows, &[0, 1], &y, &vp, &idf, &bad)
+                .expect_err("refused")
+                .to_string();
+            assert!(e.contains("refine."), "{e}");
+        }
+        let mut cnb = NbParams::new()
+            .kind(NbKind::Complement)
+            .check()
+            .expect("params")
+            .fit_counts(&sums)
+            .expect("fit");
+        let e = refine(
+            &mut cnb,
+            &sums,
+            &rows,
+            &[0, 1],
+            &y,
+            &vp,
+            &idf,
+            &RefineParams::perceptron(),
+        )
+        .expect_err("complement")
+        .to_string();
+        assert!(e.contains("multinomial"), "{e}");
+    }
+}
