@@ -451,7 +451,8 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
         // distinct terms of the documents the vocabulary was fitted on
         terms_seen: counted.n_terms_in(&vocab_docs) as u64,
     };
-    let model = Classifier::from_sums(&rows, y, labels, params, &nb_params, fitted, summary, sums)?;
+    let (model, _) =
+        Classifier::from_sums(&rows, y, labels, params, &nb_params, fitted, summary, sums)?;
     Ok((model, map, trace))
 }
 

@@ -561,6 +561,7 @@ impl Classifier {
             fitted,
             summary,
         )
+        .map(|(m, _)| m)
     }
 
     /// As [`Classifier::train`], also returning the map from `counted`'s
@@ -615,7 +616,7 @@ impl Classifier {
             terms_seen: counted.n_terms() as u64,
         };
         let (model, oof) =
-            Classifier::fit_rows_oof(&rows, &y, labels, params, &nb_params, fitted, summary)?;
+            Classifier::fit_rows(&rows, &y, labels, params, &nb_params, fitted, summary)?;
         Ok((
             model,
             FoldMaps {
@@ -832,23 +833,10 @@ impl Classifier {
         g.combine(gate, topic, &scratch.gate_vector, enough, opts)
     }
 
-    /// Fits naive Bayes and the probability scale on weighted rows.
+    /// Fits naive Bayes and the probability scale on weighted rows; also
+    /// returns the calibration's out-of-fold probabilities (see
+    /// [`Classifier::train_plain`]).
     fn fit_rows(
-        rows: &FittedRows,
-        y: &[LabelId],
-        labels: &LabelSet,
-        params: &TrainParams,
-        nb_params: &NbValidParams,
-        fitted: FittedVocabulary,
-        summary: TrainingSummary,
-    ) -> Result<Classifier> {
-        Classifier::fit_rows_oof(rows, y, labels, params, nb_params, fitted, summary)
-            .map(|(m, _)| m)
-    }
-
-    /// [`Classifier::fit_rows`], also returning the calibration's
-    /// out-of-fold probabilities (see [`Classifier::train_plain`]).
-    fn fit_rows_oof(
         rows: &FittedRows,
         y: &[LabelId],
         labels: &LabelSet,
@@ -866,7 +854,7 @@ impl Classifier {
         }
         let trace = Trace::start();
         let model =
-            Classifier::from_sums_oof(rows, y, labels, params, nb_params, fitted, summary, counts);
+            Classifier::from_sums(rows, y, labels, params, nb_params, fitted, summary, counts);
         trace.mark("probabilities calibrated and naive Bayes fitted");
         model
     }
@@ -875,27 +863,11 @@ impl Classifier {
     /// (semi-supervised training, [`crate::em`]): `sums` are fitted as they
     /// are, and the probability scale is calibrated on the labeled rows
     /// `rows`, `y` only (each calibration fold's sums are `sums` minus that
-    /// fold's labeled documents).
+    /// fold's labeled documents). Also returns the out-of-fold probabilities
+    /// of the calibration, `labels.len()` per row of `rows` (empty when it
+    /// had no folds).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn from_sums(
-        rows: &FittedRows,
-        y: &[LabelId],
-        labels: &LabelSet,
-        params: &TrainParams,
-        nb_params: &NbValidParams,
-        fitted: FittedVocabulary,
-        summary: TrainingSummary,
-        sums: NbCounts,
-    ) -> Result<Classifier> {
-        Classifier::from_sums_oof(rows, y, labels, params, nb_params, fitted, summary, sums)
-            .map(|(m, _)| m)
-    }
-
-    /// [`Classifier::from_sums`], also returning the out-of-fold
-    /// probabilities of the calibration, `labels.len()` per row of `rows`
-    /// (empty when it had no folds).
-    #[allow(clippy::too_many_arguments)]
-    fn from_sums_oof(
         rows: &FittedRows,
         y: &[LabelId],
         labels: &LabelSet,
@@ -1719,5 +1691,49 @@ fn fit_temperature(scores: &[f64], k: usize, y: &[LabelId]) -> f64 {
         s
     } else {
         1.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gate_threshold_is_the_cut_of_best_f1() {
+        // topic documents at 0.9, 0.8 and 0.3; none at 0.6, 0.2, 0.1
+        let p = [0.9, 0.6, 0.8, 0.3, 0.2, 0.1];
+        let t = [true, false, true, true, false, false];
+        // cuts: {0.9} F1 0.5; {0.9, 0.8} 0.8; {+0.6} 0.667; {+0.3} 0.857; ...
+        let cut = best_f1_threshold(&p, &t);
+        assert!((cut - 0.25).abs() < 1e-12, "{cut}");
+        // ties are not split: equal probabilities fall on the same side
+        let cut = best_f1_threshold(&[0.7, 0.7, 0.2], &[true, false, false]);
+        assert!((cut - 0.45).abs() < 1e-12, "{cut}");
+        // flagging everything is best: half the lowest probability
+        let cut = best_f1_threshold(&[0.9, 0.4], &[true, true]);
+        assert!((cut - 0.2).abs() < 1e-12, "{cut}");
+        // nothing to learn from: 1/2
+        assert_eq!(best_f1_threshold(&[], &[]), 0.5);
+        assert_eq!(best_f1_threshold(&[0.3, 0.2], &[false, false]), 0.5);
+    }
+
+    #[test]
+    fn a_gate_name_must_not_be_a_record_field() {
+        let mut p = TrainParams::new();
+        for bad in ["label", "error", "", " ", "a\u{1}b"] {
+            p.gate_name = bad.to_string();
+            let e = p.check().expect_err(bad).to_string();
+            assert!(e.contains("gate_name"), "{e}");
+        }
+        p.gate_name = "cyber".into();
+        assert!(p.check().is_ok());
+        p.gate_threshold = Some(1.0);
+        assert!(p
+            .check()
+            .expect_err("1")
+            .to_string()
+            .contains("gate_threshold"));
+        p.gate_threshold = Some(0.25);
+        assert!(p.check().is_ok());
     }
 }

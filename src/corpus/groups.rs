@@ -93,21 +93,8 @@ fn parse_groups(
     delimiter: u8,
     column: &str,
 ) -> Result<HashMap<String, String>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::record(path, 1, format!("cannot read the header: {e}")))?
-        .clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| {
-            h.trim()
-                .trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case(name)
-        })
-    };
+    let (mut rdr, headers) = super::manifest::with_header(text, path, delimiter)?;
+    let col = |name: &str| super::manifest::column(&headers, name);
     let key_col = col("path")
         .or_else(|| col("id"))
         .ok_or_else(|| Error::record(path, 1, "the header needs a 'path' or an 'id' column"))?;
@@ -115,11 +102,7 @@ fn parse_groups(
         .ok_or_else(|| Error::record(path, 1, format!("the header has no '{column}' column")))?;
     let mut table: HashMap<String, String> = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
-        let line = rec
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(i as u64 + 2, |p| p.line());
+        let line = super::manifest::record_line(&rec, i);
         let rec = rec.map_err(|e| Error::record(path, line, e.to_string()))?;
         let field = |c: usize, name: &str| -> Result<String> {
             match rec.get(c).map(str::trim) {

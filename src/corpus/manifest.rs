@@ -70,21 +70,8 @@ fn manifest_rows(
     encoding: Encoding,
 ) -> Result<Vec<(Item, String, Option<String>)>> {
     let (text, _) = super::encoding::decode(bytes, encoding).map_err(|k| Error::at(path, k))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::record(path, 1, format!("cannot read the header: {e}")))?
-        .clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| {
-            h.trim()
-                .trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case(name)
-        })
-    };
+    let (mut rdr, headers) = with_header(&text, path, delimiter)?;
+    let col = |name: &str| column(&headers, name);
     let label_col =
         col("label").ok_or_else(|| Error::record(path, 1, "the header has no 'label' column"))?;
     let path_col = col("path");
@@ -101,11 +88,7 @@ fn manifest_rows(
     let base = path.parent().unwrap_or(Path::new(""));
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
-        let line = rec
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(i as u64 + 2, |p| p.line());
+        let line = record_line(&rec, i);
         let rec = rec.map_err(|e| Error::record(path, line, e.to_string()))?;
         let field = |c: usize, name: &str| -> Result<String> {
             match rec.get(c) {
@@ -148,6 +131,43 @@ fn manifest_rows(
         out.push((item, label, secondary));
     }
     Ok(out)
+}
+
+/// A reader of the CSV (`delimiter` `,`) or TSV (`\t`) `text` of the file
+/// at `path`, rows of any length, and its header row.
+pub(super) fn with_header<'t>(
+    text: &'t str,
+    path: &Path,
+    delimiter: u8,
+) -> Result<(csv::Reader<&'t [u8]>, csv::StringRecord)> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::record(path, 1, format!("cannot read the header: {e}")))?
+        .clone();
+    Ok((rdr, headers))
+}
+
+/// The position of the column `name` in `headers` (case and surrounding
+/// white space ignored, and a byte-order mark).
+pub(super) fn column(headers: &csv::StringRecord, name: &str) -> Option<usize> {
+    headers.iter().position(|h| {
+        h.trim()
+            .trim_start_matches('\u{feff}')
+            .eq_ignore_ascii_case(name)
+    })
+}
+
+/// The line of the `i`-th data row `rec` (its position when the reader
+/// knows it, else counted from the header).
+pub(super) fn record_line(rec: &csv::Result<csv::StringRecord>, i: usize) -> u64 {
+    rec.as_ref()
+        .ok()
+        .and_then(|r| r.position())
+        .map_or(i as u64 + 2, |p| p.line())
 }
 
 /// The `id` of a JSON line: a string that is not blank, or a number.

@@ -153,20 +153,7 @@ pub fn gate_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn outcomes(pairs: &[(&str, &str)]) -> Vec<Outcome> {
-        pairs
-            .iter()
-            .enumerate()
-            .map(|(i, (t, p))| Outcome {
-                index: i,
-                truth: t.to_string(),
-                predicted: p.to_string(),
-                probability: 0.5,
-                gate: None,
-            })
-            .collect()
-    }
+    use crate::eval::outcomes_of as outcomes;
 
     #[test]
     fn figures_by_hand() {

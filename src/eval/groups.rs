@@ -136,18 +136,8 @@ mod tests {
     #[test]
     fn figures_per_group_and_their_means() {
         // group A: a→a, none→a (one false alarm); group B: a→none, none→none
-        let pairs = [("a", "a"), ("none", "a"), ("a", "none"), ("none", "none")];
-        let outcomes: Vec<Outcome> = pairs
-            .iter()
-            .enumerate()
-            .map(|(i, (t, p))| Outcome {
-                index: i,
-                truth: t.to_string(),
-                predicted: p.to_string(),
-                probability: 0.9,
-                gate: None,
-            })
-            .collect();
+        let outcomes =
+            crate::eval::outcomes_of(&[("a", "a"), ("none", "a"), ("a", "none"), ("none", "none")]);
         let groups = Groups {
             names: vec!["A".into(), "B".into(), "empty".into()],
             of: vec![Some(0), Some(0), Some(1), Some(1)],

@@ -128,6 +128,22 @@ impl Folds<'_> {
     }
 }
 
+/// Outcomes of documents 0, 1, … with these (truth, predicted) labels (for tests).
+#[cfg(test)]
+pub(crate) fn outcomes_of(pairs: &[(&str, &str)]) -> Vec<Outcome> {
+    pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (t, p))| Outcome {
+            index: i,
+            truth: t.to_string(),
+            predicted: p.to_string(),
+            probability: 0.5,
+            gate: None,
+        })
+        .collect()
+}
+
 /// Mean and (population) standard deviation, e.g. of a figure over folds;
 /// (0, 0) for no values.
 pub fn mean_std(values: impl IntoIterator<Item = f64>) -> (f64, f64) {

@@ -197,10 +197,16 @@ impl ScriptCounts {
     /// Counts one feature term (a word pair, holding a space, is skipped).
     #[inline]
     pub fn add(&mut self, term: &str, count: usize) {
-        let b = term.as_bytes();
-        if b.contains(&b' ') {
+        if term.as_bytes().contains(&b' ') {
             return;
         }
+        self.add_word(term, count);
+    }
+
+    /// Counts one word term (never a word pair).
+    #[inline]
+    fn add_word(&mut self, term: &str, count: usize) {
+        let b = term.as_bytes();
         self.terms += count;
         // U+0600–U+06FF (the Arabic block) start with a byte D8–DB in UTF-8;
         // normalization has folded presentation forms into it.
@@ -347,8 +353,13 @@ impl Vectorizer {
         ids.clear();
         other_ids.clear();
         let mut script = ScriptCounts::default();
+        let pairs = self.params.ngram_max > 1;
         for_each_feature_term(&self.analyzer, self.params.ngram_max, text, scratch, |t| {
-            script.add(t, 1);
+            if pairs {
+                script.add(t, 1);
+            } else {
+                script.add_word(t, 1);
+            }
             if let Some(id) = self.vocab.get(t) {
                 ids.push(id);
             }
@@ -378,5 +389,35 @@ impl Vectorizer {
             i = j;
         }
         self.params.weigh(out, &self.idf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_counts_word_terms_and_their_arabic_share() {
+        let mut s = ScriptCounts::default();
+        for t in ["اختراق", "hackers", "بيانات", "2018", "اختراق بيانات"] {
+            s.add(t, 1);
+        }
+        // the pair is not counted; 2 of the 4 words are Arabic
+        assert_eq!((s.terms, s.arabic), (4, 2));
+        assert!(s.enough_arabic(2) && !s.enough_arabic(3));
+        s.add("news", 1);
+        assert!(!s.enough_arabic(2), "Arabic is less than half the terms");
+        assert!(ScriptCounts::default().enough_arabic(0));
+        assert!(!ScriptCounts::default().enough_arabic(1));
+        // the counts see analyzed terms, in which normalization has folded
+        // presentation forms into U+0600–U+06FF; a term counts as often as
+        // it occurs
+        let mut c = ScriptCounts::default();
+        c.add("ﻻ", 3);
+        assert_eq!(
+            (c.terms, c.arabic),
+            (3, 0),
+            "ﻻ (U+FEFB) is not in U+0600–U+06FF"
+        );
     }
 }
