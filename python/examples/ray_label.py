@@ -1,8 +1,10 @@
 """Label a Ray Dataset of Arabic articles with tasnif, and write Parquet.
 
 The records are those of ``tasnif label``: one row per article with the
-columns ``id``, ``label``, ``probability``, ``top`` (list of
+columns ``id``, ``label``, ``probability``, for a gated model its probability
+of any topic (``cyber`` for the bundled model), ``top`` (list of
 ``{label, probability}``), ``explain`` (list of ``{term, weight}``, only with
+``--explain N``), for a gated model ``evidence`` (the same, with
 ``--explain N``) and ``error`` (null on success).
 
 Run it locally::
@@ -35,16 +37,21 @@ SCORED = pa.struct([("label", pa.string()), ("probability", pa.float64())])
 TERM = pa.struct([("term", pa.string()), ("weight", pa.float64())])
 
 
-def record_schema(explain: int = 0) -> pa.Schema:
-    """The Arrow schema of the records, in the CLI's field order."""
+def record_schema(explain: int = 0, gate: Optional[str] = None) -> pa.Schema:
+    """The Arrow schema of the records, in the CLI's field order; ``gate``:
+    the model's ``gate_name`` (None for a one-stage model)."""
     fields = [
         ("id", pa.string()),
         ("label", pa.string()),
         ("probability", pa.float64()),
-        ("top", pa.list_(SCORED)),
     ]
+    if gate is not None:
+        fields.append((gate, pa.float64()))
+    fields.append(("top", pa.list_(SCORED)))
     if explain > 0:
         fields.append(("explain", pa.list_(TERM)))
+        if gate is not None:
+            fields.append(("evidence", pa.list_(TERM)))
     fields.append(("error", pa.string()))
     return pa.schema(fields)
 
@@ -59,7 +66,7 @@ class Labeler:
         self.explain = explain
         self.id_col = id_col
         self.text_col = text_col
-        self.schema = record_schema(explain)
+        self.schema = record_schema(explain, model.gate_name)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         records = self.model.label(

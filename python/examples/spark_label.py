@@ -1,8 +1,10 @@
 """Label a Spark DataFrame of Arabic articles with tasnif, and write Parquet.
 
 The records are those of ``tasnif label``: one row per article with the
-columns ``id``, ``label``, ``probability``, ``top`` (array of
+columns ``id``, ``label``, ``probability``, for a gated model its probability
+of any topic (``cyber`` for the bundled model), ``top`` (array of
 ``{label, probability}``), ``explain`` (array of ``{term, weight}``, only with
+``--explain N``), for a gated model ``evidence`` (the same, with
 ``--explain N``) and ``error`` (null on success).
 
 Run it locally::
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
@@ -43,20 +45,25 @@ TOP = "array<struct<label:string,probability:double>>"
 EXPLAIN = "array<struct<term:string,weight:double>>"
 
 
-def record_schema(explain: int = 0) -> str:
-    """The Spark schema (DDL) of the records, in the CLI's field order."""
-    cols = ["id string", "label string", "probability double", f"top {TOP}"]
-    if explain > 0:
-        cols.append(f"explain {EXPLAIN}")
-    cols.append("error string")
-    return ", ".join(cols)
+def record_schema(explain: int = 0, gate: Optional[str] = None) -> str:
+    """The Spark schema (DDL) of the records, in the CLI's field order;
+    ``gate``: the model's ``gate_name`` (None for a one-stage model)."""
+    types = {"id": "string", "label": "string", "probability": "double",
+             "top": TOP, "explain": EXPLAIN, "evidence": EXPLAIN, "error": "string"}
+    return ", ".join(f"`{c}` {types.get(c, 'double')}"
+                     for c in record_columns(explain, gate))
 
 
-def record_columns(explain: int = 0) -> List[str]:
+def record_columns(explain: int = 0, gate: Optional[str] = None) -> List[str]:
     """The record fields, in order."""
-    cols = ["id", "label", "probability", "top"]
+    cols = ["id", "label", "probability"]
+    if gate is not None:
+        cols.append(gate)
+    cols.append("top")
     if explain > 0:
         cols.append("explain")
+        if gate is not None:
+            cols.append("evidence")
     return cols + ["error"]
 
 
@@ -71,11 +78,12 @@ def label_dataframe(
     """Labels the articles of ``df`` (columns ``id_col`` and ``text_col``).
 
     Returns a DataFrame of records, one per row of ``df``; nothing runs until
-    an action (a write, a count) asks for it. A null or blank text gives a
-    record with ``error`` set, as an unreadable file does in the CLI.
+    an action (a write, a count) asks for it. A null text gives a record
+    with ``error`` set, as an unreadable file does in the CLI; so does a blank
+    one, except for a gated model, for which it is ``none``.
     """
     broadcast = df.sparkSession.sparkContext.broadcast(model)
-    columns = record_columns(explain)
+    columns = record_columns(explain, model.gate_name)
 
     def label_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         m = broadcast.value  # unpickled once per Python worker, then cached
@@ -89,7 +97,8 @@ def label_dataframe(
             )
             yield pd.DataFrame.from_records(records, columns=columns)
 
-    return df.select(id_col, text_col).mapInPandas(label_batches, record_schema(explain))
+    schema = record_schema(explain, model.gate_name)
+    return df.select(id_col, text_col).mapInPandas(label_batches, schema)
 
 
 def read_articles(spark: SparkSession, path: str) -> DataFrame:

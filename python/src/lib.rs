@@ -194,19 +194,31 @@ impl Model {
 
     /// Terms in the vocabulary.
     #[getter]
+    /// For a gated model (one with a none label), the name under which its
+    /// records give the probability of any of its topics (`cyber` for the
+    /// bundled model); None for a one-stage model.
+    fn gate_name(&self) -> Option<String> {
+        self.inner.gate_settings().map(|(_, _, name)| name.to_string())
+    }
+
+    #[getter]
     fn vocabulary_size(&self) -> u64 {
         self.inner.summary().vocabulary_size
     }
 
     /// Labels articles: one record (a dict) per text, in order, with the
     /// fields and values of `tasnif label`'s JSON lines: `id`, `label`,
-    /// `probability`, `top` (list of `{"label", "probability"}`),
-    /// `explain` (list of `{"term", "weight"}`, only when `explain` > 0) and
-    /// `error` (None on success).
+    /// `probability`, for a gated model the probability of any of its
+    /// topics under the gate's name (`cyber` for the bundled model), `top`
+    /// (list of `{"label", "probability"}`, most probable first),
+    /// `explain` (list of `{"term", "weight"}`, only when `explain` > 0),
+    /// for a gated model `evidence` (the terms that most raised the odds of
+    /// any topic, only when `explain` > 0) and `error` (None on success).
     ///
-    /// `texts`: an iterable of str. A blank text, or None, gives a record
-    /// with `label` None and `error` set, as an unreadable file does in the
-    /// command line; the batch goes on. Another type raises TypeError.
+    /// `texts`: an iterable of str. None gives a record with `label` None
+    /// and `error` set, as an unreadable file does in the command line; so
+    /// does a blank text, except for a gated model, for which it is the
+    /// none label. The batch goes on. Another type raises TypeError.
     /// `ids`: an iterable of str (or int) of the same length; default: each
     /// text's index as a str ("0", "1", ...).
     /// `top_k` (default 3, at least 1): labels listed in `top`.
@@ -214,11 +226,14 @@ impl Model {
     /// `multi` (default None): add `tags`, the chosen label and every other
     /// label whose probability reaches `multi` (0 < multi <= 1; True: 0.3),
     /// as `tasnif label --multi --threshold P` does.
+    /// `gate_threshold` (default None: the model's own): for a gated model,
+    /// the probability of any topic an article needs to get one
+    /// (0 < gate_threshold <= 1), as `tasnif label --gate-threshold P`.
     /// `threads` (default: every core, or RAYON_NUM_THREADS): worker
     /// threads; pass 1 inside an engine that already runs one task per core.
     ///
     /// The GIL is released while the batch is scored, in parallel.
-    #[pyo3(signature = (texts, ids = None, top_k = 3, explain = 0, multi = None, threads = None))]
+    #[pyo3(signature = (texts, ids = None, top_k = 3, explain = 0, multi = None, threads = None, gate_threshold = None))]
     #[allow(clippy::too_many_arguments)]
     fn label<'py>(
         &self,
@@ -229,11 +244,25 @@ impl Model {
         explain: i64,
         multi: Option<&Bound<'py, PyAny>>,
         threads: Option<i64>,
+        gate_threshold: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(t) = gate_threshold {
+            if !(t > 0.0 && t <= 1.0) {
+                return Err(PyValueError::new_err(format!(
+                    "gate_threshold must be a probability in (0, 1], got {t}"
+                )));
+            }
+            if self.inner.gate().is_none() {
+                return Err(PyValueError::new_err(
+                    "gate_threshold applies to a model with a none label (a gate), and this model has none",
+                ));
+            }
+        }
         let opts = BatchOptions {
             predict: PredictOptions {
                 top_k: count("top_k", top_k, 1)?,
                 explain: count("explain", explain, 0)?,
+                gate_threshold,
             },
             read: ReadOptions::default(),
         };
@@ -261,7 +290,7 @@ impl Model {
             let lines = pool.install(|| {
                 label_items(model, &items, &opts, |item, r| {
                     let mut out = Vec::with_capacity(256);
-                    Record::new(model.labels(), &item.id, &r, record_opts).write_json(&mut out);
+                    Record::new(model, &item.id, &r, record_opts).write_json(&mut out);
                     out
                 })
             });

@@ -7,11 +7,12 @@ records as the ``tasnif`` command line.
 >>> model = tasnif.Model.default()
 >>> rec = model.label(["أعلنت الشركة عن تسريب بيانات ملايين المستخدمين"])[0]
 >>> sorted(rec)
-['error', 'id', 'label', 'probability', 'top']
+['cyber', 'error', 'id', 'label', 'probability', 'top']
 
 ``Model.label`` returns one dict per text with the fields of ``tasnif label``'s
-JSON lines (``id``, ``label``, ``probability``, ``top``, ``explain`` when asked
-for, ``error``). Scoring releases the GIL and runs the batch on Rust worker
+JSON lines (``id``, ``label``, ``probability``, a gated model's probability of
+any topic under ``Model.gate_name``, ``top``, ``explain`` and ``evidence`` when
+asked for, ``error``). Scoring releases the GIL and runs the batch on Rust worker
 threads. A ``Model`` pickles as its model file's bytes, so Spark and Ray can
 ship it to their workers.
 """

@@ -27,13 +27,17 @@ class Record(_RecordBase, total=False):
     """One labeled article: the fields of a ``tasnif label`` JSON line.
 
     ``tags`` is present only when ``label`` was called with ``multi``, and
-    ``explain`` only with ``explain`` > 0. On error, ``label`` and
-    ``probability`` are None, ``top`` (and ``tags``, ``explain``) are empty
-    and ``error`` says why.
+    ``explain`` only with ``explain`` > 0. A gated model's records also hold
+    its probability of any topic under the gate's name (``cyber`` for the
+    bundled model: a key a TypedDict cannot name, so it is not listed here)
+    and, with ``explain``, ``evidence``. On error, ``label`` and
+    ``probability`` are None, ``top`` (and ``tags``, ``explain``,
+    ``evidence``) are empty and ``error`` says why.
     """
 
     tags: List[str]
     explain: List[Term]
+    evidence: List[Term]
 
 class Model:
     """A trained topic classifier: the contents of one ``.tasnif`` model file.
@@ -66,6 +70,10 @@ class Model:
     @property
     def vocabulary_size(self) -> int:
         """Terms in the vocabulary."""
+    @property
+    def gate_name(self) -> Optional[str]:
+        """For a gated model, the record key of its probability of any topic
+        (``"cyber"`` for the bundled model); None for a one-stage model."""
     def label(
         self,
         texts: Iterable[Optional[str]],
@@ -74,13 +82,16 @@ class Model:
         explain: int = 0,
         multi: Union[None, bool, float] = None,
         threads: Optional[int] = None,
+        gate_threshold: Optional[float] = None,
     ) -> List[Record]:
         """Labels articles: one record per text, in order, with the fields and
         values of ``tasnif label``'s JSON lines.
 
         Args:
-            texts: the articles. A blank text or None gives a record with
-                ``error`` set (the batch goes on); another type raises TypeError.
+            texts: the articles. None gives a record with ``error`` set, and
+                so does a blank text except for a gated model (the bundled
+                one), for which it is the none label; the batch goes on.
+                Another type raises TypeError.
             ids: one id per text (str or int); default: the index as a str.
                 A different length raises ValueError.
             top_k: labels listed in ``top`` (at least 1; default 3).
@@ -90,6 +101,14 @@ class Model:
                 ``tasnif label --multi --threshold P``.
             threads: worker threads (default: every core or RAYON_NUM_THREADS);
                 1 inside an engine that runs one task per core.
+            gate_threshold: for a gated model, the probability of any topic
+                (the record's ``cyber`` for the bundled model) an article needs
+                to get one, 0 < P <= 1 (default: the model's own), as
+                ``tasnif label --gate-threshold P``.
+
+        A gated model's records also carry its probability of any topic under
+        the gate's name (``cyber`` for the bundled model) and, with
+        ``explain``, ``evidence``: the terms that most raised those odds.
 
         The GIL is released while the batch is scored in parallel.
         """

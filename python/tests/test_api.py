@@ -45,13 +45,30 @@ def test_default_ids_are_the_indexes_and_errors_are_records(cli):
     recs = m.label(["تسريب بيانات", "   ", None])
     assert [r["id"] for r in recs] == ["0", "1", "2"]
     assert recs[0]["error"] is None and recs[0]["label"] in m.labels
-    for r in recs[1:]:
-        assert r["label"] is None and r["probability"] is None and r["top"] == []
-    assert recs[2]["error"] == "2: no text (None)"
-    # A blank text gives the record the CLI gives for it (JSON lines on stdin).
+    r = recs[2]
+    assert r["label"] is None and r["probability"] is None and r["top"] == []
+    assert r["error"] == "2: no text (None)"
+    # A blank text gives the record the CLI gives for it (JSON lines on
+    # stdin): for the bundled gated model, none with cyber 0, not an error.
     want = cli_records(cli, ["-"], ROOT, stdin='{"id":"b","text":"   "}\n')
     assert m.label(["   "], ids=["b"]) == want
-    assert want[0]["error"].startswith("b: ") and want[0]["label"] is None
+    assert want[0]["error"] is None and want[0]["label"] == "none"
+    assert want[0]["cyber"] == 0.0
+
+
+def test_gate_threshold_as_the_cli_applies_it(cli, seed_articles):
+    ids, texts = seed_articles
+    m = tasnif.Model.default()
+    for p in ["0.001", "0.9999", "1"]:
+        want = cli_records(cli, ["--gate-threshold", p, "--explain", "2", *ids], ROOT)
+        got = m.label(texts, ids=ids, gate_threshold=float(p), explain=2)
+        assert got == want
+        assert all(0.0 <= r["cyber"] <= 1.0 and r["evidence"] for r in got)
+    # a threshold of 1 lets almost nothing through
+    assert all(r["label"] == "none" for r in m.label(texts, gate_threshold=1.0)
+               if r["cyber"] < 1.0)
+    with pytest.raises(ValueError, match="gate_threshold"):
+        m.label(texts, gate_threshold=0.0)
 
 
 def test_multi_label_tags_as_the_cli_writes_them(cli, seed_articles):

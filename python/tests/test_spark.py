@@ -73,7 +73,7 @@ def test_without_explain_the_column_is_absent(spark, seed_articles):
 
     ids, texts = seed_articles
     df = label_dataframe(articles(spark, ids, texts), tasnif.Model.default(), top_k=1)
-    assert df.columns == ["id", "label", "probability", "top", "error"]
+    assert df.columns == ["id", "label", "probability", "cyber", "top", "error"]
     rows = [r.asDict(recursive=True) for r in df.collect()]
     assert all(len(r["top"]) == 1 and r["top"][0]["label"] == r["label"] for r in rows)
 
