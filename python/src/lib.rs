@@ -198,7 +198,9 @@ impl Model {
     /// records give the probability of any of its topics (`cyber` for the
     /// bundled model); None for a one-stage model.
     fn gate_name(&self) -> Option<String> {
-        self.inner.gate_settings().map(|(_, _, name)| name.to_string())
+        self.inner
+            .gate_settings()
+            .map(|(_, _, name)| name.to_string())
     }
 
     #[getter]
