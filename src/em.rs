@@ -477,7 +477,7 @@ pub(crate) fn check_no_gate(params: &TrainParams) -> Result<()> {
         Some(none) => Err(Error::param(
             "none_label",
             format!(
-                "'{none}': semi-supervised training (EM) does not support a none label yet; train without --unlabeled"
+                "'{none}': semi-supervised training (EM) does not support a none label yet; train without unlabeled articles"
             ),
         )),
         None => Ok(()),

@@ -32,9 +32,9 @@ pub enum ErrorKind {
         encoding: crate::corpus::TextEncoding,
         offset: usize,
     },
-    /// Under `--encoding auto`: UTF-16 text without a byte-order mark.
+    /// Under automatic detection: UTF-16 text without a byte-order mark.
     Utf16WithoutBom { endian: crate::corpus::TextEncoding },
-    /// Under `--encoding auto`: neither UTF-8 nor mostly Arabic as
+    /// Under automatic detection: neither UTF-8 nor mostly Arabic as
     /// Windows-1256 (offset of the first byte that is not UTF-8, and the
     /// share of Arabic letters as Windows-1256, in percent, rounded down).
     UnknownEncoding {
@@ -167,14 +167,14 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::Utf16WithoutBom { endian } => write!(
                 f,
-                "looks like {} text without a byte-order mark; read it with --encoding utf-16 or convert it to UTF-8",
+                "looks like {} text without a byte-order mark; read it as UTF-16 or convert it to UTF-8",
                 endian.name().to_uppercase()
             ),
             ErrorKind::UnknownEncoding { utf8_offset, arabic_percent } => write!(
                 f,
                 "not valid UTF-8 (first bad byte at offset {utf8_offset}), and not Arabic Windows-1256 either \
                  (only {arabic_percent}% of its characters would be Arabic letters); \
-                 convert the file to UTF-8 or give its --encoding"
+                 convert the file to UTF-8 or name its encoding"
             ),
             ErrorKind::Binary => write!(f, "binary file (contains NUL bytes), not text"),
             ErrorKind::NotRegularFile { kind } => write!(f, "not a regular file ({kind})"),
@@ -190,7 +190,7 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::Empty => write!(f, "empty document (no letters or digits)"),
             ErrorKind::TooLarge { bytes, limit } => {
-                write!(f, "document is {bytes} bytes, over the limit of {limit} bytes (--max-bytes)")
+                write!(f, "document is {bytes} bytes, over the limit of {limit} bytes")
             }
             ErrorKind::NoDocuments => write!(f, "no documents found (looked for *.txt files)"),
             ErrorKind::SingleLabel { label } => write!(
@@ -222,7 +222,7 @@ impl fmt::Display for ErrorKind {
                 write!(f, "interrupted; not written (a previous file is left as it was)")
             }
             ErrorKind::OutputExists => {
-                write!(f, "file exists; pass --force to overwrite it")
+                write!(f, "file exists")
             }
         }
     }

@@ -14,8 +14,14 @@ fn main() -> ExitCode {
             if cli::is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
+            let hint = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<tasnif::Error>())
+                .and_then(cli::hint)
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
             // nothing more to do if standard error cannot be written either
-            let _ = writeln!(std::io::stderr(), "tasnif: error: {e:#}");
+            let _ = writeln!(std::io::stderr(), "tasnif: error: {e:#}{hint}");
             ExitCode::from(1)
         }
     }

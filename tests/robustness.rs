@@ -237,10 +237,14 @@ fn explicit_encodings_and_the_errors_of_auto() {
         let (code, recs) = label(&[file]);
         assert_eq!(code, Some(2));
         let e = recs[0]["error"].as_str().expect("error");
-        assert_contains_all(
-            e,
-            &[file, what, "without a byte-order mark", "--encoding utf-16"],
-            "error",
+        assert_contains_all(e, &[file, what, "without a byte-order mark"], "error");
+        // the record holds the library's message; stderr adds the option
+        assert!(!e.contains("--"), "{e}");
+        let out = tasnif_in(dir.path(), &["label", file]);
+        assert!(
+            stderr(&out).contains(&format!("{e} (--encoding utf-16 reads it)")),
+            "{}",
+            stderr(&out)
         );
     }
     // --encoding utf-16 reads them (little-endian by default, the NULs tell big-endian)
@@ -267,9 +271,15 @@ fn explicit_encodings_and_the_errors_of_auto() {
             "french.txt",
             "not Arabic Windows-1256 either",
             "only 0%",
-            "--encoding",
+            "name its encoding",
         ],
         "error",
+    );
+    let out = tasnif_in(dir.path(), &["label", "french.txt"]);
+    assert!(
+        stderr(&out).contains("(--encoding windows-1256 or --encoding utf-16 reads it as one)"),
+        "{}",
+        stderr(&out)
     );
     // ... and --encoding windows-1256 takes it as asked
     let (code, recs) = label(&["french.txt", "--encoding", "windows-1256"]);
@@ -371,12 +381,15 @@ fn max_bytes_is_a_clear_per_article_error() {
     assert_eq!(out.status.code(), Some(2));
     let recs = records(&stdout(&out));
     assert_eq!(recs.len(), 2);
-    assert_eq!(
-        recs[0]["error"].as_str().expect("error"),
-        format!(
-            "a.txt: document is {n} bytes, over the limit of {} bytes (--max-bytes)",
-            n - 1
-        )
+    let e = format!(
+        "a.txt: document is {n} bytes, over the limit of {} bytes",
+        n - 1
+    );
+    assert_eq!(recs[0]["error"].as_str().expect("error"), e);
+    assert!(
+        stderr(&out).contains(&format!("{e} (--max-bytes raises the limit)")),
+        "{}",
+        stderr(&out)
     );
     assert!(recs[1]["error"].is_null(), "the other article is labeled");
     // training stops at the first article over the limit, naming it
@@ -963,7 +976,12 @@ fn an_article_over_the_default_limit_is_refused_before_it_is_read() {
     let recs = records(&stdout(&out));
     assert_eq!(
         recs[0]["error"],
-        "dump.txt: document is 16777217 bytes, over the limit of 16777216 bytes (--max-bytes)"
+        "dump.txt: document is 16777217 bytes, over the limit of 16777216 bytes"
+    );
+    assert!(
+        stderr(&out).contains("over the limit of 16777216 bytes (--max-bytes raises the limit)"),
+        "{}",
+        stderr(&out)
     );
     assert!(recs[1]["error"].is_null());
     // raising the limit reads it, and finds what it holds: NUL bytes

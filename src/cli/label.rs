@@ -166,7 +166,7 @@ where
             opts,
             |item, r| {
                 let line = fmt.render(&item.id, &r);
-                (line, r.err().map(|e| e.to_string()))
+                (line, r.err().map(|e| super::with_hint(&e)))
             },
             |_, (line, err): (Vec<u8>, Option<String>)| -> io::Result<()> {
                 total += 1;

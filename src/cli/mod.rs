@@ -369,6 +369,30 @@ impl TrainOpts {
     }
 }
 
+/// What the command line adds to a library error: the option that would
+/// change the outcome. The library's messages name no option (a Python user
+/// reads them too); the command line adds these where it prints an error.
+pub fn hint(e: &tasnif::Error) -> Option<&'static str> {
+    use tasnif::ErrorKind as K;
+    match e.kind() {
+        K::Utf16WithoutBom { .. } => Some("--encoding utf-16 reads it"),
+        K::UnknownEncoding { .. } => {
+            Some("--encoding windows-1256 or --encoding utf-16 reads it as one")
+        }
+        K::TooLarge { .. } => Some("--max-bytes raises the limit"),
+        K::OutputExists => Some("pass --force to overwrite it"),
+        _ => None,
+    }
+}
+
+/// `e` as the command line prints it on standard error: with its hint.
+pub fn with_hint(e: &tasnif::Error) -> String {
+    match hint(e) {
+        Some(h) => format!("{e} ({h})"),
+        None => e.to_string(),
+    }
+}
+
 /// Encoding choices on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum EncodingArg {

@@ -350,7 +350,7 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
                     return Some(failed(
                         fallback,
                         format!(
-                            "line is {len} bytes, over the limit of {} bytes (see --max-bytes)",
+                            "line is {len} bytes, over the limit of {} bytes",
                             self.max_line
                         ),
                     ))

@@ -330,7 +330,7 @@ pub(crate) fn check_folds(data: &LabeledData, k: usize) -> Result<()> {
             return Err(Error::param(
                 "cv",
                 format!(
-                    "label '{}' has {c} documents, fewer than the {k} folds; use a smaller --cv",
+                    "label '{}' has {c} documents, fewer than the {k} folds; use fewer folds",
                     data.labels.name(LabelId(l as u32))
                 ),
             ));
