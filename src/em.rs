@@ -583,7 +583,7 @@ impl Run<'_> {
         for (i, p) in post.chunks_exact(k).enumerate() {
             let (terms, values) = self.x_u.row(i);
             for (c, &pc) in p.iter().enumerate() {
-                sums.add(terms, values, LabelId(c as u32), self.lambda * pc)?;
+                sums.add(terms, values, LabelId::from_index(c), self.lambda * pc)?;
             }
         }
         Ok(())

@@ -28,12 +28,14 @@ pub enum ErrorKind {
     InvalidUtf8 { offset: usize },
     /// The file's bytes are not valid UTF-16 in the given byte order
     /// (offset of the first bad code unit).
+    /// (`encoding`: the name of a `corpus::TextEncoding`, e.g. `utf-16le`).
     InvalidUtf16 {
-        encoding: crate::corpus::TextEncoding,
+        encoding: &'static str,
         offset: usize,
     },
-    /// Under automatic detection: UTF-16 text without a byte-order mark.
-    Utf16WithoutBom { endian: crate::corpus::TextEncoding },
+    /// Under automatic detection: UTF-16 text without a byte-order mark
+    /// (`endian`: `utf-16le` or `utf-16be`).
+    Utf16WithoutBom { endian: &'static str },
     /// Under automatic detection: neither UTF-8 nor mostly Arabic as
     /// Windows-1256 (offset of the first byte that is not UTF-8, and the
     /// share of Arabic letters as Windows-1256, in percent, rounded down).
@@ -163,12 +165,12 @@ impl fmt::Display for ErrorKind {
             ErrorKind::InvalidUtf16 { encoding, offset } => write!(
                 f,
                 "not valid {} (bad code unit at byte offset {offset})",
-                encoding.name().to_uppercase()
+                encoding.to_uppercase()
             ),
             ErrorKind::Utf16WithoutBom { endian } => write!(
                 f,
                 "looks like {} text without a byte-order mark; read it as UTF-16 or convert it to UTF-8",
-                endian.name().to_uppercase()
+                endian.to_uppercase()
             ),
             ErrorKind::UnknownEncoding { utf8_offset, arabic_percent } => write!(
                 f,

@@ -85,7 +85,7 @@ mod tests {
     #[test]
     fn folds_are_stratified_and_seeded() {
         let targets: Vec<LabelId> = (0..50)
-            .map(|i| LabelId(if i < 30 { 0 } else { 1 }))
+            .map(|i| LabelId::from_index(if i < 30 { 0 } else { 1 }))
             .collect();
         let a = stratified_folds(&targets, 2, 5, 7);
         assert_eq!(a, stratified_folds(&targets, 2, 5, 7));

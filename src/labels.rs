@@ -8,13 +8,20 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// The index of a label in a [`LabelSet`]. Labels are sorted by name, so
-/// `LabelId(0)` is the alphabetically first label.
+/// `LabelId::from_index(0)` is the alphabetically first label.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
 )]
-pub struct LabelId(pub u32);
+pub struct LabelId(u32);
 
 impl LabelId {
+    /// The id of the label at position `i` of its set (per-label arrays
+    /// are in the same order).
+    #[inline]
+    pub fn from_index(i: usize) -> LabelId {
+        LabelId(u32::try_from(i).unwrap_or(u32::MAX))
+    }
+
     /// The id as an index into per-label arrays.
     #[inline]
     pub fn index(self) -> usize {
@@ -39,7 +46,7 @@ impl linfa::Label for LabelId {}
 /// use tasnif::labels::LabelSet;
 /// let set = LabelSet::from_names(["sports", "culture", "sports"]);
 /// assert_eq!(set.names(), &["culture".to_string(), "sports".to_string()]);
-/// assert_eq!(set.id("sports").map(|l| l.0), Some(1));
+/// assert_eq!(set.id("sports").map(|l| l.index()), Some(1));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(from = "Vec<String>", into = "Vec<String>")]

@@ -399,7 +399,7 @@ impl Prediction {
                 .then(a.cmp(&b))
         });
         std::iter::once(self.label)
-            .chain(others.into_iter().map(|i| LabelId(i as u32)))
+            .chain(others.into_iter().map(LabelId::from_index))
             .collect()
     }
 }
@@ -687,7 +687,7 @@ impl Classifier {
             labels.names().iter().map(|n| topic_labels.id(n)).collect();
         let topic_targets: Vec<LabelId> = targets
             .iter()
-            .map(|t| to_topic[t.index()].unwrap_or(LabelId(0)))
+            .map(|t| to_topic[t.index()].unwrap_or(LabelId::from_index(0)))
             .collect();
         let topic_docs: Vec<usize> = subset
             .iter()
@@ -1015,7 +1015,7 @@ impl Classifier {
         let top = order
             .iter()
             .take(opts.top_k.max(1))
-            .map(|&i| (LabelId(i as u32), probabilities[i]))
+            .map(|&i| (LabelId::from_index(i), probabilities[i]))
             .collect();
         let explain = if opts.explain > 0 && k > 1 {
             self.explain(x, best, order[1], opts.explain)
@@ -1023,7 +1023,7 @@ impl Classifier {
             Vec::new()
         };
         Prediction {
-            label: LabelId(best as u32),
+            label: LabelId::from_index(best),
             probability: probabilities[best],
             probabilities,
             top,
@@ -1264,7 +1264,7 @@ impl Gate {
         enough: bool,
         opts: &PredictOptions,
     ) -> Prediction {
-        let gate_topic = LabelId(1 - self.gate_none.0.min(1));
+        let gate_topic = LabelId::from_index(1 - self.gate_none.index().min(1));
         let p_none = if enough {
             gate.probabilities
                 .get(self.gate_none.index())
@@ -1308,7 +1308,7 @@ impl Gate {
         let top = order
             .into_iter()
             .take(opts.top_k.max(1))
-            .map(|i| (LabelId(i as u32), probabilities[i]))
+            .map(|i| (LabelId::from_index(i), probabilities[i]))
             .collect();
         Prediction {
             label,
@@ -1516,14 +1516,14 @@ pub(crate) fn check_labels(y: &[LabelId], labels: &LabelSet, min: usize) -> Resu
     if present.len() < 2 {
         let label = present
             .first()
-            .map_or("", |&l| labels.name(LabelId(l as u32)))
+            .map_or("", |&l| labels.name(LabelId::from_index(l)))
             .to_string();
         return Err(Error::new(ErrorKind::SingleLabel { label }));
     }
     let min = min.max(1);
     if let Some(l) = (0..labels.len()).find(|&l| (per_label[l] as usize) < min) {
         return Err(Error::new(ErrorKind::TooFewDocuments {
-            label: labels.name(LabelId(l as u32)).to_string(),
+            label: labels.name(LabelId::from_index(l)).to_string(),
             count: per_label[l] as usize,
             min,
         }));

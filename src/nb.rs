@@ -14,11 +14,11 @@
 //! use tasnif::nb::{NbKind, NbParams};
 //!
 //! let x = CsrMatrix::from_dense(&[vec![3.0, 0.0], vec![0.0, 2.0], vec![2.0, 1.0]]);
-//! let y = array![LabelId(0), LabelId(1), LabelId(0)];
+//! let y = array![LabelId::from_index(0), LabelId::from_index(1), LabelId::from_index(0)];
 //! let ds = linfa::DatasetBase::new(x, y);
 //! let model = NbParams::new().kind(NbKind::Multinomial).alpha(1.0).fit(&ds)?;
 //! let pred: ndarray::Array1<LabelId> = model.predict(&ds);
-//! assert_eq!(pred[1], LabelId(1));
+//! assert_eq!(pred[1], LabelId::from_index(1));
 //! # Ok::<(), tasnif::Error>(())
 //! ```
 
@@ -620,12 +620,12 @@ impl PredictInplace<CsrMatrix, Array1<LabelId>> for NaiveBayes {
         for (i, out) in y.iter_mut().enumerate().take(x.nrows()) {
             let (t, vals) = x.row(i);
             self.scores(t, vals, &mut scores);
-            *out = LabelId(argmax(&scores) as u32);
+            *out = LabelId::from_index(argmax(&scores));
         }
     }
 
     fn default_target(&self, x: &CsrMatrix) -> Array1<LabelId> {
-        Array1::from_elem(x.nrows(), LabelId(0))
+        Array1::from_elem(x.nrows(), LabelId::from_index(0))
     }
 }
 

@@ -239,10 +239,13 @@ mod tests {
     fn labeled(p: f64, encoding: TextEncoding, gate: Option<f64>) -> Result<Labeled, Error> {
         Ok(Labeled {
             prediction: Prediction {
-                label: LabelId(1),
+                label: LabelId::from_index(1),
                 probability: p,
                 probabilities: vec![1.0 - p, p],
-                top: vec![(LabelId(1), p), (LabelId(0), 1.0 - p)],
+                top: vec![
+                    (LabelId::from_index(1), p),
+                    (LabelId::from_index(0), 1.0 - p),
+                ],
                 explain: vec![("x".into(), 0.5)],
                 gate,
                 evidence: vec![("y".into(), 0.25)],

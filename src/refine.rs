@@ -273,7 +273,10 @@ mod tests {
                 .map(|(r, _)| r.iter().map(|&(t, c)| (TermId(t), c)).collect())
                 .collect(),
         );
-        let y: Vec<LabelId> = docs.iter().map(|(_, c)| LabelId(*c)).collect();
+        let y: Vec<LabelId> = docs
+            .iter()
+            .map(|(_, c)| LabelId::from_index(*c as usize))
+            .collect();
         let mut sums = NbCounts::new(4, 2).expect("sums");
         let idf = vec![1.0; 4];
         let mut x = SparseVec::new();

@@ -52,7 +52,7 @@ fn multinomial_matches_linfa_bayes_joint_log_likelihood() {
             .priors(Priors::Fitted)
             .fit(&DatasetBase::new(
                 CsrMatrix::from_dense(&rows),
-                y.mapv(|c| LabelId(c as u32)),
+                y.mapv(LabelId::from_index),
             ))
             .expect("tasnif fits");
         let mut scores = vec![0.0; 3];
@@ -74,7 +74,7 @@ fn multinomial_matches_linfa_bayes_joint_log_likelihood() {
 fn predicts_through_linfa_traits() {
     let (x, y) = data();
     let rows: Vec<Vec<f64>> = x.rows().into_iter().map(|r| r.to_vec()).collect();
-    let ds = DatasetBase::new(CsrMatrix::from_dense(&rows), y.mapv(|c| LabelId(c as u32)));
+    let ds = DatasetBase::new(CsrMatrix::from_dense(&rows), y.mapv(LabelId::from_index));
     for kind in [NbKind::Multinomial, NbKind::Complement] {
         let model = NbParams::new()
             .kind(kind)
@@ -109,7 +109,10 @@ fn complement_matches_rennie_formula_on_a_tiny_case() {
     let model = NbParams::new()
         .kind(NbKind::Complement)
         .alpha(1.0)
-        .fit(&DatasetBase::new(x, array![LabelId(0), LabelId(1)]))
+        .fit(&DatasetBase::new(
+            x,
+            array![LabelId::from_index(0), LabelId::from_index(1)],
+        ))
         .expect("fits");
     // complement of class 0 = class 1 counts (0, 2): theta = (1/4, 3/4); w = -ln theta
     let w = model.weights();

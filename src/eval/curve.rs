@@ -415,7 +415,7 @@ fn check_curve_folds(data: &LabeledData, fold_of: &[usize], k: usize, min: usize
                     "cv",
                     format!(
                         "label '{}' has {c} documents: with {k} folds a training part keeps {}, fewer than the {min} training needs; use fewer folds",
-                        data.labels.name(LabelId(l as u32)),
+                        data.labels.name(LabelId::from_index(l)),
                         c - held_out
                     ),
                 ));

@@ -331,7 +331,7 @@ pub(crate) fn check_folds(data: &LabeledData, k: usize) -> Result<()> {
                 "cv",
                 format!(
                     "label '{}' has {c} documents, fewer than the {k} folds; use fewer folds",
-                    data.labels.name(LabelId(l as u32))
+                    data.labels.name(LabelId::from_index(l))
                 ),
             ));
         }
@@ -459,7 +459,7 @@ impl FoldTraining {
                 format!(
                     "fold {}: label '{}' has {} training documents outside the fold (fewer than {}), so that fold's model does not know it",
                     f + 1,
-                    data.labels.name(LabelId(l as u32)),
+                    data.labels.name(LabelId::from_index(l)),
                     count[l],
                     min.max(1)
                 )
@@ -476,7 +476,11 @@ impl FoldTraining {
         let targets = data
             .targets
             .iter()
-            .map(|t| labels.id(data.labels.name(*t)).unwrap_or(LabelId(0)))
+            .map(|t| {
+                labels
+                    .id(data.labels.name(*t))
+                    .unwrap_or(LabelId::from_index(0))
+            })
             .collect();
         let docs = docs
             .into_iter()

@@ -555,7 +555,7 @@ mod tests {
             "سعر يوم خبر",
         ];
         let c = counted(&texts);
-        let y: Vec<LabelId> = [0, 0, 0, 1, 1, 1].map(LabelId).to_vec();
+        let y: Vec<LabelId> = [0, 0, 0, 1, 1, 1].map(LabelId::from_index).to_vec();
         let all: Vec<usize> = (0..texts.len()).collect();
         let params = VectorizerParams::default();
         let fitted = c.fit_vocabulary(&params, &all);
