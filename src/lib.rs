@@ -17,17 +17,15 @@
 pub mod atomic;
 pub mod batch;
 pub mod corpus;
-pub mod em;
 pub mod error;
 pub mod eval;
 pub mod features;
-pub mod folds;
 pub mod labels;
 pub mod model;
 pub mod nb;
 pub mod record;
-pub mod refine;
 pub mod text;
+pub mod train;
 
 pub use error::{Error, ErrorKind, Result};
 

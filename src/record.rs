@@ -201,7 +201,8 @@ mod tests {
     use crate::corpus::{Item, LabeledData, ReadOptions, Source};
     use crate::error::ErrorKind;
     use crate::labels::LabelId;
-    use crate::model::{Prediction, TrainParams};
+    use crate::model::Prediction;
+    use crate::train::TrainParams;
 
     /// A model of labels a and b, or (gated) a, b and none, named `g`.
     fn model(gated: bool) -> Classifier {
@@ -233,7 +234,7 @@ mod tests {
             params.gate_name = "g".into();
         }
         let data = LabeledData::from_pairs(pairs);
-        Classifier::train_on(&data, &params, &ReadOptions::default()).expect("model")
+        crate::train::train(&data, &params, &ReadOptions::default()).expect("model")
     }
 
     fn labeled(p: f64, encoding: TextEncoding, gate: Option<f64>) -> Result<Labeled, Error> {

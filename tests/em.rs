@@ -8,8 +8,8 @@ use std::path::Path;
 use common::*;
 use serde_json::Value;
 use tasnif::corpus::{load_labeled, load_unlabeled, Item, Source};
-use tasnif::em::{train_semi_supervised, EmParams};
-use tasnif::model::{Classifier, TrainParams};
+use tasnif::train::em::{train_semi_supervised, EmParams};
+use tasnif::train::TrainParams;
 
 /// Synthetic topics with large vocabularies: `TOPIC_WORDS` words of their
 /// own and `COMMON_WORDS` words shared by all. A document is `DOC_LEN`
@@ -335,7 +335,7 @@ fn the_objective_never_decreases_and_no_unlabeled_data_gives_the_supervised_mode
         last > trace.initial_log_likelihood.unwrap_or(f64::INFINITY),
         "EM should raise the objective here"
     );
-    let supervised = Classifier::train_on(&data, &params, &tasnif::corpus::ReadOptions::default())
+    let supervised = tasnif::train::train(&data, &params, &tasnif::corpus::ReadOptions::default())
         .expect("supervised")
         .to_bytes();
     assert!(!same_bytes(&model.to_bytes(), &supervised));

@@ -4,8 +4,9 @@ mod common;
 
 use tasnif::corpus::{Item, LabeledData, ReadOptions, Source};
 use tasnif::features::{CountedCorpus, FeatureScratch, SparseVec};
-use tasnif::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
+use tasnif::model::{Classifier, PredictOptions, PredictScratch};
 use tasnif::text::Analyzer;
+use tasnif::train::TrainParams;
 use tasnif::ErrorKind;
 
 fn data(per_label: usize) -> LabeledData {
@@ -15,7 +16,7 @@ fn data(per_label: usize) -> LabeledData {
 fn small_model() -> Classifier {
     let mut p = TrainParams::new();
     p.vectorizer.ngram_max = 2;
-    Classifier::train_on(&data(4), &p, &ReadOptions::default()).expect("trains")
+    tasnif::train::train(&data(4), &p, &ReadOptions::default()).expect("trains")
 }
 
 #[test]
@@ -93,7 +94,7 @@ fn training_vectors_equal_labeling_vectors() {
     })
     .expect("counts");
     let all: Vec<usize> = (0..d.len()).collect();
-    let model = Classifier::train(&counted, &d.targets, &d.labels, &all, &p).expect("trains");
+    let model = tasnif::train::train(&d, &p, &ReadOptions::default()).expect("trains");
     let fitted = counted.fit_vocabulary(&p.vectorizer, &all);
     let (mut a, mut b) = (SparseVec::new(), SparseVec::new());
     let mut scratch = FeatureScratch::default();
@@ -218,7 +219,7 @@ fn a_gate_inside_a_gate_is_refused() {
     }
     let mut p = TrainParams::new();
     p.none_label = Some("none".into());
-    let gated = Classifier::train_on(&LabeledData::from_pairs(pairs), &p, &ReadOptions::default())
+    let gated = tasnif::train::train(&LabeledData::from_pairs(pairs), &p, &ReadOptions::default())
         .expect("trains")
         .to_bytes();
     Classifier::from_bytes(&gated).expect("a gated model loads");

@@ -9,9 +9,10 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use tasnif::corpus::{LabeledData, ReadOptions};
-use tasnif::model::{Classifier, PredictOptions, PredictScratch, TrainParams};
+use tasnif::model::{Classifier, PredictOptions, PredictScratch};
 use tasnif::nb::NbKind;
 use tasnif::text::{normalize, tokens, Analyzer, AnalyzerConfig, NormalizeOptions, StemmerKind};
+use tasnif::train::TrainParams;
 
 /// Characters an Arabic news text is made of, and the ones that make
 /// analysis hard: hamza seats, tashkeel, tatweel, presentation forms,
@@ -100,7 +101,7 @@ fn models() -> &'static [Classifier; 2] {
         let train = |kind| {
             let mut p = TrainParams::new();
             p.nb = p.nb.clone().kind(kind);
-            Classifier::train_on(&d, &p, &ReadOptions::default()).expect("trains")
+            tasnif::train::train(&d, &p, &ReadOptions::default()).expect("trains")
         };
         [train(NbKind::Complement), train(NbKind::Multinomial)]
     })
@@ -181,7 +182,7 @@ proptest! {
             .clone()
             .kind(if multinomial { NbKind::Multinomial } else { NbKind::Complement })
             .alpha(alpha);
-        let model = Classifier::train_on(&data(per_label), &p, &ReadOptions::default())
+        let model = tasnif::train::train(&data(per_label), &p, &ReadOptions::default())
             .expect("trains");
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("m.tasnif");

@@ -21,7 +21,8 @@ use rayon::ThreadPool;
 use tasnif::batch::{label_items, BatchOptions};
 use tasnif::corpus::{load_labeled, Encoding, Item, ReadOptions, Source, DEFAULT_MAX_BYTES};
 use tasnif::error::ErrorKind;
-use tasnif::model::{Classifier, PredictOptions, TrainParams};
+use tasnif::model::{Classifier, PredictOptions};
+use tasnif::train::TrainParams;
 use tasnif::nb::{NbKind, Priors};
 use tasnif::record::{Record, RecordOptions};
 use tasnif::text::StemmerKind;
@@ -601,7 +602,7 @@ fn train(
         let pool = pool(threads)?;
         pool.install(|| {
             let data = load_labeled(&data, list.as_deref(), read.encoding)?;
-            let model = Classifier::train_on(&data, &p, &read)?;
+            let model = tasnif::train::train(&data, &p, &read)?;
             if let Some(out) = &output {
                 model.save(out, overwrite)?;
             }

@@ -113,7 +113,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             let start = Instant::now();
             let data = load_labeled(&a.data, Some(&a.list), a.read.options().encoding)?;
             let listed = start.elapsed();
-            let model = Classifier::train_on(&data, &a.opts.params()?, &a.read.options())?;
+            let model = tasnif::train::train(&data, &a.opts.params()?, &a.read.options())?;
             let trained = start.elapsed();
             let saving = Instant::now();
             model.save(&a.model, true)?;

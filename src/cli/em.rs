@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::{load_unlabeled, Item, LabeledData};
-use tasnif::em::{EmParams, EmStep, EmVocabulary, UnlabeledReport};
 use tasnif::eval::curve::{learning_curve, CurveOptions, CurveSize, LearningCurve};
-use tasnif::model::TrainParams;
+use tasnif::train::em::{EmParams, EmStep, EmVocabulary, UnlabeledReport};
+use tasnif::train::TrainParams;
 
 /// Which documents the vocabulary and idf are fitted on (EM).
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -290,11 +290,11 @@ pub fn train(
     if weights.len() > 1 {
         anyhow::bail!("train takes one --unlabeled-weight (a list is for eval --learning-curve)");
     }
-    tasnif::em::check_inputs(data, params, &em)?;
-    let pooled = tasnif::em::count_pooled(data, &items, params, read)?;
+    tasnif::train::em::check_inputs(data, params, &em)?;
+    let pooled = tasnif::train::em::count_pooled(data, &items, params, read)?;
     print_unreadable(&pooled.report);
     eprintln!("unlabeled: {}", describe_unlabeled(&pooled.report));
-    let (model, trace) = tasnif::em::train_pooled(&pooled, data, params, &em, |step| {
+    let (model, trace) = tasnif::train::em::train_pooled(&pooled, data, params, &em, |step| {
         print_step(step, em.iterations)
     })?;
     if trace.unlabeled_used < pooled.report.kept {

@@ -41,9 +41,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tasnif::corpus::{Encoding, ReadOptions};
 use tasnif::features::Weighting;
-use tasnif::model::TrainParams;
 use tasnif::nb::{NbKind, NbParams, Priors};
 use tasnif::text::StemmerKind;
+use tasnif::train::TrainParams;
 
 const AFTER_HELP: &str = "Examples:
   tasnif label seeds/                       label articles with the bundled cyber-topics model

@@ -7,7 +7,6 @@ use anyhow::Context;
 use clap::Args;
 use tasnif::corpus::load_labeled;
 use tasnif::error::ErrorKind;
-use tasnif::model::Classifier;
 
 use super::em::EmOpts;
 use super::{ReadOpts, TrainOpts};
@@ -52,7 +51,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
     let model = match super::em::train(&a.em, &data, &params, &read)? {
         Some(m) => m,
-        None => Classifier::train_on(&data, &params, &read)?,
+        None => tasnif::train::train(&data, &params, &read)?,
     };
     model
         .save(&a.output, a.force)

@@ -99,7 +99,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         data.len()
     );
     let ranked = tune(&data, &space, &folds, &a.read.options())?;
-    let default_params = tasnif::model::TrainParams::new();
+    let default_params = tasnif::train::TrainParams::new();
     let defaults = ranked
         .iter()
         .find(|s| s.params == default_params)

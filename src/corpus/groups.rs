@@ -1,6 +1,6 @@
 //! Groups of documents for grouped cross-validation: which outlet, author
 //! or year each document comes from, read from a CSV or TSV file, so that a
-//! fold can hold out whole groups (see [`crate::folds::group_folds`]).
+//! fold can hold out whole groups (see [`crate::train::folds::group_folds`]).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;

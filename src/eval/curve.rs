@@ -1,6 +1,6 @@
 //! Learning curves: how cross-validated accuracy grows with the number of
 //! labeled documents per label, with and without unlabeled documents (EM,
-//! [`crate::em`]).
+//! [`crate::train::em`]).
 //!
 //! For each fold of a stratified K-fold split and each size n, the model is
 //! trained on at most n documents of each label, drawn from the fold's
@@ -18,15 +18,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::corpus::{Item, LabeledData};
-use crate::em::{count_pooled, train_counted, EmParams, UnlabeledReport};
 use crate::error::{Error, Result};
 use crate::eval::metrics::mean_f1;
 use crate::eval::{mean_std, predict_fold, Report};
-use crate::features::CountedCorpus;
-use crate::folds::{stratified_folds, SplitMix64};
 use crate::labels::LabelId;
-use crate::model::{Classifier, FoldMaps, TrainParams};
-use crate::text::Analyzer;
+use crate::train::em::{count_pooled, train_counted, EmParams, UnlabeledReport};
+use crate::train::folds::{stratified_folds, SplitMix64};
+use crate::train::{FoldFit, TrainParams, TrainingSet};
 
 /// A training-set size of a learning curve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -218,7 +216,7 @@ pub fn learning_curve(
         })
         .collect();
     if unlabeled.is_some() {
-        crate::em::check_no_gate(params)?;
+        crate::train::em::check_no_gate(params)?;
         for e in &ems {
             e.check()?;
         }
@@ -253,17 +251,11 @@ pub fn learning_curve(
     let (counted, unlabeled_docs, report) = match unlabeled {
         Some(items) => {
             let p = count_pooled(data, items, params, read)?;
-            (p.counted, p.unlabeled, Some(p.report))
+            let set =
+                TrainingSet::from_counted(p.counted, data.targets.clone(), data.labels.clone());
+            (set, p.unlabeled, Some(p.report))
         }
-        None => {
-            params.vectorizer.check()?;
-            let analyzer = Analyzer::new(params.analyzer.clone());
-            let c =
-                CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-                    data.items[i].text(read)
-                })?;
-            (c, Vec::new(), None)
-        }
+        None => (TrainingSet::build(data, params, read)?, Vec::new(), None),
     };
 
     // Each fold's training documents per label, in a seeded order: a size's
@@ -305,20 +297,11 @@ pub fn learning_curve(
                 .collect();
             train.sort_unstable();
             let y: Vec<LabelId> = train.iter().map(|&i| data.targets[i]).collect();
-            let (model, map, iterations) = match variants[v] {
-                None => {
-                    let (m, map) = Classifier::train_fitted(
-                        &counted,
-                        &data.targets,
-                        &data.labels,
-                        &train,
-                        params,
-                    )?;
-                    (m, map, 0)
-                }
+            let (fit, iterations) = match variants[v] {
+                None => (counted.fit(&train, params)?, 0),
                 Some(em) => {
                     let (m, map, trace) = train_counted(
-                        &counted,
+                        counted.counted(),
                         &data.labels,
                         &train,
                         &y,
@@ -327,14 +310,11 @@ pub fn learning_curve(
                         em,
                         |_| {},
                     )?;
-                    let maps = FoldMaps {
-                        topic: map,
-                        gate: None,
-                    };
-                    (m, maps, trace.steps.len())
+                    let fit = FoldFit::flat(m, map, params.vectorizer.clone());
+                    (fit, trace.steps.len())
                 }
             };
-            let outcomes = predict_fold(data, &counted, &model, &map, params, &fold_of, f);
+            let outcomes = predict_fold(data, &counted, &fit, &fold_of, f);
             let r = Report::from_outcomes(&outcomes);
             Ok(CurveFold {
                 train_docs: train.len(),

@@ -1,5 +1,5 @@
 //! The figures of a model with a "none of the topics" label (see
-//! [`TrainParams::none_label`](crate::model::TrainParams::none_label)) that
+//! [`TrainParams::none_label`](crate::train::TrainParams::none_label)) that
 //! the pooled metrics hide: how well it keeps the topic documents and drops
 //! the others, and how well it tells the topics apart on the topic documents
 //! alone, which is what a held-out set of topic-labeled documents measures.

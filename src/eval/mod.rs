@@ -18,12 +18,11 @@ use rayon::prelude::*;
 
 use crate::corpus::{Groups, LabeledData, ReadOptions};
 use crate::error::{Error, Result};
-use crate::features::CountedCorpus;
 use crate::labels::{LabelId, LabelSet};
-use crate::model::{Classifier, FoldMaps, PredictOptions, PredictScratch, TrainParams};
-use crate::text::Analyzer;
+use crate::model::{Classifier, PredictOptions, PredictScratch};
+use crate::train::{FoldBuffers, FoldFit, TrainParams, TrainingSet};
 
-pub use crate::folds::{group_folds, stratified_folds, SplitMix64};
+pub use crate::train::folds::{group_folds, stratified_folds, SplitMix64};
 
 /// One evaluated document.
 #[derive(Debug, Clone, PartialEq)]
@@ -287,12 +286,8 @@ fn cross_validate_impl(
 ) -> Result<(Evaluation, Option<Classifier>)> {
     let fold_of = folds.assign(data)?;
     let k = folds.k();
-    params.vectorizer.check()?;
-    let analyzer = Analyzer::new(params.analyzer.clone());
-    let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
-        data.items[i].text(read)
-    })?;
-    let mut ev = cross_validate_counted(data, &counted, params, &fold_of, k)?;
+    let set = TrainingSet::build(data, params, read)?;
+    let mut ev = cross_validate_counted(data, &set, params, &fold_of, k)?;
     if let Folds::Grouped { groups, .. } = folds {
         let n = groups.never_held_out();
         if n > 0 {
@@ -304,13 +299,7 @@ fn cross_validate_impl(
     }
     let model = if fit_all {
         let all: Vec<usize> = (0..data.len()).collect();
-        Some(Classifier::train(
-            &counted,
-            &data.targets,
-            &data.labels,
-            &all,
-            params,
-        )?)
+        Some(set.fit(&all, params)?.into_model())
     } else {
         None
     };
@@ -339,17 +328,17 @@ pub(crate) fn check_folds(data: &LabeledData, k: usize) -> Result<()> {
     Ok(())
 }
 
-/// Cross-validation of `params` over counts already made (with the same
-/// analyzer settings and the same n-grams): fold `f` holds the
+/// Cross-validation of `params` over documents already counted (with the
+/// same analyzer settings and the same n-grams): fold `f` holds the
 /// documents `i` with `fold_of[i] == f`.
 pub(crate) fn cross_validate_counted(
     data: &LabeledData,
-    counted: &CountedCorpus,
+    set: &TrainingSet,
     params: &TrainParams,
     fold_of: &[usize],
     k: usize,
 ) -> Result<Evaluation> {
-    cross_validate_counted_timed(data, counted, params, fold_of, k).map(|(ev, _)| ev)
+    cross_validate_counted_timed(data, set, params, fold_of, k).map(|(ev, _)| ev)
 }
 
 /// One fold's model and how long it took to train.
@@ -365,7 +354,7 @@ pub(crate) struct FoldModel {
 /// fold 0 and the folds' training times (for `tune`).
 pub(crate) fn cross_validate_counted_timed(
     data: &LabeledData,
-    counted: &CountedCorpus,
+    set: &TrainingSet,
     params: &TrainParams,
     fold_of: &[usize],
     k: usize,
@@ -376,16 +365,20 @@ pub(crate) fn cross_validate_counted_timed(
         .map(|f| {
             let start = std::time::Instant::now();
             let training = FoldTraining::new(data, fold_of, f, params.min_docs_per_label);
-            let (model, maps) = Classifier::train_fitted(
-                counted,
+            let fit = set.fit_relabeled(
                 training.targets.as_deref().unwrap_or(&data.targets),
                 training.labels.as_ref().unwrap_or(&data.labels),
                 &training.docs,
                 params,
             )?;
             let seconds = start.elapsed().as_secs_f64();
-            let outcomes = predict_fold(data, counted, &model, &maps, params, fold_of, f);
-            Ok((outcomes, (f == 0).then_some(model), seconds, training.notes))
+            let outcomes = predict_fold(data, set, &fit, fold_of, f);
+            Ok((
+                outcomes,
+                (f == 0).then(|| fit.into_model()),
+                seconds,
+                training.notes,
+            ))
         })
         .collect();
     let mut folds = Vec::with_capacity(k);
@@ -495,14 +488,12 @@ impl FoldTraining {
     }
 }
 
-/// The predictions of `model` (trained without fold `f`) for the documents
-/// of fold `f`, vectorized from `counted` with the maps training returned.
+/// The predictions of `fit` (trained without fold `f`) for the documents
+/// of fold `f` of `set`.
 pub(crate) fn predict_fold(
     data: &LabeledData,
-    counted: &CountedCorpus,
-    model: &Classifier,
-    maps: &FoldMaps,
-    params: &TrainParams,
+    set: &TrainingSet,
+    fit: &FoldFit,
     fold_of: &[usize],
     f: usize,
 ) -> Vec<Outcome> {
@@ -511,16 +502,16 @@ pub(crate) fn predict_fold(
         explain: 0,
         gate_threshold: None,
     };
-    let mut scratch = PredictScratch::default();
+    let mut buffers = FoldBuffers::default();
+    let labels = fit.model().labels();
     (0..data.len())
         .filter(|&i| fold_of[i] == f)
         .map(|i| {
-            let p =
-                model.predict_counted(counted, i, maps, &params.vectorizer, &mut scratch, &opts);
+            let p = fit.predict(set, i, &mut buffers, &opts);
             Outcome {
                 index: i,
                 truth: data.labels.name(data.targets[i]).to_string(),
-                predicted: model.labels().name(p.label).to_string(),
+                predicted: labels.name(p.label).to_string(),
                 probability: p.probability,
                 gate: p.gate,
             }

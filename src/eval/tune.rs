@@ -12,11 +12,11 @@ use serde::Serialize;
 use super::{cross_validate_counted_timed, Folds};
 use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::Result;
-use crate::features::CountedCorpus;
 use crate::features::Weighting;
-use crate::model::{PredictOptions, PredictScratch, TrainParams};
+use crate::model::{PredictOptions, PredictScratch};
 use crate::nb::{NbKind, NbParams, Priors};
-use crate::text::{Analyzer, StemmerKind};
+use crate::text::StemmerKind;
+use crate::train::{TrainParams, TrainingSet};
 
 /// Which settings to try.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,24 +252,18 @@ pub fn tune(
             space[i].params.vectorizer.ngram_max,
         )
     });
-    let mut counted: Option<CountedCorpus> = None;
+    let mut counted: Option<TrainingSet> = None;
     for i in order {
         let p = &space[i].params;
         p.check()?;
-        let reuse = matches!(&counted, Some(c) if c.analyzer_config() == &p.analyzer
-            && c.ngram_max() == p.vectorizer.ngram_max);
+        let reuse = matches!(&counted, Some(s) if s.counted().analyzer_config() == &p.analyzer
+            && s.counted().ngram_max() == p.vectorizer.ngram_max);
         if !reuse {
             drop(counted.take()); // free the previous counts first
-            let analyzer = Analyzer::new(p.analyzer.clone());
-            counted = Some(CountedCorpus::build(
-                &analyzer,
-                p.vectorizer.ngram_max,
-                data.len(),
-                |j| data.items[j].text(read),
-            )?);
+            counted = Some(TrainingSet::build(data, p, read)?);
         }
-        let Some(c) = &counted else { continue };
-        let (ev, fold) = cross_validate_counted_timed(data, c, p, &fold_of, k)?;
+        let Some(set) = &counted else { continue };
+        let (ev, fold) = cross_validate_counted_timed(data, set, p, &fold_of, k)?;
         let (mean, std) = super::mean_std(ev.folds.iter().map(|f| f.macro_f1));
         let (accuracy_mean, _) = super::mean_std(ev.folds.iter().map(|f| f.accuracy));
         // Fold 0's model for the labeling speed and vocabulary size.

@@ -32,9 +32,10 @@ use super::groups::{group_figures, GroupsSection};
 use super::{mean_std, Evaluation, Outcome, Report};
 use crate::corpus::LabeledData;
 use crate::features::VectorizerParams;
-use crate::model::{Classifier, TrainParams};
+use crate::model::Classifier;
 use crate::nb::NbValidParams;
 use crate::text::AnalyzerConfig;
+use crate::train::TrainParams;
 use linfa::ParamGuard;
 
 pub use html::render_html;

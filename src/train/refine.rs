@@ -10,122 +10,17 @@
 //! would ever fire. The other labels are scored normally.
 //!
 //! ```
-//! use tasnif::refine::{RefineKind, RefineParams};
+//! use tasnif::nb::{RefineKind, RefineParams};
 //! let p = RefineParams::perceptron();
 //! assert_eq!((p.kind, p.epochs, p.margin), (RefineKind::Perceptron, 4, 2.0));
 //! assert_eq!(RefineParams::default().kind, RefineKind::None);
 //! ```
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
 use crate::features::{FittedRows, SparseVec, VectorizerParams};
-use crate::folds::SplitMix64;
 use crate::labels::LabelId;
-use crate::nb::{NaiveBayes, NbCounts, NbKind};
-
-/// Whether and how naive Bayes weights are refined after fitting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RefineKind {
-    /// NB's weights as fitted. Default.
-    #[default]
-    None,
-    /// An averaged perceptron with leave-one-out scoring (see the module
-    /// documentation). Multinomial NB only.
-    Perceptron,
-}
-
-impl fmt::Display for RefineKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            RefineKind::None => "none",
-            RefineKind::Perceptron => "perceptron",
-        })
-    }
-}
-
-/// The refinement's settings. Written and read as JSON inside training
-/// settings; missing fields take the defaults of [`RefineParams::perceptron`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RefineParams {
-    /// None (default) or perceptron.
-    pub kind: RefineKind,
-    /// Passes over the training documents, at least 1. Default 4.
-    pub epochs: u32,
-    /// A document whose label beats the runner-up by no more than this
-    /// (in log-likelihood units) causes an update, ≥ 0. Default 2.
-    pub margin: f64,
-    /// How far one update moves the weights (a multiple of the document's
-    /// feature values), > 0. Default 1.
-    pub step: f64,
-    /// Seed of the order of the documents in each pass. Default 0.
-    pub seed: u64,
-}
-
-impl Default for RefineParams {
-    fn default() -> Self {
-        RefineParams {
-            kind: RefineKind::None,
-            ..RefineParams::perceptron()
-        }
-    }
-}
-
-impl RefineParams {
-    /// The perceptron with its default settings: 4 passes, margin 2, step 1, seed 0.
-    pub fn perceptron() -> RefineParams {
-        RefineParams {
-            kind: RefineKind::Perceptron,
-            epochs: 4,
-            margin: 2.0,
-            step: 1.0,
-            seed: 0,
-        }
-    }
-
-    /// True when the weights are refined.
-    pub fn is_on(&self) -> bool {
-        self.kind != RefineKind::None
-    }
-
-    /// Checks the ranges.
-    ///
-    /// # Errors
-    /// An [`crate::ErrorKind::InvalidParam`] naming the setting.
-    pub fn check(&self) -> Result<()> {
-        if self.epochs == 0 {
-            return Err(Error::param("refine.epochs", "0 (expected at least 1)"));
-        }
-        if !(self.margin.is_finite() && self.margin >= 0.0) {
-            return Err(Error::param(
-                "refine.margin",
-                format!("{} (expected a finite number ≥ 0)", self.margin),
-            ));
-        }
-        if !(self.step.is_finite() && self.step > 0.0) {
-            return Err(Error::param(
-                "refine.step",
-                format!("{} (expected a finite number > 0)", self.step),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The settings on one line (for reports and `inspect`).
-    pub fn describe(&self) -> String {
-        match self.kind {
-            RefineKind::None => "none".to_string(),
-            RefineKind::Perceptron => format!(
-                "perceptron epochs={} margin={} step={} seed={}",
-                self.epochs, self.margin, self.step, self.seed
-            ),
-        }
-    }
-}
+use crate::nb::{NaiveBayes, NbCounts, NbKind, RefineParams};
+use crate::train::folds::SplitMix64;
 
 /// Refines `nb`, fitted on the sums `sums` of the documents `docs` of
 /// `rows` (their labels `y`, one per row of `rows`), in place.

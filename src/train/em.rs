@@ -48,9 +48,10 @@ use crate::corpus::{Item, LabeledData};
 use crate::error::{Error, Result};
 use crate::features::{CountedCorpus, CsrMatrix, FittedRows, SparseVec};
 use crate::labels::{LabelId, LabelSet};
-use crate::model::{check_labels, Classifier, TrainParams, TrainingSummary};
+use crate::model::{Classifier, TrainingSummary};
 use crate::nb::{argmax, softmax_into, NaiveBayes, NbCounts, NbKind, NbValidParams};
 use crate::text::Analyzer;
+use crate::train::{check_labels, from_sums, TrainParams};
 
 /// Which documents the vocabulary and idf are fitted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -292,18 +293,18 @@ pub fn count_pooled(
 /// (iteration 0), then after each EM round.
 ///
 /// Without usable unlabeled documents (none given, all unreadable or
-/// copies of labeled ones) the result is the model [`Classifier::train_on`]
+/// copies of labeled ones) the result is the model [`crate::train::train`]
 /// gives, byte for byte, whatever the EM settings.
 ///
 /// # Errors
 /// Invalid parameters, a labeled document that cannot be read, or see
-/// [`Classifier::train`]. Unreadable unlabeled documents are not errors:
+/// [`crate::train::train`]. Unreadable unlabeled documents are not errors:
 /// they are listed in the [`UnlabeledReport`].
 ///
 /// ```no_run
 /// use std::path::Path;
-/// use tasnif::em::{train_semi_supervised, EmParams};
-/// use tasnif::model::TrainParams;
+/// use tasnif::train::em::{train_semi_supervised, EmParams};
+/// use tasnif::train::TrainParams;
 /// let data = tasnif::corpus::load_labeled(Path::new("labels.csv"), None, Default::default())?;
 /// let unlabeled = tasnif::corpus::load_unlabeled(Path::new("archive/"), None)?;
 /// let (model, report, trace) = train_semi_supervised(
@@ -451,9 +452,8 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
         // distinct terms of the documents the vocabulary was fitted on
         terms_seen: counted.n_terms_in(&vocab_docs) as u64,
     };
-    let (model, _) =
-        Classifier::from_sums(&rows, y, labels, params, &nb_params, fitted, summary, sums)?;
-    Ok((model, map, trace))
+    let (stage, _) = from_sums(&rows, y, labels, params, &nb_params, fitted, summary, sums)?;
+    Ok((stage.into(), map, trace))
 }
 
 /// Checks everything about a semi-supervised run that does not need the

@@ -1,0 +1,276 @@
+//! A gated model: a gate stage that tells "none of the topics" from the
+//! topics pooled, and a topic stage trained on the topic documents alone,
+//! combined into one prediction over every label.
+
+use serde::{Deserialize, Serialize};
+
+use super::file::corrupt;
+use super::predict::{top_of, PredictOptions, Prediction};
+use super::stage::{Stage, TrainingSummary};
+use crate::error::Result;
+use crate::features::{ScriptCounts, SparseVec};
+use crate::labels::{LabelId, LabelSet};
+
+/// Names a record already uses, which a gate's name may not take.
+pub const RECORD_FIELDS: [&str; 9] = [
+    "id",
+    "label",
+    "probability",
+    "top",
+    "tags",
+    "explain",
+    "evidence",
+    "encoding",
+    "error",
+];
+
+/// What a gate decides with besides its stage; a version 3 model file
+/// stores them with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateSettings {
+    /// The probability of any topic an article needs to get one, in (0, 1].
+    pub threshold: f64,
+    /// The fewest Arabic terms for the gate to weigh an article (0: no rule).
+    pub min_terms: u32,
+    /// The name of "any of the topics" in records.
+    pub name: String,
+}
+
+impl GateSettings {
+    /// A version 2 gate: threshold 1/2, no least evidence, name `topic`.
+    pub(super) fn version_2() -> GateSettings {
+        GateSettings {
+            threshold: 0.5,
+            min_terms: 0,
+            name: "topic".to_string(),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if !(self.threshold > 0.0 && self.threshold <= 1.0)
+            || self.name.trim().is_empty()
+            || RECORD_FIELDS.contains(&self.name.as_str())
+        {
+            return Err(corrupt(format!(
+                "gate settings out of range: threshold {}, name {:?}",
+                self.threshold, self.name
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The two stages of a model with a "none of the topics" label.
+#[derive(Debug)]
+pub struct Gated {
+    /// Two labels: the none label and the topics pooled.
+    gate: Stage,
+    /// The topics.
+    topics: Stage,
+    /// The none label's id in `gate`.
+    gate_none: LabelId,
+    /// Every label: the topics and the none label, sorted.
+    all: LabelSet,
+    /// The none label's id in `all`.
+    none: LabelId,
+    /// Topic id → id in `all`.
+    topic_to_all: Vec<LabelId>,
+    /// Documents per label of `all`.
+    summary: TrainingSummary,
+    settings: GateSettings,
+}
+
+impl Gated {
+    /// Puts a gate (whose labels are `none_name` and one other) before a
+    /// topic stage (which has no label `none_name`).
+    ///
+    /// # Errors
+    /// The stages do not fit together, or the settings are out of range.
+    pub fn new(
+        gate: Stage,
+        topics: Stage,
+        none_name: &str,
+        settings: GateSettings,
+    ) -> Result<Gated> {
+        settings.check()?;
+        let gate_none = gate
+            .labels()
+            .id(none_name)
+            .ok_or_else(|| corrupt("the gate lacks the none label".into()))?;
+        if gate.labels().len() != 2 || topics.labels().id(none_name).is_some() {
+            return Err(corrupt("a gate must have two labels and no gate".into()));
+        }
+        let all = LabelSet::from_names(
+            topics
+                .labels()
+                .names()
+                .iter()
+                .map(String::as_str)
+                .chain([none_name]),
+        );
+        let none = all
+            .id(none_name)
+            .ok_or_else(|| corrupt("the none label is missing".into()))?;
+        let topic_to_all: Vec<LabelId> = topics
+            .labels()
+            .names()
+            .iter()
+            .map(|n| all.id(n).unwrap_or(none))
+            .collect();
+        let own = topics.summary();
+        let mut docs = vec![0u64; all.len()];
+        for (i, &c) in own.docs_per_label.iter().enumerate() {
+            docs[topic_to_all[i].index()] = c;
+        }
+        docs[none.index()] = gate
+            .summary()
+            .docs_per_label
+            .get(gate_none.index())
+            .copied()
+            .unwrap_or(0);
+        let summary = TrainingSummary {
+            docs_per_label: docs,
+            vocabulary_size: own.vocabulary_size,
+            terms_seen: own.terms_seen,
+        };
+        Ok(Gated {
+            gate,
+            topics,
+            gate_none,
+            all,
+            none,
+            topic_to_all,
+            summary,
+            settings,
+        })
+    }
+
+    /// The gate stage.
+    pub fn gate(&self) -> &Stage {
+        &self.gate
+    }
+
+    /// The topic stage.
+    pub fn topics(&self) -> &Stage {
+        &self.topics
+    }
+
+    /// Every label: the topics and the none label.
+    pub fn labels(&self) -> &LabelSet {
+        &self.all
+    }
+
+    /// The none label's name.
+    pub fn none_label(&self) -> &str {
+        self.all.name(self.none)
+    }
+
+    /// Documents per label of [`Gated::labels`].
+    pub fn summary(&self) -> &TrainingSummary {
+        &self.summary
+    }
+
+    /// Threshold, least Arabic terms and name.
+    pub fn settings(&self) -> &GateSettings {
+        &self.settings
+    }
+
+    /// The prediction from the topic stage's vector `topic_x` and the gate
+    /// stage's vector `gate_x` of one text, whose analysis counted `script`.
+    ///
+    /// P(none) comes from the gate, P(topic) = (1 − P(none)) · P(topic |
+    /// not none). The article gets the topic stage's label when P(any
+    /// topic) = 1 − P(none) reaches the threshold (the model's, or the one
+    /// `opts` gives), else the none label. Without enough Arabic (see
+    /// [`GateSettings::min_terms`]) the gate does not weigh the article: it
+    /// is the none label with probability 1, with no explanation.
+    pub fn predict_vectors(
+        &self,
+        topic_x: &SparseVec,
+        gate_x: &SparseVec,
+        script: ScriptCounts,
+        scores: &mut Vec<f64>,
+        opts: &PredictOptions,
+    ) -> Prediction {
+        let min = self.settings.min_terms as usize;
+        let enough = min == 0 || script.enough_arabic(min);
+        let topic = self.topics.predict_vector(topic_x, scores, opts);
+        let quiet = PredictOptions {
+            explain: 0,
+            ..*opts
+        };
+        let gate = self.gate.predict_vector(gate_x, scores, &quiet);
+        self.combine(gate, topic, gate_x, enough, opts)
+    }
+
+    fn combine(
+        &self,
+        gate: Prediction,
+        topic: Prediction,
+        gate_x: &SparseVec,
+        enough: bool,
+        opts: &PredictOptions,
+    ) -> Prediction {
+        let gate_topic = LabelId::from_index(1 - self.gate_none.index().min(1));
+        let p_none = if enough {
+            gate.probabilities
+                .get(self.gate_none.index())
+                .copied()
+                .unwrap_or(0.0)
+        } else {
+            1.0
+        };
+        let p_any = 1.0 - p_none;
+        let mut probabilities = vec![0.0; self.all.len()];
+        for (i, p) in topic.probabilities.iter().enumerate() {
+            probabilities[self.topic_to_all[i].index()] = p_any * p;
+        }
+        probabilities[self.none.index()] = p_none;
+        let threshold = opts.gate_threshold.unwrap_or(self.settings.threshold);
+        let flagged = enough && p_any >= threshold;
+        let n = if enough { opts.explain } else { 0 };
+        let (label, explain) = if flagged {
+            (self.topic_to_all[topic.label.index()], topic.explain)
+        } else {
+            let why = if n > 0 {
+                self.gate
+                    .explain(gate_x, self.gate_none.index(), gate_topic.index(), n)
+            } else {
+                Vec::new()
+            };
+            (self.none, why)
+        };
+        let evidence = if n > 0 {
+            self.gate
+                .explain(gate_x, gate_topic.index(), self.gate_none.index(), n)
+        } else {
+            Vec::new()
+        };
+        let top = top_of(&probabilities, opts.top_k);
+        Prediction {
+            label,
+            probability: probabilities[label.index()],
+            probabilities,
+            top,
+            explain,
+            gate: Some(p_any),
+            evidence,
+        }
+    }
+
+    /// Each label's most indicative terms, in [`Gated::labels`] order: each
+    /// topic's from the topic stage, the none label's from the gate.
+    pub fn top_terms(&self, n: usize) -> Vec<Vec<(String, f64)>> {
+        let mut out = vec![Vec::new(); self.all.len()];
+        for (i, terms) in self.topics.top_terms(n).into_iter().enumerate() {
+            out[self.topic_to_all[i].index()] = terms;
+        }
+        out[self.none.index()] = self
+            .gate
+            .top_terms(n)
+            .into_iter()
+            .nth(self.gate_none.index())
+            .unwrap_or_default();
+        out
+    }
+}

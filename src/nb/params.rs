@@ -1,0 +1,290 @@
+//! Naive Bayes hyper-parameters: which model, smoothing, priors, and how the
+//! fitted weights were refined. Unchecked [`NbParams`] → [`ParamGuard::check`]
+//! → [`NbValidParams`], the only kind that can fit. The refinement itself is
+//! training's (`crate::train::refine`); a model keeps its settings.
+
+use std::fmt;
+use std::str::FromStr;
+
+use linfa::ParamGuard;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Which naive Bayes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum NbKind {
+    /// Multinomial NB: score(c) = log P(c) + Σ_t x_t log θ_ct,
+    /// θ_ct = (N_ct + α) / (N_c + α V).
+    Multinomial,
+    /// Complement NB (Rennie et al. 2003): weights estimated from the counts of
+    /// every *other* class, θ̃_ct = (Ñ_ct + α) / (Ñ_c + α V); score(c) =
+    /// Σ_t x_t w_ct with w_ct = −log θ̃_ct, or with weight normalization
+    /// w_ct = log θ̃_ct / Σ_k log θ̃_ck. Priors are not used (as in Rennie et
+    /// al. and scikit-learn's ComplementNB).
+    #[default]
+    Complement,
+}
+
+impl fmt::Display for NbKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NbKind::Multinomial => "multinomial",
+            NbKind::Complement => "complement",
+        })
+    }
+}
+
+impl FromStr for NbKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<NbKind> {
+        match s {
+            "multinomial" => Ok(NbKind::Multinomial),
+            "complement" => Ok(NbKind::Complement),
+            _ => Err(Error::param(
+                "nb",
+                format!("'{s}' (expected multinomial or complement)"),
+            )),
+        }
+    }
+}
+
+/// Class priors of the multinomial model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Priors {
+    /// log P(c) = log(documents of c / documents).
+    #[default]
+    Fitted,
+    /// log P(c) = log(1 / classes).
+    Uniform,
+}
+
+impl fmt::Display for Priors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Priors::Fitted => "fitted",
+            Priors::Uniform => "uniform",
+        })
+    }
+}
+
+impl FromStr for Priors {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Priors> {
+        match s {
+            "fitted" => Ok(Priors::Fitted),
+            "uniform" => Ok(Priors::Uniform),
+            _ => Err(Error::param(
+                "priors",
+                format!("'{s}' (expected fitted or uniform)"),
+            )),
+        }
+    }
+}
+
+/// Unchecked hyper-parameters; [`ParamGuard::check`] turns them into [`NbValidParams`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NbParams(NbValidParams);
+
+/// Checked hyper-parameters: the only kind that can fit. In a configuration
+/// file, missing fields take the defaults of [`NbParams::new`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NbValidParams {
+    kind: NbKind,
+    alpha: f64,
+    priors: Priors,
+    weight_norm: bool,
+}
+
+impl Default for NbValidParams {
+    fn default() -> Self {
+        NbParams::new().0
+    }
+}
+
+impl Default for NbParams {
+    fn default() -> Self {
+        NbParams::new()
+    }
+}
+
+impl NbParams {
+    /// Defaults: complement NB, α = 1, fitted priors, no weight normalization.
+    pub fn new() -> NbParams {
+        NbParams(NbValidParams {
+            kind: NbKind::Complement,
+            alpha: 1.0,
+            priors: Priors::Fitted,
+            weight_norm: false,
+        })
+    }
+
+    /// Which naive Bayes. Default complement.
+    pub fn kind(mut self, kind: NbKind) -> Self {
+        self.0.kind = kind;
+        self
+    }
+
+    /// Additive (Lidstone) smoothing α. Default 1.0; finite and > 0.
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.0.alpha = alpha;
+        self
+    }
+
+    /// Fitted or uniform class priors (multinomial only). Default fitted.
+    pub fn priors(mut self, priors: Priors) -> Self {
+        self.0.priors = priors;
+        self
+    }
+
+    /// Rennie's weight normalization (complement only). Default false.
+    pub fn weight_norm(mut self, on: bool) -> Self {
+        self.0.weight_norm = on;
+        self
+    }
+}
+
+impl NbValidParams {
+    /// Which naive Bayes.
+    pub fn kind(&self) -> NbKind {
+        self.kind
+    }
+    /// Smoothing α.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+    /// Class priors (multinomial).
+    pub fn priors(&self) -> Priors {
+        self.priors
+    }
+    /// Weight normalization (complement).
+    pub fn weight_norm(&self) -> bool {
+        self.weight_norm
+    }
+}
+
+impl ParamGuard for NbParams {
+    type Checked = NbValidParams;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&NbValidParams> {
+        let a = self.0.alpha;
+        if !(a.is_finite() && a > 0.0) {
+            return Err(Error::param(
+                "alpha",
+                format!("{a} (expected a finite number > 0)"),
+            ));
+        }
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<NbValidParams> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+/// Whether and how naive Bayes weights are refined after fitting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefineKind {
+    /// NB's weights as fitted. Default.
+    #[default]
+    None,
+    /// An averaged perceptron with leave-one-out scoring (see
+    /// `crate::train::refine`). Multinomial NB only.
+    Perceptron,
+}
+
+impl fmt::Display for RefineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RefineKind::None => "none",
+            RefineKind::Perceptron => "perceptron",
+        })
+    }
+}
+
+/// The refinement's settings (see `crate::train::refine`). Written and read
+/// as JSON inside training settings; missing fields take the defaults of
+/// [`RefineParams::perceptron`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RefineParams {
+    /// None (default) or perceptron.
+    pub kind: RefineKind,
+    /// Passes over the training documents, at least 1. Default 4.
+    pub epochs: u32,
+    /// A document whose label beats the runner-up by no more than this
+    /// (in log-likelihood units) causes an update, ≥ 0. Default 2.
+    pub margin: f64,
+    /// How far one update moves the weights (a multiple of the document's
+    /// feature values), > 0. Default 1.
+    pub step: f64,
+    /// Seed of the order of the documents in each pass. Default 0.
+    pub seed: u64,
+}
+
+impl Default for RefineParams {
+    fn default() -> Self {
+        RefineParams {
+            kind: RefineKind::None,
+            ..RefineParams::perceptron()
+        }
+    }
+}
+
+impl RefineParams {
+    /// The perceptron with its default settings: 4 passes, margin 2, step 1, seed 0.
+    pub fn perceptron() -> RefineParams {
+        RefineParams {
+            kind: RefineKind::Perceptron,
+            epochs: 4,
+            margin: 2.0,
+            step: 1.0,
+            seed: 0,
+        }
+    }
+
+    /// True when the weights are refined.
+    pub fn is_on(&self) -> bool {
+        self.kind != RefineKind::None
+    }
+
+    /// Checks the ranges.
+    ///
+    /// # Errors
+    /// An [`crate::ErrorKind::InvalidParam`] naming the setting.
+    pub fn check(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return Err(Error::param("refine.epochs", "0 (expected at least 1)"));
+        }
+        if !(self.margin.is_finite() && self.margin >= 0.0) {
+            return Err(Error::param(
+                "refine.margin",
+                format!("{} (expected a finite number ≥ 0)", self.margin),
+            ));
+        }
+        if !(self.step.is_finite() && self.step > 0.0) {
+            return Err(Error::param(
+                "refine.step",
+                format!("{} (expected a finite number > 0)", self.step),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The settings on one line (for reports and `inspect`).
+    pub fn describe(&self) -> String {
+        match self.kind {
+            RefineKind::None => "none".to_string(),
+            RefineKind::Perceptron => format!(
+                "perceptron epochs={} margin={} step={} seed={}",
+                self.epochs, self.margin, self.step, self.seed
+            ),
+        }
+    }
+}
