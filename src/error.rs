@@ -89,6 +89,8 @@ pub enum ErrorKind {
     Interrupted,
     /// An input that could not be used, described in full by the message.
     Invalid { message: String },
+    /// A setting of a gate was given for a model without one (no none label).
+    NoGate { setting: &'static str },
 }
 
 impl Error {
@@ -220,6 +222,10 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::CorruptModel { message } => write!(f, "corrupted model file: {message}"),
             ErrorKind::Invalid { message } => write!(f, "{message}"),
+            ErrorKind::NoGate { setting } => write!(
+                f,
+                "{setting} sets a gate, and there is none: a gate needs a none label (none_label)"
+            ),
             ErrorKind::Interrupted => {
                 write!(f, "interrupted; not written (a previous file is left as it was)")
             }

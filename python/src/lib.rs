@@ -22,10 +22,10 @@ use tasnif::batch::{label_items, BatchOptions};
 use tasnif::corpus::{load_labeled, Encoding, Item, ReadOptions, Source, DEFAULT_MAX_BYTES};
 use tasnif::error::ErrorKind;
 use tasnif::model::{Classifier, PredictOptions};
-use tasnif::train::TrainParams;
 use tasnif::nb::{NbKind, Priors};
 use tasnif::record::{Record, RecordOptions};
 use tasnif::text::StemmerKind;
+use tasnif::train::TrainOverrides;
 
 /// A library error as the Python exception a user expects: a missing file
 /// is `FileNotFoundError`, an existing output `FileExistsError`, another
@@ -500,84 +500,66 @@ fn train(
     overwrite: bool,
     threads: Option<i64>,
 ) -> PyResult<Model> {
-    // As TrainOpts::params of the command line: the defaults or the config
-    // file, with each option given on top.
-    let mut p = match &config {
-        Some(f) => TrainParams::from_json_file(f).map_err(py_err)?,
-        None => TrainParams::new(),
-    };
+    // The library's one overlay of options on the defaults or the config
+    // file, as the command line's flags use it.
     let parse_err = |e: tasnif::Error| PyValueError::new_err(e.to_string());
-    if let Some(s) = stemmer {
-        p.analyzer.stemmer = s
-            .parse::<StemmerKind>()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    }
-    if keep_teh_marbuta {
-        p.analyzer.normalize.fold_teh_marbuta = false;
-    }
-    let v = &mut p.vectorizer;
-    if let Some(n) = ngrams {
-        v.ngram_max = u8::try_from(count("ngrams", n, 1)?)
-            .map_err(|_| PyValueError::new_err(format!("ngrams must be 1 or 2, got {n}")))?;
-    }
-    if let Some(n) = min_df {
-        v.min_df = u32::try_from(count("min_df", n, 1)?)
-            .map_err(|_| PyValueError::new_err(format!("min_df is too large: {n}")))?;
-    }
-    if let Some(f) = max_df {
-        v.max_df = f;
-    }
-    if let Some(n) = max_features {
-        v.max_features = Some(count("max_features", n, 1)?);
-    }
-    if let Some(w) = weighting {
-        v.weighting = w.parse().map_err(parse_err)?;
-    }
-    if let Some(s) = sublinear_tf {
-        v.sublinear_tf = s;
-    }
-    if let Some(l) = l2_norm {
-        v.l2_norm = l;
-    }
-    if let Some(k) = chi2.filter(|k| !k.is_none()) {
-        p.chi2_features = if k.extract::<String>().is_ok_and(|s| s == "all") {
-            None
-        } else {
+    let chi2 = match chi2.filter(|k| !k.is_none()) {
+        None => None,
+        Some(k) if k.extract::<String>().is_ok_and(|s| s == "all") => Some(None),
+        Some(k) => {
             let k: i64 = k.extract().map_err(|_| {
                 PyValueError::new_err(format!(
                     "chi2 must be a number of terms or \"all\", got {}",
                     k.repr().map_or_else(|_| "?".into(), |r| r.to_string())
                 ))
             })?;
-            Some(count("chi2", k, 1)?)
-        };
-    }
-    if let Some(n) = none_label {
-        p.none_label = Some(n);
-    }
-    if let Some(g) = gate_priors {
-        if p.none_label.is_none() {
-            return Err(PyValueError::new_err(
-                "gate_priors sets the priors of a gate, and there is none: give none_label (or none_label in the config file)",
-            ));
+            Some(Some(count("chi2", k, 1)?))
         }
-        p.gate_priors = g.parse::<Priors>().map_err(parse_err)?;
-    }
-    let mut nbp = p.nb.clone();
-    if let Some(k) = nb {
-        nbp = nbp.kind(k.parse::<NbKind>().map_err(parse_err)?);
-    }
-    if let Some(a) = alpha {
-        nbp = nbp.alpha(a);
-    }
-    if uniform_priors {
-        nbp = nbp.priors(Priors::Uniform);
-    }
-    if weight_norm {
-        nbp = nbp.weight_norm(true);
-    }
-    p.nb = nbp;
-    p.check().map_err(py_err)?;
+    };
+    let overrides = TrainOverrides {
+        stemmer: stemmer
+            .map(|s| s.parse::<StemmerKind>())
+            .transpose()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?,
+        keep_teh_marbuta,
+        ngrams: ngrams
+            .map(|n| {
+                u8::try_from(count("ngrams", n, 1)?)
+                    .map_err(|_| PyValueError::new_err(format!("ngrams must be 1 or 2, got {n}")))
+            })
+            .transpose()?,
+        min_df: min_df
+            .map(|n| {
+                u32::try_from(count("min_df", n, 1)?)
+                    .map_err(|_| PyValueError::new_err(format!("min_df is too large: {n}")))
+            })
+            .transpose()?,
+        max_df,
+        max_features: max_features
+            .map(|n| count("max_features", n, 1))
+            .transpose()?,
+        chi2,
+        none_label,
+        gate_priors: gate_priors
+            .map(|g| g.parse::<Priors>())
+            .transpose()
+            .map_err(parse_err)?,
+        weighting: weighting
+            .map(|w| w.parse())
+            .transpose()
+            .map_err(parse_err)?,
+        sublinear_tf,
+        l2_norm,
+        nb: nb
+            .map(|k| k.parse::<NbKind>())
+            .transpose()
+            .map_err(parse_err)?,
+        alpha,
+        uniform_priors,
+        weight_norm,
+        ..TrainOverrides::default()
+    };
+    let p = overrides.params(config.as_deref()).map_err(py_err)?;
     if let Some(out) = &output {
         if !overwrite && out.exists() {
             return Err(py_err(tasnif::Error::at(out, ErrorKind::OutputExists)));

@@ -38,12 +38,12 @@ mod tune;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use tasnif::corpus::{Encoding, ReadOptions};
 use tasnif::features::Weighting;
-use tasnif::nb::{NbKind, NbParams, Priors};
+use tasnif::nb::{NbKind, Priors};
 use tasnif::text::StemmerKind;
-use tasnif::train::TrainParams;
+use tasnif::train::{TrainOverrides, TrainParams};
 
 const AFTER_HELP: &str = "Examples:
   tasnif label seeds/                       label articles with the bundled cyber-topics model
@@ -101,44 +101,6 @@ enum Command {
     Inspect(inspect::InspectArgs),
 }
 
-/// Stemmer choices on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum StemmerArg {
-    /// Larkey et al.'s Light10 light stemmer.
-    Light10,
-    /// Snowball Arabic (rust-stemmers).
-    Snowball,
-    /// No stemming.
-    None,
-}
-
-/// Weighting choices on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum WeightingArg {
-    /// TF-IDF (smooth idf).
-    Tfidf,
-    /// Raw counts.
-    Counts,
-}
-
-/// Naive Bayes choices on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum NbArg {
-    /// Multinomial naive Bayes.
-    Multinomial,
-    /// Complement naive Bayes (Rennie et al. 2003).
-    Complement,
-}
-
-/// Class priors of a gate on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum PriorsArg {
-    /// The share of none documents in the training data.
-    Fitted,
-    /// Even odds: the text alone decides.
-    Uniform,
-}
-
 /// Training options shared by `train`, `eval --cv`, `tune` and `bench`.
 /// A flag given on the command line overrides `--config`; what neither sets
 /// takes the default (see `TrainParams::new`).
@@ -149,7 +111,7 @@ pub struct TrainOpts {
     config: Option<PathBuf>,
     /// Stemmer [default: none].
     #[arg(long, value_enum)]
-    stemmer: Option<StemmerArg>,
+    stemmer: Option<StemmerKind>,
     /// Longest word n-gram, 1 (words) or 2 (words and word pairs) [default: 1].
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     ngrams: Option<u8>,
@@ -173,7 +135,7 @@ pub struct TrainOpts {
     /// With --none-label: the gate's class priors. Uniform finds more topic
     /// articles and raises more false alarms [default: fitted].
     #[arg(long, value_enum, value_name = "PRIORS")]
-    gate_priors: Option<PriorsArg>,
+    gate_priors: Option<Priors>,
     /// With --none-label: the probability of any topic (1 − P(none)) an
     /// article needs to get a topic, 0 < P < 1, or `auto`: the threshold of
     /// best F1 on out-of-fold probabilities of the training documents
@@ -191,10 +153,10 @@ pub struct TrainOpts {
     gate_name: Option<String>,
     /// Feature weighting [default: tfidf].
     #[arg(long, value_enum)]
-    weighting: Option<WeightingArg>,
+    weighting: Option<Weighting>,
     /// Naive Bayes kind [default: multinomial].
     #[arg(long, value_enum)]
-    nb: Option<NbArg>,
+    nb: Option<NbKind>,
     /// Smoothing alpha, > 0 [default: 0.03].
     #[arg(long)]
     alpha: Option<f64>,
@@ -258,114 +220,45 @@ fn parse_chi2(s: &str) -> Result<Chi2, String> {
 
 impl TrainOpts {
     /// The library's training parameters: the defaults, or `--config`, with
-    /// the flags given on top.
+    /// the flags given on top (`tasnif::train::TrainOverrides`, as Python's
+    /// keyword arguments are).
     ///
     /// # Errors
-    /// The config file cannot be read or is invalid.
+    /// The config file cannot be read or is invalid, or a flag is.
     pub fn params(&self) -> anyhow::Result<TrainParams> {
-        let mut p = match &self.config {
-            Some(f) => TrainParams::from_json_file(f)?,
-            None => TrainParams::new(),
+        let sublinear_tf = match (self.sublinear_tf, self.no_sublinear_tf) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
         };
-        if let Some(s) = self.stemmer {
-            p.analyzer.stemmer = match s {
-                StemmerArg::Light10 => StemmerKind::Light10,
-                StemmerArg::Snowball => StemmerKind::Snowball,
-                StemmerArg::None => StemmerKind::None,
-            };
-        }
-        if self.keep_teh_marbuta {
-            p.analyzer.normalize.fold_teh_marbuta = false;
-        }
-        let v = &mut p.vectorizer;
-        if let Some(n) = self.ngrams {
-            v.ngram_max = n;
-        }
-        if let Some(n) = self.min_df {
-            v.min_df = n;
-        }
-        if let Some(f) = self.max_df {
-            v.max_df = f;
-        }
-        if self.max_features.is_some() {
-            v.max_features = self.max_features;
-        }
-        if let Some(n) = &self.none_label {
-            p.none_label = Some(n.clone());
-        }
-        if let Some(g) = self.gate_priors {
-            if p.none_label.is_none() {
-                anyhow::bail!(
-                    "--gate-priors sets the priors of a gate, and there is none: give --none-label LABEL (or none_label in the --config file)"
-                );
-            }
-            p.gate_priors = match g {
-                PriorsArg::Fitted => Priors::Fitted,
-                PriorsArg::Uniform => Priors::Uniform,
-            };
-        }
-        let gate_flags = [
-            ("--gate-threshold", self.gate_threshold.is_some()),
-            ("--gate-min-terms", self.gate_min_terms.is_some()),
-            ("--gate-name", self.gate_name.is_some()),
-        ];
-        if let Some((flag, _)) = gate_flags.iter().find(|(_, given)| *given) {
-            if p.none_label.is_none() {
-                anyhow::bail!(
-                    "{flag} sets a gate, and there is none: give --none-label LABEL (or none_label in the --config file)"
-                );
-            }
-        }
-        match self.gate_threshold {
-            Some(GateThreshold::Auto) => p.gate_threshold = None,
-            Some(GateThreshold::Fixed(t)) => p.gate_threshold = Some(t),
-            None => {}
-        }
-        if let Some(n) = self.gate_min_terms {
-            p.gate_min_terms = n;
-        }
-        if let Some(n) = &self.gate_name {
-            p.gate_name = n.clone();
-        }
-        match self.chi2 {
-            Some(Chi2::All) => p.chi2_features = None,
-            Some(Chi2::Keep(k)) => p.chi2_features = Some(k),
-            None => {}
-        }
-        let v = &mut p.vectorizer;
-        if let Some(w) = self.weighting {
-            v.weighting = match w {
-                WeightingArg::Tfidf => Weighting::TfIdf,
-                WeightingArg::Counts => Weighting::Counts,
-            };
-        }
-        if self.sublinear_tf {
-            v.sublinear_tf = true;
-        }
-        if self.no_sublinear_tf {
-            v.sublinear_tf = false;
-        }
-        if self.no_l2_norm {
-            v.l2_norm = false;
-        }
-        let mut nb: NbParams = p.nb.clone();
-        if let Some(k) = self.nb {
-            nb = nb.kind(match k {
-                NbArg::Multinomial => NbKind::Multinomial,
-                NbArg::Complement => NbKind::Complement,
-            });
-        }
-        if let Some(a) = self.alpha {
-            nb = nb.alpha(a);
-        }
-        if self.uniform_priors {
-            nb = nb.priors(Priors::Uniform);
-        }
-        if self.weight_norm {
-            nb = nb.weight_norm(true);
-        }
-        p.nb = nb;
-        Ok(p)
+        let o = TrainOverrides {
+            stemmer: self.stemmer,
+            keep_teh_marbuta: self.keep_teh_marbuta,
+            ngrams: self.ngrams,
+            min_df: self.min_df,
+            max_df: self.max_df,
+            max_features: self.max_features,
+            chi2: self.chi2.map(|c| match c {
+                Chi2::All => None,
+                Chi2::Keep(k) => Some(k),
+            }),
+            none_label: self.none_label.clone(),
+            gate_priors: self.gate_priors,
+            gate_threshold: self.gate_threshold.map(|t| match t {
+                GateThreshold::Auto => None,
+                GateThreshold::Fixed(p) => Some(p),
+            }),
+            gate_min_terms: self.gate_min_terms,
+            gate_name: self.gate_name.clone(),
+            weighting: self.weighting,
+            sublinear_tf,
+            l2_norm: self.no_l2_norm.then_some(false),
+            nb: self.nb,
+            alpha: self.alpha,
+            uniform_priors: self.uniform_priors,
+            weight_norm: self.weight_norm,
+        };
+        Ok(o.params(self.config.as_deref())?)
     }
 }
 
@@ -381,6 +274,7 @@ pub fn hint(e: &tasnif::Error) -> Option<&'static str> {
         }
         K::TooLarge { .. } => Some("--max-bytes raises the limit"),
         K::OutputExists => Some("pass --force to overwrite it"),
+        K::NoGate { .. } => Some("give --none-label LABEL, or none_label in the --config file"),
         _ => None,
     }
 }
@@ -393,22 +287,6 @@ pub fn with_hint(e: &tasnif::Error) -> String {
     }
 }
 
-/// Encoding choices on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum EncodingArg {
-    /// Byte-order mark, else UTF-8, else Windows-1256 if mostly Arabic letters.
-    Auto,
-    /// UTF-8.
-    #[value(name = "utf-8", alias = "utf8")]
-    Utf8,
-    /// Windows-1256 (Arabic Windows code page).
-    #[value(name = "windows-1256", alias = "cp1256")]
-    Windows1256,
-    /// UTF-16 (byte-order mark honored, else little-endian).
-    #[value(name = "utf-16", alias = "utf16")]
-    Utf16,
-}
-
 /// Options for reading documents.
 #[derive(Debug, Clone, Args)]
 pub struct ReadOpts {
@@ -417,7 +295,7 @@ pub struct ReadOpts {
     max_bytes: u64,
     /// Encoding of article files (and of CSV/TSV manifests).
     #[arg(long, value_enum, default_value = "auto")]
-    encoding: EncodingArg,
+    encoding: Encoding,
 }
 
 impl ReadOpts {
@@ -425,12 +303,7 @@ impl ReadOpts {
     pub fn options(&self) -> ReadOptions {
         ReadOptions {
             max_bytes: self.max_bytes,
-            encoding: match self.encoding {
-                EncodingArg::Auto => Encoding::Auto,
-                EncodingArg::Utf8 => Encoding::Utf8,
-                EncodingArg::Windows1256 => Encoding::Windows1256,
-                EncodingArg::Utf16 => Encoding::Utf16,
-            },
+            encoding: self.encoding,
         }
     }
 }

@@ -32,17 +32,39 @@ pub const MIN_ARABIC_SHARE: f64 = 0.5;
 
 /// How the bytes of article files are read as text (`--encoding`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Encoding {
     /// Byte-order mark, else UTF-8, else Windows-1256 when the result is
     /// mostly Arabic letters (see the module documentation). Default.
     #[default]
+    #[cfg_attr(
+        feature = "cli",
+        value(help = "Byte-order mark, else UTF-8, else Windows-1256 if mostly Arabic letters")
+    )]
     Auto,
     /// UTF-8 only (a UTF-8 byte-order mark is dropped).
+    #[cfg_attr(feature = "cli", value(name = "utf-8", alias = "utf8", help = "UTF-8"))]
     Utf8,
     /// Windows-1256, whatever the text looks like.
+    #[cfg_attr(
+        feature = "cli",
+        value(
+            name = "windows-1256",
+            alias = "cp1256",
+            help = "Windows-1256 (Arabic Windows code page)"
+        )
+    )]
     Windows1256,
     /// UTF-16: the byte order of the byte-order mark; without one,
     /// little-endian unless the NUL bytes say big-endian.
+    #[cfg_attr(
+        feature = "cli",
+        value(
+            name = "utf-16",
+            alias = "utf16",
+            help = "UTF-16 (byte-order mark honored, else little-endian)"
+        )
+    )]
     Utf16,
 }
 

@@ -24,13 +24,16 @@ use crate::text::{Analyzer, AnalyzerScratch};
 
 /// How term counts become feature values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Weighting {
     /// Term frequency × smooth inverse document frequency,
     /// idf(t) = ln((1 + n) / (1 + df(t))) + 1 (scikit-learn's `smooth_idf`).
     #[default]
+    #[cfg_attr(feature = "cli", value(name = "tfidf", help = "TF-IDF (smooth idf)"))]
     TfIdf,
     /// Raw term counts (optionally sublinear and normalized).
+    #[cfg_attr(feature = "cli", value(help = "Raw counts"))]
     Counts,
 }
 

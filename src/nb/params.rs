@@ -13,10 +13,12 @@ use crate::error::{Error, Result};
 
 /// Which naive Bayes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum NbKind {
     /// Multinomial NB: score(c) = log P(c) + Σ_t x_t log θ_ct,
     /// θ_ct = (N_ct + α) / (N_c + α V).
+    #[cfg_attr(feature = "cli", value(help = "Multinomial naive Bayes"))]
     Multinomial,
     /// Complement NB (Rennie et al. 2003): weights estimated from the counts of
     /// every *other* class, θ̃_ct = (Ñ_ct + α) / (Ñ_c + α V); score(c) =
@@ -24,6 +26,10 @@ pub enum NbKind {
     /// w_ct = log θ̃_ct / Σ_k log θ̃_ck. Priors are not used (as in Rennie et
     /// al. and scikit-learn's ComplementNB).
     #[default]
+    #[cfg_attr(
+        feature = "cli",
+        value(help = "Complement naive Bayes (Rennie et al. 2003)")
+    )]
     Complement,
 }
 
@@ -52,12 +58,18 @@ impl FromStr for NbKind {
 
 /// Class priors of the multinomial model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Priors {
     /// log P(c) = log(documents of c / documents).
     #[default]
+    #[cfg_attr(
+        feature = "cli",
+        value(help = "The share of each label's documents in the training data")
+    )]
     Fitted,
     /// log P(c) = log(1 / classes).
+    #[cfg_attr(feature = "cli", value(help = "Even odds: the text alone decides"))]
     Uniform,
 }
 

@@ -26,14 +26,18 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(StemmerKind::default(), StemmerKind::Light10);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum StemmerKind {
     /// Light10 of Larkey, Ballesteros and Connell (see [`light10`]). Default.
     #[default]
+    #[cfg_attr(feature = "cli", value(help = "Larkey et al.'s Light10 light stemmer"))]
     Light10,
     /// The Snowball Arabic stemmer, via the `rust-stemmers` crate.
+    #[cfg_attr(feature = "cli", value(help = "Snowball Arabic (rust-stemmers)"))]
     Snowball,
     /// No stemming: terms are the normalized tokens.
+    #[cfg_attr(feature = "cli", value(help = "No stemming"))]
     None,
 }
 

@@ -25,7 +25,7 @@ mod params;
 pub mod refine;
 mod set;
 
-pub use params::TrainParams;
+pub use params::{TrainOverrides, TrainParams};
 pub use set::{FoldBuffers, FoldFit, TrainingSet};
 
 use crate::corpus::{LabeledData, ReadOptions};

@@ -244,9 +244,205 @@ impl TrainParams {
     }
 }
 
+/// Settings given one by one on top of the defaults or of a config file:
+/// what the command line's flags and Python's keyword arguments set. Each
+/// `None` (or `false`) leaves the base setting as it is.
+///
+/// ```
+/// use linfa::ParamGuard;
+/// use tasnif::train::{TrainOverrides, TrainParams};
+/// use tasnif::text::StemmerKind;
+/// let o = TrainOverrides {
+///     stemmer: Some(StemmerKind::Light10),
+///     alpha: Some(0.1),
+///     ..TrainOverrides::default()
+/// };
+/// let p = o.apply(TrainParams::new())?;
+/// assert_eq!(p.analyzer.stemmer, StemmerKind::Light10);
+/// assert_eq!(p.nb.clone().check().map(|nb| nb.alpha()).ok(), Some(0.1));
+/// # Ok::<(), tasnif::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrainOverrides {
+    /// The stemmer.
+    pub stemmer: Option<crate::text::StemmerKind>,
+    /// Keep ة distinct from ه.
+    pub keep_teh_marbuta: bool,
+    /// Longest word n-gram.
+    pub ngrams: Option<u8>,
+    /// Fewest training documents a term needs.
+    pub min_df: Option<u32>,
+    /// Largest share of training documents a term may have.
+    pub max_df: Option<f64>,
+    /// Keep only this many of the most frequent terms.
+    pub max_features: Option<usize>,
+    /// χ² selection: `Some(Some(k))` keeps k terms, `Some(None)` all.
+    pub chi2: Option<Option<usize>>,
+    /// The label of documents about none of the topics.
+    pub none_label: Option<String>,
+    /// The gate's class priors (needs a none label).
+    pub gate_priors: Option<Priors>,
+    /// The gate's threshold: `Some(None)` chosen at training, `Some(Some(p))`
+    /// fixed (needs a none label).
+    pub gate_threshold: Option<Option<f64>>,
+    /// The gate's least Arabic terms (needs a none label).
+    pub gate_min_terms: Option<usize>,
+    /// The gate's name in records (needs a none label).
+    pub gate_name: Option<String>,
+    /// Feature weighting.
+    pub weighting: Option<crate::features::Weighting>,
+    /// 1 + ln(tf) instead of tf.
+    pub sublinear_tf: Option<bool>,
+    /// Vectors scaled to unit length.
+    pub l2_norm: Option<bool>,
+    /// Which naive Bayes.
+    pub nb: Option<NbKind>,
+    /// Smoothing α.
+    pub alpha: Option<f64>,
+    /// Uniform class priors (multinomial).
+    pub uniform_priors: bool,
+    /// Rennie's weight normalization (complement).
+    pub weight_norm: bool,
+}
+
+impl TrainOverrides {
+    /// The defaults, or the settings of the JSON file `config`, with these
+    /// on top, checked.
+    ///
+    /// # Errors
+    /// The config file cannot be read or is invalid, a gate setting is
+    /// given without a none label, or a setting is out of range.
+    pub fn params(&self, config: Option<&Path>) -> Result<TrainParams> {
+        let base = match config {
+            Some(f) => TrainParams::from_json_file(f)?,
+            None => TrainParams::new(),
+        };
+        self.apply(base)
+    }
+
+    /// `base` with these settings on top, checked.
+    ///
+    /// # Errors
+    /// As [`TrainOverrides::params`].
+    pub fn apply(&self, base: TrainParams) -> Result<TrainParams> {
+        let mut p = base;
+        if let Some(s) = self.stemmer {
+            p.analyzer.stemmer = s;
+        }
+        if self.keep_teh_marbuta {
+            p.analyzer.normalize.fold_teh_marbuta = false;
+        }
+        let v = &mut p.vectorizer;
+        if let Some(n) = self.ngrams {
+            v.ngram_max = n;
+        }
+        if let Some(n) = self.min_df {
+            v.min_df = n;
+        }
+        if let Some(f) = self.max_df {
+            v.max_df = f;
+        }
+        if self.max_features.is_some() {
+            v.max_features = self.max_features;
+        }
+        if let Some(w) = self.weighting {
+            v.weighting = w;
+        }
+        if let Some(s) = self.sublinear_tf {
+            v.sublinear_tf = s;
+        }
+        if let Some(l) = self.l2_norm {
+            v.l2_norm = l;
+        }
+        if let Some(k) = self.chi2 {
+            p.chi2_features = k;
+        }
+        if let Some(n) = &self.none_label {
+            p.none_label = Some(n.clone());
+        }
+        let gate = [
+            ("gate_priors", self.gate_priors.is_some()),
+            ("gate_threshold", self.gate_threshold.is_some()),
+            ("gate_min_terms", self.gate_min_terms.is_some()),
+            ("gate_name", self.gate_name.is_some()),
+        ];
+        if let Some((setting, _)) = gate.iter().find(|(_, given)| *given) {
+            if p.none_label.is_none() {
+                return Err(Error::new(crate::ErrorKind::NoGate { setting }));
+            }
+        }
+        if let Some(g) = self.gate_priors {
+            p.gate_priors = g;
+        }
+        if let Some(t) = self.gate_threshold {
+            p.gate_threshold = t;
+        }
+        if let Some(n) = self.gate_min_terms {
+            p.gate_min_terms = n;
+        }
+        if let Some(n) = &self.gate_name {
+            p.gate_name = n.clone();
+        }
+        let mut nb = p.nb.clone();
+        if let Some(k) = self.nb {
+            nb = nb.kind(k);
+        }
+        if let Some(a) = self.alpha {
+            nb = nb.alpha(a);
+        }
+        if self.uniform_priors {
+            nb = nb.priors(Priors::Uniform);
+        }
+        if self.weight_norm {
+            nb = nb.weight_norm(true);
+        }
+        p.nb = nb;
+        p.check()?;
+        Ok(p)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overrides_go_on_top_and_gate_settings_need_a_gate() {
+        let base = TrainParams {
+            chi2_features: Some(5),
+            ..TrainParams::new()
+        };
+        let none = TrainOverrides::default()
+            .apply(base.clone())
+            .expect("nothing given");
+        assert_eq!(none, base);
+        let all = TrainOverrides {
+            chi2: Some(None),
+            none_label: Some("none".into()),
+            gate_threshold: Some(Some(0.3)),
+            sublinear_tf: Some(true),
+            ..TrainOverrides::default()
+        }
+        .apply(base.clone())
+        .expect("valid");
+        assert_eq!(all.chi2_features, None);
+        assert_eq!(all.gate_threshold, Some(0.3));
+        assert!(all.vectorizer.sublinear_tf);
+        let e = TrainOverrides {
+            gate_name: Some("cyber".into()),
+            ..TrainOverrides::default()
+        }
+        .apply(base.clone())
+        .expect_err("no gate")
+        .to_string();
+        assert!(e.contains("gate_name") && e.contains("none_label"), "{e}");
+        assert!(TrainOverrides {
+            alpha: Some(-1.0),
+            ..TrainOverrides::default()
+        }
+        .apply(base)
+        .is_err());
+    }
 
     #[test]
     fn a_gate_name_must_not_be_a_record_field() {
