@@ -41,16 +41,18 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Item, LabeledData};
 use crate::error::{Error, Result};
-use crate::features::{CountedCorpus, CsrMatrix, FittedRows, SparseVec};
+use crate::features::{CountedCorpus, CsrMatrix, SparseVec};
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, TrainingSummary};
-use crate::nb::{argmax, softmax_into, NaiveBayes, NbCounts, NbKind, NbValidParams};
+use crate::nb::NbCounts;
 use crate::text::Analyzer;
+use run::Run;
+
+mod run;
 use crate::train::{check_labels, from_sums, TrainParams};
 
 /// Which documents the vocabulary and idf are fitted on.
@@ -484,193 +486,5 @@ pub(crate) fn check_no_gate(params: &TrainParams) -> Result<()> {
     }
 }
 
-/// The fixed inputs of one EM run.
-struct Run<'a> {
-    nb_params: &'a NbValidParams,
-    rows: &'a FittedRows,
-    y: &'a [LabelId],
-    vp: &'a crate::features::VectorizerParams,
-    idf: &'a [f64],
-    x_u: &'a CsrMatrix,
-    lambda: f64,
-}
-
-impl Run<'_> {
-    /// Runs the EM rounds from the labeled sums; returns the sums of the
-    /// last M-step.
-    fn iterate<F: FnMut(&EmStep)>(
-        &self,
-        labeled: NbCounts,
-        em: &EmParams,
-        trace: &mut EmTrace,
-        progress: &mut F,
-    ) -> Result<NbCounts> {
-        let k = labeled.n_classes();
-        let n_u = self.x_u.nrows();
-        let mut post = vec![0.0; n_u * k];
-        let mut next = vec![0.0; n_u * k];
-        let mut lse = vec![0.0; n_u];
-        let nb = self.nb_params.fit_counts(&labeled)?;
-        self.e_step(&nb, &mut post, &mut lse);
-        trace.initial_log_likelihood = self.objective(&nb, &lse);
-        progress(&EmStep {
-            iteration: 0,
-            unlabeled: n_u,
-            log_likelihood: trace.initial_log_likelihood,
-            changed: 0,
-            max_change: 0.0,
-        });
-        let mut last = None;
-        for iteration in 1..=em.iterations {
-            let mut sums = labeled.clone();
-            self.m_step(&mut sums, &post)?;
-            let nb = self.nb_params.fit_counts(&sums)?;
-            last = Some(sums);
-            self.e_step(&nb, &mut next, &mut lse);
-            let mut changed = 0;
-            let mut max_change = 0.0f64;
-            for (a, b) in post.chunks_exact(k).zip(next.chunks_exact(k)) {
-                if argmax(a) != argmax(b) {
-                    changed += 1;
-                }
-                for (p, q) in a.iter().zip(b) {
-                    max_change = max_change.max((p - q).abs());
-                }
-            }
-            std::mem::swap(&mut post, &mut next);
-            let step = EmStep {
-                iteration,
-                unlabeled: n_u,
-                log_likelihood: self.objective(&nb, &lse),
-                changed,
-                max_change,
-            };
-            progress(&step);
-            trace.steps.push(step);
-            if max_change < em.tolerance {
-                trace.converged = true;
-                break;
-            }
-        }
-        Ok(last.unwrap_or(labeled))
-    }
-
-    /// E-step: the posterior of every label for every unlabeled document
-    /// into `post` (one row of labels per document), and the log of the
-    /// sum of the exponentiated scores (the document's log-likelihood for
-    /// multinomial NB) into `lse`. Each document on its own, in parallel.
-    fn e_step(&self, nb: &NaiveBayes, post: &mut [f64], lse: &mut [f64]) {
-        let k = nb.n_classes();
-        post.par_chunks_mut(k)
-            .zip(lse.par_iter_mut())
-            .enumerate()
-            .for_each_init(
-                || vec![0.0; k],
-                |scores, (i, (out, l))| {
-                    let (terms, values) = self.x_u.row(i);
-                    nb.scores(terms, values, scores);
-                    softmax_into(scores, 1.0, out);
-                    let m = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    *l = m + scores.iter().map(|s| (s - m).exp()).sum::<f64>().ln();
-                },
-            );
-    }
-
-    /// M-step: adds every unlabeled document to `sums` once per label, with
-    /// weight λ · P(c | u), in document order.
-    fn m_step(&self, sums: &mut NbCounts, post: &[f64]) -> Result<()> {
-        let k = sums.n_classes();
-        for (i, p) in post.chunks_exact(k).enumerate() {
-            let (terms, values) = self.x_u.row(i);
-            for (c, &pc) in p.iter().enumerate() {
-                sums.add(terms, values, LabelId::from_index(c), self.lambda * pc)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The objective L(θ) of the module documentation (multinomial NB only),
-    /// given each unlabeled document's log-likelihood `lse` under `nb`.
-    fn objective(&self, nb: &NaiveBayes, lse: &[f64]) -> Option<f64> {
-        if self.nb_params.kind() != NbKind::Multinomial {
-            return None;
-        }
-        let log_prior_theta = self.nb_params.alpha() * nb.weights().iter().sum::<f64>();
-        let mut v = SparseVec::new();
-        let mut scores = vec![0.0; nb.n_classes()];
-        let mut labeled = 0.0;
-        for (i, c) in self.y.iter().enumerate() {
-            self.rows.vector(i, self.vp, self.idf, &mut v);
-            nb.joint_log_likelihood(&v, &mut scores);
-            labeled += scores[c.index()];
-        }
-        let unlabeled: f64 = lse.iter().sum();
-        Some(log_prior_theta + labeled + self.lambda * unlabeled)
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::corpus::Source;
-
-    #[test]
-    fn params_are_checked() {
-        assert!(EmParams::new().check().is_ok());
-        for w in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
-            let p = EmParams {
-                unlabeled_weight: w,
-                ..EmParams::new()
-            };
-            let e = p.check().expect_err("λ out of range").to_string();
-            assert!(e.contains("unlabeled-weight"), "{e}");
-        }
-        let p = EmParams {
-            tolerance: -1.0,
-            ..EmParams::new()
-        };
-        assert!(p.check().is_err());
-        let p: EmParams = serde_json::from_str(r#"{"iterations": 3}"#).expect("partial");
-        assert_eq!(p.iterations, 3);
-        assert_eq!(p.unlabeled_weight, 0.01);
-        assert!(serde_json::from_str::<EmParams>(r#"{"iteration": 3}"#).is_err());
-    }
-
-    fn item(id: &str, text: &str) -> Item {
-        Item {
-            id: id.into(),
-            source: Source::Text(text.into()),
-        }
-    }
-
-    #[test]
-    fn pooled_counting_leaves_out_copies_and_unreadable_documents() {
-        let data = LabeledData::from_pairs(vec![
-            (item("a", "كرة هدف"), "sport".into()),
-            (item("b", "نفط سعر"), "economy".into()),
-        ]);
-        let unlabeled = vec![
-            item("u1", "كرة هدف"),
-            item("u2", "كرة مدرب"),
-            Item {
-                id: "u3".into(),
-                source: Source::Failed("u3: broken".into()),
-            },
-            item("u4", "   "),
-        ];
-        let p = count_pooled(
-            &data,
-            &unlabeled,
-            &TrainParams::new(),
-            &crate::corpus::ReadOptions::default(),
-        )
-        .expect("counted");
-        assert_eq!(p.labeled, 2);
-        assert_eq!(p.unlabeled, vec![3], "only u2 is kept");
-        assert_eq!(p.report.given, 4);
-        assert_eq!(p.report.duplicates, 1);
-        let ids: Vec<&str> = p.report.unreadable.iter().map(|u| u.0.as_str()).collect();
-        assert_eq!(ids, ["u3", "u4"]);
-        assert_eq!(p.report.kept, 1);
-    }
-}
+mod tests;
