@@ -3,8 +3,14 @@
 //! synthetic Arabic corpora written to temporary folders.
 #![allow(dead_code)]
 
+#[cfg(unix)]
+use std::os::unix::fs::PermissionsExt;
+#[cfg(unix)]
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use serde_json::Value;
 
 /// The project root.
 pub fn root() -> PathBuf {
@@ -271,4 +277,161 @@ pub fn labeled_texts(per_label: usize) -> tasnif::corpus::LabeledData {
         }
     }
     LabeledData::from_pairs(pairs)
+}
+
+// ------------------------------------------------ helpers of the behaviour modules
+
+pub fn write(path: &Path, bytes: &[u8]) {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).expect("mkdir");
+    }
+    std::fs::write(path, bytes).expect("write");
+}
+
+pub fn no_panic(out: &Output) {
+    let err = stderr(out);
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert_ne!(out.status.code(), Some(101), "panic exit code: {err}");
+}
+
+/// The seed articles (real Arabic news), sorted by name.
+pub fn seeds() -> Vec<String> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("seeds"))
+        .expect("seeds")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), 5);
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("seed"))
+        .collect()
+}
+
+/// `text` with the characters Windows-1256 lacks (Arabic-Indic digits,
+/// some punctuation) replaced by spaces, so that every encoding holds the
+/// same text.
+pub fn cp1256_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut buf = [0u8; 4];
+            let (_, _, unmappable) = encoding_rs::WINDOWS_1256.encode(c.encode_utf8(&mut buf));
+            if unmappable {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+pub fn cp1256(text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1256.encode(text);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+pub fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+    bom.then_some(0xFEFF)
+        .into_iter()
+        .chain(text.encode_utf16())
+        .flat_map(|u| {
+            if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+/// A record without the fields that name the file or its encoding.
+pub fn content(rec: &Value) -> Value {
+    let mut r = rec.clone();
+    let o = r.as_object_mut().expect("record is an object");
+    o.remove("id");
+    o.remove("encoding");
+    r
+}
+
+/// The names in `dir`, sorted.
+/// Each record's id and error ("" when it has none), in order.
+pub fn ids_and_errors(recs: &[serde_json::Value]) -> Vec<(&str, &str)> {
+    recs.iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id"),
+                r["error"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: a valid NUL-terminated path.
+    let r = unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+    assert_eq!(r, 0, "mkfifo {}", path.display());
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The tasnif binary, set up so that file permissions apply to it: root
+/// ignores them, so when the tests run as root the binary runs as
+/// `nobody` (uid and gid 65534). `dir` (a temporary folder, 0700) is
+/// opened to everyone for that. The tests then check that the permission
+/// errors really happened, so this cannot pass silently.
+pub fn unprivileged(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tasnif"));
+    c.current_dir(dir);
+    if is_root() {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        c.uid(65534).gid(65534);
+    }
+    c
+}
+
+pub fn run(mut c: Command) -> Output {
+    let out = c.output().unwrap_or_else(|e| {
+        panic!("cannot run tasnif (as nobody when root, which needs setuid): {e}")
+    });
+    no_panic(&out);
+    out
+}
+
+/// Trains with the settings file `name` holding `json`, checks that train
+/// refuses it (exit code 1) and returns its stderr.
+pub fn refused_config(f: &Fixture, name: &str, json: &str, model: &str) -> String {
+    std::fs::write(f.path(name), json).expect("write");
+    let out = f.run(&["train", "corpus", "--config", name, "-o", model]);
+    assert_eq!(out.status.code(), Some(1), "{name}");
+    stderr(&out)
+}
+
+/// A CSV manifest of texts (`text,label`), one article per row.
+pub fn text_manifest(rows: &[(String, &str)]) -> String {
+    let mut csv = String::from("text,label\n");
+    for (text, label) in rows {
+        csv.push_str(&format!("\"{}\",{label}\n", text.replace('\n', " ")));
+    }
+    csv
+}
+
+pub fn tasnif_cmd(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tasnif"));
+    c.current_dir(dir).args(args);
+    c
 }

@@ -3,11 +3,7 @@
 //! time, the evidence that opened the gate, too little Arabic is none; and
 //! grouped cross-validation, which holds out whole groups (outlets).
 
-mod common;
-
-use common::{
-    article, assert_contains_all, records, stderr, stdout, tasnif, tasnif_stdin, Fixture, TOPICS,
-};
+use crate::common::*;
 use serde_json::Value;
 
 /// Trains `g.tasnif` on the fixture's corpus with economy as the none
@@ -379,13 +375,18 @@ fn the_bundled_model_says_none_to_what_is_not_arabic_news_and_keeps_the_seeds() 
         r#"{"id":"empty","text":""}"#,
     ]
     .join("\n");
-    let out = tasnif_stdin(&common::root(), &["label", "-"], &format!("{input}\n"));
+    let out = tasnif_stdin(
+        &crate::common::root(),
+        &["label", "-"],
+        &format!("{input}\n"),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     for r in records(&stdout(&out)) {
         assert_eq!(r["label"], "none", "{r}");
         assert_eq!(r["cyber"], 0.0, "{r}");
     }
-    let seeds = std::fs::read_to_string(common::root().join("seeds/labels.csv")).expect("labels");
+    let seeds =
+        std::fs::read_to_string(crate::common::root().join("seeds/labels.csv")).expect("labels");
     let out = tasnif(&["label", "seeds/"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let recs = records(&stdout(&out));
@@ -684,5 +685,331 @@ fn a_refined_gate_is_deterministic_and_says_so() {
     f.refused(
         &["train", "corpus", "--config", "cnb.json", "-o", "x.tasnif"],
         "multinomial",
+    );
+}
+
+#[test]
+fn a_none_label_trains_a_gate_and_multi_gives_tags() {
+    // Three synthetic topics; "economy" plays the part of "none of the topics".
+    let f = Fixture::new(12);
+    let out = f.run(&[
+        "train",
+        "corpus",
+        "--none-label",
+        "economy",
+        "-o",
+        "g.tasnif",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_contains_all(
+        &text,
+        &["economy", "3 labels"],
+        "train summary of a gated model",
+    );
+    // every label of the data is a label of the model, each file of a label gets it
+    for (t, (name, _)) in TOPICS.iter().enumerate() {
+        let doc = format!("corpus/{name}/00{t}.txt");
+        let out = f.run(&[
+            "label",
+            &doc,
+            "-m",
+            "g.tasnif",
+            "--top-k",
+            "3",
+            "--multi",
+            "--threshold",
+            "0.2",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let recs = records(&stdout(&out));
+        assert_eq!(recs.len(), 1);
+        let r = &recs[0];
+        assert_eq!(r["label"], *name, "{r}");
+        let top = r["top"].as_array().expect("top");
+        assert_eq!(top.len(), 3, "all three labels are listed: {r}");
+        assert_eq!(top[0]["label"], r["label"], "the chosen label comes first");
+        let sum: f64 = top
+            .iter()
+            .map(|s| s["probability"].as_f64().expect("p"))
+            .sum();
+        assert!((sum - 1.0).abs() < 1e-9, "probabilities sum to 1: {sum}");
+        let tags = r["tags"].as_array().expect("tags with --multi");
+        assert_eq!(tags[0], r["label"], "the primary label is the first tag");
+        for s in top {
+            let p = s["probability"].as_f64().expect("p");
+            let tagged = tags.contains(&s["label"]);
+            assert_eq!(tagged, p >= 0.2 || s["label"] == r["label"], "{r}");
+        }
+    }
+    // the gated model survives save → load: inspect names the gate; the
+    // bytes decode to the same records twice
+    let i = f.run(&["inspect", "g.tasnif", "--top-terms", "2"]);
+    assert!(i.status.success(), "{}", stderr(&i));
+    assert!(stdout(&i).contains("gate"), "{}", stdout(&i));
+    // without --multi there is no tags field
+    let plain = f.run(&["label", "corpus/sports/000.txt", "-m", "g.tasnif"]);
+    assert!(records(&stdout(&plain))[0].get("tags").is_none());
+    // a none label the data lacks is refused with its name
+    f.refused(
+        &[
+            "train",
+            "corpus",
+            "--none-label",
+            "weather",
+            "-o",
+            "x.tasnif",
+        ],
+        "'weather'",
+    );
+    // cross-validation of gated settings runs and scores every document
+    let cv = f.run(&[
+        "eval",
+        "corpus",
+        "--cv",
+        "3",
+        "--none-label",
+        "economy",
+        "--json",
+        "cv.json",
+    ]);
+    assert!(cv.status.success(), "{}", stderr(&cv));
+    let j = f.json("cv.json");
+    assert_eq!(j["documents"], 36);
+}
+
+#[test]
+fn uniform_gate_priors_lower_the_none_probability_of_a_rare_topic() {
+    // Many "none" articles (economy) and few of each topic: with fitted
+    // priors the gate starts at 40:8 odds for none, with uniform at 1:1.
+    let f = Fixture::new(2);
+    let mut rows: Vec<(String, &str)> = (0..40).map(|n| (article(0, 2000 + n), "none")).collect();
+    for n in 0..4 {
+        rows.push((article(1, 3000 + n), "sports"));
+        rows.push((article(2, 4000 + n), "technology"));
+    }
+    std::fs::write(f.path("gated.csv"), text_manifest(&rows)).expect("write");
+    // unseen articles: half technology, half economy words
+    let probes: Vec<String> = (0..6)
+        .map(|n| {
+            let (t, e) = (article(2, 5000 + n), article(0, 6000 + n));
+            let half = |s: &str| s.split(' ').take(30).collect::<Vec<_>>().join(" ");
+            format!("{} {}", half(&t), half(&e))
+        })
+        .collect();
+    let mut p_none = Vec::new();
+    for priors in ["fitted", "uniform"] {
+        let model = format!("{priors}.tasnif");
+        let out = f.run(&[
+            "train",
+            "gated.csv",
+            "--none-label",
+            "none",
+            "--gate-priors",
+            priors,
+            "-o",
+            &model,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let ps: Vec<f64> = probes
+            .iter()
+            .map(|text| {
+                let line = serde_json::json!({ "id": "probe", "text": text }).to_string();
+                let out = tasnif_stdin(
+                    f.dir.path(),
+                    &["label", "-", "-m", &model, "--top-k", "3"],
+                    &line,
+                );
+                assert!(out.status.success(), "{}", stderr(&out));
+                let r = &records(&stdout(&out))[0];
+                r["top"]
+                    .as_array()
+                    .expect("top")
+                    .iter()
+                    .find(|s| s["label"] == "none")
+                    .and_then(|s| s["probability"].as_f64())
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        p_none.push(ps);
+    }
+    for (fitted, uniform) in p_none[0].iter().zip(&p_none[1]) {
+        assert!(
+            uniform < fitted,
+            "uniform gate priors must lower P(none): {:?}",
+            p_none
+        );
+    }
+    // the same settings from a configuration file give the same model
+    std::fs::write(
+        f.path("gate.json"),
+        r#"{"none_label": "none", "gate_priors": "uniform"}"#,
+    )
+    .expect("write");
+    let out = f.run(&[
+        "train",
+        "gated.csv",
+        "--config",
+        "gate.json",
+        "-o",
+        "c.tasnif",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(f.path("c.tasnif")).expect("read"),
+        std::fs::read(f.path("uniform.tasnif")).expect("read")
+    );
+    // a value that is not a kind of priors is refused with the field's name
+    let err = refused_config(&f, "even.json", r#"{"gate_priors": "even"}"#, "x.tasnif");
+    assert!(err.contains("even.json") && err.contains("even"), "{err}");
+    // the flag without a gate is refused, not ignored
+    f.refused(
+        &[
+            "train",
+            "corpus",
+            "--gate-priors",
+            "uniform",
+            "-o",
+            "y.tasnif",
+        ],
+        "--none-label",
+    );
+    assert!(!f.path("x.tasnif").exists() && !f.path("y.tasnif").exists());
+}
+
+#[test]
+fn eval_of_a_gated_model_gives_the_gate_and_the_topics_on_their_own_documents() {
+    let f = Fixture::new(12);
+    // the three topics, and mislabeled articles the gate must get wrong:
+    // economy texts labeled sports (kept out as none) and sports texts
+    // labeled economy (let through as sports)
+    let mut rows = Vec::new();
+    for (t, (name, _)) in TOPICS.iter().enumerate() {
+        for n in 0..12 {
+            rows.push((article(t, 7000 + 100 * t + n), *name));
+        }
+    }
+    for n in 0..4 {
+        rows.push((article(0, 8000 + n), "sports"));
+        rows.push((article(1, 8100 + n), "economy"));
+    }
+    std::fs::write(f.path("mixed.csv"), text_manifest(&rows)).expect("write");
+    let cv = f.run(&[
+        "eval",
+        "mixed.csv",
+        "--cv",
+        "3",
+        "--none-label",
+        "economy",
+        "--f1-labels",
+        "sports",
+        "--json",
+        "cv.json",
+        "--predictions",
+        "p.jsonl",
+        "--report",
+        "r.md",
+        "--color",
+        "never",
+    ]);
+    assert!(cv.status.success(), "{}", stderr(&cv));
+    // the figures, recomputed here from every document's outcome
+    let outcomes = records(&std::fs::read_to_string(f.path("p.jsonl")).expect("predictions"));
+    let pairs: Vec<(String, String)> = outcomes
+        .iter()
+        .map(|o| {
+            let s = |k: &str| o[k].as_str().expect("a label").to_string();
+            (s("truth"), s("predicted"))
+        })
+        .collect();
+    let topic: Vec<&(String, String)> = pairs.iter().filter(|(t, _)| t != "economy").collect();
+    let kept = topic.iter().filter(|(_, p)| p != "economy").count();
+    let (tp, fp, fn_) = (
+        topic
+            .iter()
+            .filter(|(t, p)| t == "sports" && p == "sports")
+            .count() as f64,
+        topic
+            .iter()
+            .filter(|(t, p)| t != "sports" && p == "sports")
+            .count() as f64,
+        topic
+            .iter()
+            .filter(|(t, p)| t == "sports" && p != "sports")
+            .count() as f64,
+    );
+    let sports_f1 = if tp > 0.0 {
+        2.0 * tp / (2.0 * tp + fp + fn_)
+    } else {
+        0.0
+    };
+    let j = f.json("cv.json");
+    let g = &j["gate"];
+    assert_eq!(g["none_label"], "economy");
+    assert_eq!(g["topic_documents"], topic.len());
+    assert_eq!(g["topic_kept"], kept);
+    assert_eq!(g["none_documents"], pairs.len() - topic.len());
+    assert_eq!(g["macro_labels"], serde_json::json!(["sports"]));
+    let macro_f1 = g["macro_f1"].as_f64().expect("macro_f1");
+    assert!(
+        (macro_f1 - sports_f1).abs() < 1e-12,
+        "{macro_f1} vs {sports_f1}"
+    );
+    // the none label is no topic of the per-topic table
+    assert!(g["per_topic"].get("economy").is_none(), "{g}");
+    // the mislabeled articles make these figures differ from the pooled ones
+    assert!(
+        kept < topic.len(),
+        "the gate kept every topic document: {g}"
+    );
+    assert!(g["false_alarms"].as_u64() > Some(0), "{g}");
+    let pooled = j["per_label"]["sports"]["f1"].as_f64().expect("pooled F1");
+    assert!((pooled - macro_f1).abs() > 1e-6, "{pooled} {macro_f1}");
+    // the terminal and Markdown reports show the same figure
+    let line = format!(
+        "macro-F1 over sports (topic documents alone): {:.4}",
+        macro_f1
+    );
+    assert!(stdout(&cv).contains(&line), "{}", stdout(&cv));
+    let md = std::fs::read_to_string(f.path("r.md")).expect("report");
+    assert!(
+        md.contains("## Gate") && md.contains(&format!("**{macro_f1:.4}**")),
+        "{md}"
+    );
+    // a model without a gate has no such section, and --f1-labels is refused
+    let plain = f.run(&[
+        "eval",
+        "corpus",
+        "-m",
+        "model.tasnif",
+        "--json",
+        "plain.json",
+    ]);
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert!(f.json("plain.json").get("gate").is_none());
+    f.refused(
+        &[
+            "eval",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "--f1-labels",
+            "sports",
+        ],
+        "--none-label",
+    );
+    // the none label is not a topic
+    f.refused(
+        &[
+            "eval",
+            "corpus",
+            "--cv",
+            "3",
+            "--none-label",
+            "economy",
+            "--f1-labels",
+            "economy",
+        ],
+        "'economy' is the none label",
     );
 }

@@ -3,13 +3,11 @@
 //! and bad report arguments. Synthetic data only (tests/common), so these
 //! run without the corpus.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// A synthetic corpus with some articles filed under the wrong topic (so
@@ -153,6 +151,10 @@ fn svg_text_in(dom: &str, id: &str) -> Option<String> {
 }
 
 #[test]
+#[cfg_attr(
+    tasnif_no_chromium,
+    ignore = "needs Chromium (apt-get install chromium, or set TASNIF_CHROMIUM)"
+)]
 fn the_html_report_renders_in_chromium_with_its_figures() {
     let Some(chromium) = chromium("the_html_report_renders_in_chromium_with_its_figures") else {
         return;

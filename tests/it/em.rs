@@ -1,11 +1,9 @@
 //! Semi-supervised training (EM) and the learning curve: what `train
 //! --unlabeled` and `eval --learning-curve` promise, on synthetic data.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use tasnif::corpus::{load_labeled, load_unlabeled, Item, Source};
 use tasnif::train::em::{train_semi_supervised, EmParams};

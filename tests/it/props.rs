@@ -3,8 +3,6 @@
 //! predict gives identical records. Case counts are kept small so that
 //! `cargo test` stays quick; `TASNIF_PROPTEST_SCALE=K` runs K times as many.
 
-mod common;
-
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
@@ -90,7 +88,7 @@ proptest! {
 }
 
 fn data(per_label: usize) -> LabeledData {
-    common::labeled_texts(per_label)
+    crate::common::labeled_texts(per_label)
 }
 
 /// One complement and one multinomial model, trained once.
@@ -109,7 +107,7 @@ fn models() -> &'static [Classifier; 2] {
 
 /// A text built from the models' own vocabulary (so that it scores) mixed with noise.
 fn scoring_text() -> impl Strategy<Value = String> {
-    let words: Vec<&'static str> = common::TOPICS
+    let words: Vec<&'static str> = crate::common::TOPICS
         .iter()
         .flat_map(|(_, w)| w.iter().copied())
         .collect();

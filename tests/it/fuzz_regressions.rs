@@ -3,15 +3,12 @@
 //! seed inputs (fuzz/seeds/TARGET/), so a fixed crash stays fixed without
 //! a fuzzer installed.
 
-mod common;
-mod fuzz_checks;
-
 use std::path::Path;
 
 fn replay(target: &str, check: fn(&[u8])) {
     let mut n = 0;
     for dir in ["tests/data/fuzz", "fuzz/seeds"] {
-        let dir = common::root().join(dir).join(target);
+        let dir = crate::common::root().join(dir).join(target);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -21,7 +18,7 @@ fn replay(target: &str, check: fn(&[u8])) {
             let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             eprintln!(
                 "replaying {}",
-                p.strip_prefix(common::root())
+                p.strip_prefix(crate::common::root())
                     .unwrap_or(Path::new(""))
                     .display()
             );
@@ -34,25 +31,25 @@ fn replay(target: &str, check: fn(&[u8])) {
 
 #[test]
 fn analyzer_inputs() {
-    replay("analyzer", fuzz_checks::analyzer);
+    replay("analyzer", crate::fuzz_checks::analyzer);
 }
 
 #[test]
 fn model_inputs() {
-    replay("model", fuzz_checks::model);
+    replay("model", crate::fuzz_checks::model);
 }
 
 #[test]
 fn decode_inputs() {
-    replay("decode", fuzz_checks::decode);
+    replay("decode", crate::fuzz_checks::decode);
 }
 
 #[test]
 fn manifest_inputs() {
-    replay("manifest", fuzz_checks::manifest);
+    replay("manifest", crate::fuzz_checks::manifest);
 }
 
 #[test]
 fn jsonl_inputs() {
-    replay("jsonl", fuzz_checks::jsonl);
+    replay("jsonl", crate::fuzz_checks::jsonl);
 }

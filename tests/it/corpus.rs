@@ -3,12 +3,14 @@
 //! default model rebuilt byte for byte. Skipped with a reason when the corpus
 //! is absent; failed instead under CI=true.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 #[test]
+#[cfg_attr(
+    tasnif_no_corpus,
+    ignore = "needs the corpus at ../shared/data or $TASNIF_DATA (see data/README.md)"
+)]
 fn reference_split_meets_the_accuracy_floor_with_default_options() {
     let Some(data) = shared_data("reference_split_meets_the_accuracy_floor_with_default_options")
     else {
@@ -63,6 +65,10 @@ fn reference_split_meets_the_accuracy_floor_with_default_options() {
 }
 
 #[test]
+#[cfg_attr(
+    tasnif_no_corpus,
+    ignore = "needs the corpus at ../shared/data or $TASNIF_DATA (see data/README.md)"
+)]
 fn default_model_rebuilds_byte_for_byte() {
     let Some(data) = shared_data("default_model_rebuilds_byte_for_byte") else {
         return;
@@ -108,13 +114,44 @@ fn default_model_rebuilds_byte_for_byte() {
     );
 }
 
+/// Every article of both halves of the reference split, in list order.
+fn corpus_paths(ant: &std::path::Path) -> Vec<String> {
+    ["split/train.txt", "split/test.txt"]
+        .iter()
+        .flat_map(|list| {
+            std::fs::read_to_string(ant.join(list))
+                .expect("split list")
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The sweeps over every article take most of `cargo test`'s time: by
+/// default they take every 10th article, and every one under `CI=true` or
+/// `TASNIF_FULL_SWEEP=1`.
+fn sweep_step() -> usize {
+    let full = std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("TASNIF_FULL_SWEEP").is_ok_and(|v| v == "1");
+    if full {
+        1
+    } else {
+        eprintln!("the corpus sweep reads every 10th article (TASNIF_FULL_SWEEP=1: all of them)");
+        10
+    }
+}
+
 #[test]
-fn one_pass_analysis_equals_normalize_then_tokenize_on_every_article() {
+#[cfg_attr(
+    tasnif_no_corpus,
+    ignore = "needs the corpus at ../shared/data or $TASNIF_DATA (see data/README.md)"
+)]
+fn one_pass_analysis_equals_normalize_then_tokenize_on_the_corpus() {
     use tasnif::text::{
         normalize, tokens, Analyzer, AnalyzerConfig, NormalizeOptions, StemmerKind,
     };
-    let Some(data) =
-        shared_data("one_pass_analysis_equals_normalize_then_tokenize_on_every_article")
+    let Some(data) = shared_data("one_pass_analysis_equals_normalize_then_tokenize_on_the_corpus")
     else {
         return;
     };
@@ -126,18 +163,16 @@ fn one_pass_analysis_equals_normalize_then_tokenize_on_every_article() {
         ..AnalyzerConfig::default()
     });
     let mut n = 0;
-    for list in ["split/train.txt", "split/test.txt"] {
-        let paths = std::fs::read_to_string(ant.join(list)).expect("split list");
-        for p in paths.lines() {
-            let text = std::fs::read_to_string(ant.join(p)).expect("article");
-            let expected: Vec<String> = tokens(&normalize(&text, NormalizeOptions::default()))
-                .map(str::to_string)
-                .collect();
-            assert_eq!(analyzer.terms(&text), expected, "{p}");
-            n += 1;
-        }
+    let every = sweep_step();
+    for p in corpus_paths(&ant).iter().step_by(every) {
+        let text = std::fs::read_to_string(ant.join(p)).expect("article");
+        let expected: Vec<String> = tokens(&normalize(&text, NormalizeOptions::default()))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(analyzer.terms(&text), expected, "{p}");
+        n += 1;
     }
-    assert_eq!(n, 20_839);
+    assert_eq!(n, 20_839usize.div_ceil(every));
 }
 
 /// `--encoding auto` on every article of the corpus saved in Windows-1256:
@@ -145,17 +180,20 @@ fn one_pass_analysis_equals_normalize_then_tokenize_on_every_article() {
 /// lacks, such as Arabic-Indic digits, replaced by spaces first), and each
 /// scores well above the Arabic share that decides it.
 #[test]
-fn every_corpus_article_in_windows_1256_is_recognized_by_auto() {
+#[cfg_attr(
+    tasnif_no_corpus,
+    ignore = "needs the corpus at ../shared/data or $TASNIF_DATA (see data/README.md)"
+)]
+fn corpus_articles_in_windows_1256_are_recognized_by_auto() {
     use tasnif::corpus::{arabic_share, decode_text, Encoding, TextEncoding, MIN_ARABIC_SHARE};
-    let Some(data) = shared_data("every_corpus_article_in_windows_1256_is_recognized_by_auto")
-    else {
+    let Some(data) = shared_data("corpus_articles_in_windows_1256_are_recognized_by_auto") else {
         return;
     };
     let ant = data.join("ant-multisource");
     let mut shares = Vec::new();
-    for list in ["split/train.txt", "split/test.txt"] {
-        let paths = std::fs::read_to_string(ant.join(list)).expect("split list");
-        for p in paths.lines() {
+    let every = sweep_step();
+    {
+        for p in corpus_paths(&ant).iter().step_by(every) {
             let text = std::fs::read_to_string(ant.join(p)).expect("article");
             let safe: String = text
                 .chars()
@@ -177,7 +215,7 @@ fn every_corpus_article_in_windows_1256_is_recognized_by_auto() {
             shares.push(arabic_share(&safe));
         }
     }
-    assert_eq!(shares.len(), 20_839);
+    assert_eq!(shares.len(), 20_839usize.div_ceil(every));
     shares.sort_by(f64::total_cmp);
     let (min, median) = (shares[0], shares[shares.len() / 2]);
     eprintln!("Arabic share of the corpus articles: min {min:.3}, median {median:.3}");
@@ -190,6 +228,10 @@ fn every_corpus_article_in_windows_1256_is_recognized_by_auto() {
 /// article's group its outlet, and the manifest is what
 /// `data/build-default-model-csv.py` writes.
 #[test]
+#[cfg_attr(
+    tasnif_no_corpus,
+    ignore = "needs the corpus at ../shared/data or $TASNIF_DATA (see data/README.md)"
+)]
 fn the_default_model_manifest_leaves_out_the_reserved_articles_and_groups_by_outlet() {
     let Some(data) = shared_data(
         "the_default_model_manifest_leaves_out_the_reserved_articles_and_groups_by_outlet",
