@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Accuracy experiments behind the README's "Accuracy" section (issue 4).
+"""Accuracy experiments behind docs/accuracy.md (issue 4).
 
     .venv/bin/python accuracy_experiments.py EXPERIMENT     # from benches/peers, after setup.sh
 
@@ -15,7 +15,7 @@ Experiments: a (title weighting, bigrams), b (character n-grams), c (LinearSVC,
 weight-normalized CNB, stacking NB scores with logistic regression), d (χ²
 feature selection), e (per-class report of SVM vs NB), f (a second-stage NB
 for international vs middle_east), g (discriminative frequency estimates).
-What they showed is summarized in the README.
+What they showed is summarized in docs/accuracy.md.
 """
 import os, sys, re, numpy as np, time
 from pathlib import Path

@@ -1,6 +1,6 @@
 //! Searching training settings by cross-validation on training data only.
 //!
-//! [`search_space`] lists the candidates (documented in the README);
+//! [`search_space`] lists the candidates (documented in docs/guide.md, "Tuning");
 //! [`tune`] scores each by stratified K-fold cross-validation, reusing one
 //! analysis of the corpus for every candidate with the same analyzer
 //! settings, and ranks them by mean macro-F1 over the folds.
@@ -28,7 +28,7 @@ pub enum Space {
     /// normalization, α 0.1; multinomial with α 0.01 or 0.03): 120 settings,
     /// all with idf and l2 norm.
     Standard,
-    /// Each option of the README's option table changed alone from the
+    /// Each option of the option table of docs/accuracy.md changed alone from the
     /// defaults of `tasnif train` (24 settings, the first being the defaults):
     /// the measured effect of every option.
     Options,

@@ -215,7 +215,7 @@ impl TrainParams {
     ///
     /// Chosen by `tasnif tune` (5-fold cross-validation, seed 42) on the
     /// reference training split only, never the test split: the best of the
-    /// search's word-unigram settings (see the README, "Tuning"). Settings
+    /// search's word-unigram settings (see docs/accuracy.md, "How the defaults were chosen"). Settings
     /// with word bigrams scored higher but break the training speed and
     /// memory targets; they are options.
     pub fn new() -> TrainParams {

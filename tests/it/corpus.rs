@@ -55,7 +55,7 @@ fn reference_split_meets_the_accuracy_floor_with_default_options() {
     );
     // Floors a little under what the defaults reach (0.8681 / 0.8678 on
     // 2026-11-22). The accuracy issue's target of 0.89 is not met; the
-    // README's "Accuracy" section says why.
+    // docs/accuracy.md says why.
     assert!(f1 >= 0.86, "macro-F1 {f1:.4} < 0.86");
     assert!(acc >= 0.86, "accuracy {acc:.4} < 0.86");
     assert!(

@@ -62,7 +62,7 @@ pub enum EmVocabulary {
     /// The labeled documents only, as in supervised training: unlabeled
     /// documents count only through the terms the labeled ones have. The
     /// default: on the cyber-topic labels it scored as well as or better
-    /// than `All` in most measured settings (see the README).
+    /// than `All` in most measured settings (see docs/guide.md, "Semi-supervised training").
     #[default]
     Labeled,
     /// Labeled and unlabeled documents together (unsupervised use of the
@@ -94,7 +94,7 @@ pub struct EmParams {
     pub iterations: usize,
     /// λ, the weight of an unlabeled document relative to a labeled one in
     /// the M-step. Default 0.01 (the best of 0.01–1 on the cyber-topic
-    /// labels; see the README); in (0, 1]. What matters is λ times the
+    /// labels; see docs/guide.md); in (0, 1]. What matters is λ times the
     /// number of unlabeled documents against the number of labeled ones.
     pub unlabeled_weight: f64,
     /// Stop early when no unlabeled document's posterior of any label
