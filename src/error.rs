@@ -4,26 +4,28 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Everything that can go wrong in the library.
 ///
 /// An `Error` names the input it is about (a file, a manifest line, a
 /// parameter) so that a user can find and fix it; `Display` prints
 /// `PATH: what is wrong`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Error {
     kind: ErrorKind,
     path: Option<PathBuf>,
 }
 
 /// What went wrong. New kinds may be added in later versions.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The file or directory does not exist.
     NotFound,
-    /// Reading or writing failed for another reason.
-    Io(io::Error),
+    /// Reading or writing failed for another reason (shared, so that an
+    /// error can be cloned: a failed input item keeps it until it is read).
+    Io(Arc<io::Error>),
     /// The file's bytes are not valid UTF-8 (offset of the first bad byte).
     InvalidUtf8 { offset: usize },
     /// The file's bytes are not valid UTF-16 in the given byte order
@@ -112,7 +114,7 @@ impl Error {
         let kind = if err.kind() == io::ErrorKind::NotFound {
             ErrorKind::NotFound
         } else {
-            ErrorKind::Io(err)
+            ErrorKind::Io(Arc::new(err))
         };
         Error::at(path, kind)
     }
@@ -256,7 +258,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            ErrorKind::Io(e) => Some(e),
+            ErrorKind::Io(e) => Some(&**e),
             _ => None,
         }
     }

@@ -20,7 +20,7 @@ use pyo3::types::{PyBytes, PyString};
 use rayon::ThreadPool;
 use tasnif::batch::{label_items, BatchOptions};
 use tasnif::corpus::{load_labeled, Encoding, Item, ReadOptions, Source, DEFAULT_MAX_BYTES};
-use tasnif::error::ErrorKind;
+use tasnif::error::{Error, ErrorKind};
 use tasnif::model::{Classifier, PredictOptions};
 use tasnif::nb::{NbKind, Priors};
 use tasnif::record::{Record, RecordOptions};
@@ -282,7 +282,12 @@ impl Model {
             .map(|(id, text)| {
                 let source = match text {
                     Some(t) => Source::Text(t),
-                    None => Source::Failed(format!("{id}: no text (None)")),
+                    None => Source::Failed(Box::new(Error::at(
+                        id.as_str(),
+                        ErrorKind::Invalid {
+                            message: "no text (None)".into(),
+                        },
+                    ))),
                 };
                 Item { id, source }
             })

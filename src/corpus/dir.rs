@@ -262,7 +262,7 @@ impl Iterator for Inputs {
                 Err(e) => {
                     return Some(Item {
                         id,
-                        source: Source::Failed(Error::io(&arg, e).to_string()),
+                        source: Source::Failed(Box::new(Error::io(&arg, e))),
                     })
                 }
                 Ok(m) if m.is_dir() => self.current = Some(Box::new(TxtWalk::new(arg))),
@@ -307,11 +307,11 @@ impl Iterator for TxtWalk {
             },
             Some(Err(e)) => Item {
                 id: e.path().unwrap_or(&self.root).display().to_string(),
-                source: Source::Failed(e.to_string()),
+                source: Source::Failed(Box::new(e)),
             },
             None if !self.found => Item {
                 id: self.root.display().to_string(),
-                source: Source::Failed(Error::at(&self.root, ErrorKind::NoDocuments).to_string()),
+                source: Source::Failed(Box::new(Error::at(&self.root, ErrorKind::NoDocuments))),
             },
             None => return None,
         };
@@ -327,4 +327,43 @@ pub(crate) fn rel_id(rel: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A path that cannot be used stays an item, and its error keeps its
+    /// kind until the item is read, so the record and the CLI's hint see it.
+    #[test]
+    fn failed_inputs_keep_their_error_kind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).expect("mkdir");
+        let missing = dir.path().join("missing.txt");
+        let items: Vec<Item> = inputs(
+            vec![missing.clone(), empty.clone()],
+            &ReadOptions::default(),
+        )
+        .collect();
+        assert_eq!(items.len(), 2);
+        let kinds: Vec<String> = items
+            .iter()
+            .map(|i| match i.read(&ReadOptions::default()) {
+                Err(e) => {
+                    assert_eq!(
+                        e.path(),
+                        Some(if i.id.ends_with("missing.txt") {
+                            missing.as_path()
+                        } else {
+                            empty.as_path()
+                        })
+                    );
+                    format!("{:?}", e.kind())
+                }
+                Ok(t) => panic!("{} read as {:?}", i.id, t.text),
+            })
+            .collect();
+        assert_eq!(kinds, ["NotFound", "NoDocuments"]);
+    }
 }

@@ -342,7 +342,7 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
             let fallback = format!("{name}:{n}");
             let failed = |id: String, m: String| Item {
                 id,
-                source: Source::Failed(format!("{name}: line {n}: {m}")),
+                source: Source::Failed(Box::new(Error::record(name.as_str(), n as u64, m))),
             };
             let line = match line {
                 Ok(Line::Ok(l)) => l,

@@ -62,18 +62,19 @@ pub struct Text<'a> {
 }
 
 /// Where a document's text is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Source {
     /// In a file, read when needed.
     File(PathBuf),
     /// Given inline (a manifest's `text` column, a JSONL line).
     Text(String),
-    /// Could not be read or parsed; the message says why.
-    Failed(String),
+    /// Could not be read or parsed: the error, with its kind, that the
+    /// document's record will carry.
+    Failed(Box<Error>),
 }
 
 /// A document and its id (the path as given, or the manifest's id).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Item {
     /// What identifies the document in output records.
     pub id: String,
@@ -95,7 +96,7 @@ impl Item {
     /// # Errors
     /// See [`read_text`]; text given inline fails only when it has no letter
     /// or digit or is larger than `opts.max_bytes`; a failed item gives its
-    /// message.
+    /// error.
     pub fn read(&self, opts: &ReadOptions) -> Result<Text<'_>> {
         match &self.source {
             Source::File(p) => read_text(p, opts),
@@ -114,7 +115,7 @@ impl Item {
                     encoding: TextEncoding::Utf8,
                 })
             }
-            Source::Failed(m) => Err(Error::new(ErrorKind::Invalid { message: m.clone() })),
+            Source::Failed(e) => Err((**e).clone()),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::corpus::Source;
+use crate::error::ErrorKind;
 
 #[test]
 fn params_are_checked() {
@@ -43,7 +44,9 @@ fn pooled_counting_leaves_out_copies_and_unreadable_documents() {
         item("u2", "كرة مدرب"),
         Item {
             id: "u3".into(),
-            source: Source::Failed("u3: broken".into()),
+            source: Source::Failed(Box::new(Error::new(ErrorKind::Invalid {
+                message: "u3: broken".into(),
+            }))),
         },
         item("u4", "   "),
     ];
