@@ -202,7 +202,7 @@ pub fn learning_curve(
     opts: &CurveOptions,
     read: &crate::corpus::ReadOptions,
 ) -> Result<LearningCurve> {
-    params.check()?;
+    let params = &params.check()?;
     let weights: Vec<f64> = if opts.unlabeled_weights.is_empty() {
         vec![opts.em.unlabeled_weight]
     } else {

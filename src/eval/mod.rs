@@ -299,7 +299,7 @@ fn cross_validate_impl(
     }
     let model = if fit_all {
         let all: Vec<usize> = (0..data.len()).collect();
-        Some(set.fit(&all, params)?.into_model())
+        Some(set.fit(&all, &params.check()?)?.into_model())
     } else {
         None
     };
@@ -360,6 +360,7 @@ pub(crate) fn cross_validate_counted_timed(
     k: usize,
 ) -> Result<(Evaluation, FoldModel)> {
     type Fold = (Vec<Outcome>, Option<Classifier>, f64, Vec<String>);
+    let params = &params.check()?;
     let per_fold: Vec<Result<Fold>> = (0..k)
         .into_par_iter()
         .map(|f| {

@@ -25,7 +25,7 @@ mod params;
 pub mod refine;
 mod set;
 
-pub use params::{TrainOverrides, TrainParams};
+pub use params::{TrainOverrides, TrainParams, ValidTrainParams};
 pub use set::{FoldBuffers, FoldFit, TrainingSet};
 
 use crate::corpus::{LabeledData, ReadOptions};
@@ -33,7 +33,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::features::{CountedCorpus, FittedRows, FittedVocabulary, SparseVec, Vectorizer};
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, GateSettings, Gated, Stage, TrainingSummary};
-use crate::nb::{softmax_into, NbCounts, NbValidParams, RefineParams};
+use crate::nb::{softmax_into, NbCounts, RefineParams};
 use crate::text::Analyzer;
 use calibrate::{best_f1_threshold, calibrate};
 use set::FoldMaps;
@@ -72,7 +72,7 @@ impl Trace {
 /// Invalid parameters, an unreadable document (the error names it), fewer
 /// than two labels, or a label with too few documents.
 pub fn train(data: &LabeledData, params: &TrainParams, read: &ReadOptions) -> Result<Classifier> {
-    let nb_params = params.check()?;
+    let params = &params.check()?;
     if params.none_label.is_some() {
         let set = TrainingSet::build(data, params, read)?;
         let all: Vec<usize> = (0..data.len()).collect();
@@ -102,15 +102,7 @@ pub fn train(data: &LabeledData, params: &TrainParams, read: &ReadOptions) -> Re
         vocabulary_size: fitted.vocab.len() as u64,
         terms_seen,
     };
-    let (stage, _) = fit_rows(
-        &rows,
-        &data.targets,
-        &data.labels,
-        params,
-        &nb_params,
-        fitted,
-        summary,
-    )?;
+    let (stage, _) = fit_rows(&rows, &data.targets, &data.labels, params, fitted, summary)?;
     Ok(stage.into())
 }
 
@@ -122,7 +114,7 @@ fn fit_counted(
     targets: &[LabelId],
     labels: &LabelSet,
     subset: &[usize],
-    params: &TrainParams,
+    params: &ValidTrainParams,
 ) -> Result<(Classifier, FoldMaps)> {
     if let Some(none) = &params.none_label {
         return fit_gated(counted, targets, labels, subset, params, none);
@@ -146,9 +138,8 @@ fn fit_stage(
     targets: &[LabelId],
     labels: &LabelSet,
     subset: &[usize],
-    params: &TrainParams,
+    params: &ValidTrainParams,
 ) -> Result<(Stage, Vec<u32>, Vec<f64>)> {
-    let nb_params = params.check()?;
     if counted.analyzer_config() != &params.analyzer
         || counted.ngram_max() != params.vectorizer.ngram_max
     {
@@ -173,7 +164,7 @@ fn fit_stage(
         vocabulary_size: fitted.vocab.len() as u64,
         terms_seen: counted.n_terms() as u64,
     };
-    let (stage, oof) = fit_rows(&rows, &y, labels, params, &nb_params, fitted, summary)?;
+    let (stage, oof) = fit_rows(&rows, &y, labels, params, fitted, summary)?;
     Ok((stage, map, oof))
 }
 
@@ -183,7 +174,7 @@ fn fit_gated(
     targets: &[LabelId],
     labels: &LabelSet,
     subset: &[usize],
-    params: &TrainParams,
+    params: &ValidTrainParams,
     none_name: &str,
 ) -> Result<(Classifier, FoldMaps)> {
     let none = labels.id(none_name).ok_or_else(|| {
@@ -192,17 +183,13 @@ fn fit_gated(
             format!("'{none_name}' is not a label of the training data"),
         )
     })?;
-    let plain = TrainParams {
-        none_label: None,
-        ..params.clone()
-    };
+    let plain = params.with(|p| p.none_label = None)?;
     // The gate's priors and refinement are its own settings, whatever
     // the topic model's.
-    let gate_params = TrainParams {
-        nb: plain.nb.clone().priors(params.gate_priors),
-        refine: params.gate_refine,
-        ..plain.clone()
-    };
+    let gate_params = plain.with(|p| {
+        p.nb = p.nb.clone().priors(params.gate_priors);
+        p.refine = params.gate_refine;
+    })?;
     // The gate: the none label against every other label pooled.
     let gate_labels = LabelSet::from_names([none_name, GATE_TOPIC]);
     let (gate_none, gate_topic) = match (gate_labels.id(none_name), gate_labels.id(GATE_TOPIC)) {
@@ -260,8 +247,7 @@ fn fit_rows(
     rows: &FittedRows,
     y: &[LabelId],
     labels: &LabelSet,
-    params: &TrainParams,
-    nb_params: &NbValidParams,
+    params: &ValidTrainParams,
     fitted: FittedVocabulary,
     summary: TrainingSummary,
 ) -> Result<(Stage, Vec<f64>)> {
@@ -273,7 +259,7 @@ fn fit_rows(
         counts.add(&v.indices, &v.values, c, 1.0)?;
     }
     let trace = Trace::start();
-    let stage = from_sums(rows, y, labels, params, nb_params, fitted, summary, counts);
+    let stage = from_sums(rows, y, labels, params, fitted, summary, counts);
     trace.mark("probabilities calibrated and naive Bayes fitted");
     stage
 }
@@ -285,19 +271,18 @@ fn fit_rows(
 /// fold's labeled documents). Also returns the out-of-fold probabilities of
 /// the calibration, `labels.len()` per row of `rows` (empty when it had no
 /// folds).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn from_sums(
     rows: &FittedRows,
     y: &[LabelId],
     labels: &LabelSet,
-    params: &TrainParams,
-    nb_params: &NbValidParams,
+    params: &ValidTrainParams,
     fitted: FittedVocabulary,
     summary: TrainingSummary,
     sums: NbCounts,
 ) -> Result<(Stage, Vec<f64>)> {
     let vp = &params.vectorizer;
     let refinement = &params.refine;
+    let nb_params = params.nb();
     let (scale, scores) = calibrate(nb_params, refinement, rows, vp, &fitted.idf, y, &sums)?;
     let k = labels.len();
     let mut oof = vec![0.0; scores.len()];

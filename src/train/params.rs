@@ -67,6 +67,45 @@ pub struct TrainParams {
     pub min_docs_per_label: usize,
 }
 
+/// Training settings that passed [`TrainParams::check`], with the checked
+/// naive Bayes settings; what every fit takes, so that a fold or a round of
+/// EM never checks again. Reads as the [`TrainParams`] it was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidTrainParams {
+    params: TrainParams,
+    nb: NbValidParams,
+}
+
+impl ValidTrainParams {
+    /// The checked naive Bayes settings.
+    pub fn nb(&self) -> &NbValidParams {
+        &self.nb
+    }
+
+    /// The settings as given.
+    pub fn params(&self) -> &TrainParams {
+        &self.params
+    }
+
+    /// These settings with `change` made to them, checked again.
+    ///
+    /// # Errors
+    /// The changed settings are invalid.
+    pub fn with(&self, change: impl FnOnce(&mut TrainParams)) -> Result<ValidTrainParams> {
+        let mut p = self.params.clone();
+        change(&mut p);
+        p.check()
+    }
+}
+
+impl std::ops::Deref for ValidTrainParams {
+    type Target = TrainParams;
+
+    fn deref(&self) -> &TrainParams {
+        &self.params
+    }
+}
+
 /// Overlays `given` on `base`: objects field by field, anything else replaced.
 fn merge_json(base: &mut serde_json::Value, given: serde_json::Value) {
     match (base, given) {
@@ -111,11 +150,19 @@ impl TrainParams {
         Ok(p)
     }
 
-    /// Checks every setting's range and returns the checked NB settings.
+    /// Checks every setting's range: what training takes.
     ///
     /// # Errors
     /// An [`ErrorKind::InvalidParam`] naming the setting.
-    pub fn check(&self) -> Result<NbValidParams> {
+    pub fn check(&self) -> Result<ValidTrainParams> {
+        let nb = self.check_nb()?;
+        Ok(ValidTrainParams {
+            params: self.clone(),
+            nb,
+        })
+    }
+
+    fn check_nb(&self) -> Result<NbValidParams> {
         self.vectorizer.check()?;
         if self.chi2_features == Some(0) {
             return Err(Error::param("chi2_features", "0 (expected at least 1)"));
@@ -462,5 +509,22 @@ mod tests {
             .contains("gate_threshold"));
         p.gate_threshold = Some(0.25);
         assert!(p.check().is_ok());
+    }
+
+    #[test]
+    fn checked_settings_read_as_given_and_changes_are_checked_again() {
+        let mut p = TrainParams::new();
+        p.nb = p.nb.clone().alpha(0.25);
+        let v = p.check().expect("valid");
+        assert_eq!(v.params(), &p);
+        assert_eq!(v.nb().alpha(), 0.25);
+        assert_eq!(v.min_docs_per_label, p.min_docs_per_label);
+        let w = v.with(|q| q.nb = q.nb.clone().alpha(0.5)).expect("valid");
+        assert_eq!(w.nb().alpha(), 0.5);
+        let e = v
+            .with(|q| q.gate_threshold = Some(2.0))
+            .expect_err("out of range")
+            .to_string();
+        assert!(e.contains("gate_threshold"), "{e}");
     }
 }

@@ -3,7 +3,7 @@
 //! cross-validation fold, a learning-curve sample, the whole set) and the
 //! other documents are predicted without being read again ([`FoldFit`]).
 
-use super::{fit_counted, TrainParams};
+use super::{fit_counted, TrainParams, ValidTrainParams};
 use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::Result;
 use crate::features::{CountedCorpus, ScriptCounts, SparseVec, VectorizerParams};
@@ -83,9 +83,9 @@ impl TrainingSet {
     /// (vocabulary, idf, weights, calibration and gate threshold included).
     ///
     /// # Errors
-    /// Invalid parameters, fewer than two labels among `docs`, a label with
+    /// Fewer than two labels among `docs`, a label with
     /// too few documents, or counts made with other analyzer settings.
-    pub fn fit(&self, docs: &[usize], params: &TrainParams) -> Result<FoldFit> {
+    pub fn fit(&self, docs: &[usize], params: &ValidTrainParams) -> Result<FoldFit> {
         self.fit_relabeled(&self.targets, &self.labels, docs, params)
     }
 
@@ -99,7 +99,7 @@ impl TrainingSet {
         targets: &[LabelId],
         labels: &LabelSet,
         docs: &[usize],
-        params: &TrainParams,
+        params: &ValidTrainParams,
     ) -> Result<FoldFit> {
         let (model, maps) = fit_counted(&self.counted, targets, labels, docs, params)?;
         Ok(FoldFit {

@@ -383,7 +383,7 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
     em: &EmParams,
     mut progress: F,
 ) -> Result<(Classifier, Vec<u32>, EmTrace)> {
-    let nb_params = params.check()?;
+    let params = &params.check()?;
     em.check()?;
     check_no_gate(params)?;
     if counted.analyzer_config() != &params.analyzer
@@ -435,7 +435,7 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
     };
     let sums = if x_u.nrows() > 0 && em.iterations > 0 {
         let run = Run {
-            nb_params: &nb_params,
+            nb_params: params.nb(),
             rows: &rows,
             y,
             vp,
@@ -454,7 +454,7 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
         // distinct terms of the documents the vocabulary was fitted on
         terms_seen: counted.n_terms_in(&vocab_docs) as u64,
     };
-    let (stage, _) = from_sums(&rows, y, labels, params, &nb_params, fitted, summary, sums)?;
+    let (stage, _) = from_sums(&rows, y, labels, params, fitted, summary, sums)?;
     Ok((stage.into(), map, trace))
 }
 
