@@ -274,3 +274,147 @@ impl Gated {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{TermId, Vectorizer, VectorizerParams, Vocabulary};
+    use crate::model::{Classifier, PredictScratch};
+    use crate::nb::{NbCounts, NbParams, RefineParams};
+    use crate::text::{Analyzer, AnalyzerConfig};
+    use linfa::ParamGuard;
+
+    /// A stage over `words` (analyzed as the model will) whose label `l`
+    /// has seen word `w` `counts[l][w]` times.
+    fn stage(labels: &[&str], words: &[&str], counts: &[&[f64]]) -> Stage {
+        let analyzer = Analyzer::new(AnalyzerConfig::default());
+        let terms: Vec<String> = words.iter().map(|w| analyzer.terms(w).remove(0)).collect();
+        let vocab = Vocabulary::from_terms(terms.clone());
+        let mut sums = NbCounts::new(vocab.len(), labels.len()).expect("counts");
+        for (l, row) in counts.iter().enumerate() {
+            for (t, &c) in terms.iter().zip(row.iter()) {
+                let id = vocab.get(t).expect("a term of the vocabulary");
+                sums.add(&[id], &[c], LabelId::from_index(l), 1.0)
+                    .expect("add");
+            }
+        }
+        let n = vocab.len();
+        let vectorizer =
+            Vectorizer::from_parts(analyzer, VectorizerParams::default(), vocab, vec![1.0; n])
+                .expect("vectorizer");
+        let nb = NbParams::new()
+            .check()
+            .expect("params")
+            .fit_counts_into(sums)
+            .expect("fit");
+        let summary = TrainingSummary {
+            docs_per_label: vec![1; labels.len()],
+            vocabulary_size: n as u64,
+            terms_seen: n as u64,
+        };
+        let labels = LabelSet::from_names(labels.iter().copied());
+        Stage::new(
+            vectorizer,
+            nb,
+            labels,
+            1.0,
+            summary,
+            RefineParams::default(),
+        )
+    }
+
+    const WORDS: [&str; 4] = ["اختراق", "قراصنة", "مباراة", "تسريب"];
+
+    /// A gate that finds "اختراق" and "قراصنة" cyber, "مباراة" not, and a
+    /// topic stage that tells attack ("اختراق") from leak ("تسريب").
+    fn model(threshold: f64, min_terms: u32) -> Classifier {
+        let gate = stage(
+            &["none", "topic"],
+            &WORDS,
+            &[&[1.0, 1.0, 40.0, 5.0], &[30.0, 30.0, 1.0, 10.0]],
+        );
+        let topics = stage(
+            &["attack", "leak"],
+            &WORDS,
+            &[&[30.0, 10.0, 1.0, 1.0], &[1.0, 5.0, 1.0, 30.0]],
+        );
+        let settings = GateSettings {
+            threshold,
+            min_terms,
+            name: "cyber".into(),
+        };
+        Gated::new(gate, topics, "none", settings)
+            .expect("a gated pair")
+            .into()
+    }
+
+    fn predict(m: &Classifier, text: &str, opts: &PredictOptions) -> (String, Prediction) {
+        let p = m.predict(text, &mut PredictScratch::default(), opts);
+        (m.labels().name(p.label).to_string(), p)
+    }
+
+    #[test]
+    fn the_combine_step_spreads_the_gate_over_the_topics() {
+        let m = model(0.5, 0);
+        let opts = PredictOptions {
+            explain: 2,
+            ..PredictOptions::default()
+        };
+        let (label, p) = predict(&m, "اختراق قراصنة اختراق", &opts);
+        assert_eq!(label, "attack");
+        let any = p.gate.expect("a gated model gives P(any topic)");
+        assert!(any > 0.9, "{any}");
+        let none = m.labels().id("none").expect("none");
+        assert!((p.probabilities[none.index()] - (1.0 - any)).abs() < 1e-12);
+        let sum: f64 = p.probabilities.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-9, "{sum}");
+        // each topic's probability is P(any) · P(topic | not none)
+        let attack = m.labels().id("attack").expect("attack");
+        assert!(p.probabilities[attack.index()] <= any);
+        assert_eq!(p.probability, p.probabilities[attack.index()]);
+        assert!(!p.explain.is_empty() && !p.evidence.is_empty());
+
+        let (label, p) = predict(&m, "مباراة مباراة مباراة", &opts);
+        assert_eq!(label, "none");
+        assert!(p.gate.expect("gate") < 0.5);
+        assert_eq!(p.probability, 1.0 - p.gate.expect("gate"));
+    }
+
+    #[test]
+    fn the_threshold_and_the_least_evidence_decide_the_none_label() {
+        let text = "اختراق قراصنة تسريب";
+        let m = model(0.5, 0);
+        let (label, p) = predict(&m, text, &PredictOptions::default());
+        let any = p.gate.expect("gate");
+        assert_ne!(label, "none");
+        // a threshold above P(any topic), given at prediction, makes it none
+        let strict = PredictOptions {
+            gate_threshold: Some((any + 1.0) / 2.0),
+            ..PredictOptions::default()
+        };
+        let (label, q) = predict(&m, text, &strict);
+        assert_eq!(label, "none");
+        assert_eq!(q.gate, Some(any), "the gate's probability does not change");
+        // the model's own threshold does the same
+        let (label, _) = predict(
+            &model((any + 1.0) / 2.0, 0),
+            text,
+            &PredictOptions::default(),
+        );
+        assert_eq!(label, "none");
+        // too few Arabic terms: none for certain, and nothing to explain
+        let opts = PredictOptions {
+            explain: 3,
+            ..PredictOptions::default()
+        };
+        let (label, p) = predict(&model(0.5, 4), text, &opts);
+        assert_eq!(label, "none");
+        assert_eq!((p.probability, p.gate), (1.0, Some(0.0)));
+        assert!(p.explain.is_empty() && p.evidence.is_empty());
+        let (label, _) = predict(&model(0.5, 3), text, &opts);
+        assert_ne!(
+            label, "none",
+            "three Arabic terms are enough for min_terms 3"
+        );
+    }
+}

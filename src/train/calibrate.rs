@@ -196,4 +196,50 @@ mod tests {
         assert_eq!(best_f1_threshold(&[], &[]), 0.5);
         assert_eq!(best_f1_threshold(&[0.3, 0.2], &[false, false]), 0.5);
     }
+
+    /// Negative log-likelihood of softmax(s · scores).
+    fn nll(scores: &[f64], k: usize, y: &[LabelId], s: f64) -> f64 {
+        scores
+            .chunks_exact(k)
+            .zip(y)
+            .map(|(row, c)| {
+                let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let z: f64 = row.iter().map(|v| (s * (v - m)).exp()).sum();
+                z.ln() - s * (row[c.index()] - m)
+            })
+            .sum()
+    }
+
+    #[test]
+    fn the_temperature_minimizes_the_log_loss() {
+        // three labels; the right one scores 2 above the others on 7 rows
+        // in 10, and 2 below the best on the rest: overconfident at s = 1
+        // would be wrong, as would s → ∞.
+        let mut scores = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..2000 {
+            let c = i % 3;
+            let best = if i % 10 < 7 { c } else { (c + 1) % 3 };
+            scores.extend((0..3).map(|l| if l == best { 2.0 } else { 0.0 }));
+            y.push(LabelId::from_index(c));
+        }
+        let s = fit_temperature(&scores, 3, &y);
+        // the closed form: softmax(2s) of the best equals 0.7
+        let exact = (0.7f64 * 2.0 / 0.3).ln() / 2.0;
+        assert!((s - exact).abs() < 1e-6, "{s} vs {exact}");
+        let at = |s| nll(&scores, 3, &y, s);
+        assert!(at(s) < at(s * 1.05) && at(s) < at(s / 1.05));
+        // right every time: the scale grows to its bound, not to infinity
+        let sure: Vec<LabelId> = (0..2000).map(|i| LabelId::from_index(i % 3)).collect();
+        let right: Vec<f64> = sure
+            .iter()
+            .flat_map(|c| (0..3).map(move |l| if l == c.index() { 2.0 } else { 0.0 }))
+            .collect();
+        let s = fit_temperature(&right, 3, &sure);
+        assert!(s.is_finite() && s > 5.0 && s <= 1e6, "{s}");
+        // scores that say nothing leave the scale finite and positive
+        let flat = vec![0.0; 30];
+        let s = fit_temperature(&flat, 3, &sure[..10]);
+        assert!(s.is_finite() && s > 0.0, "{s}");
+    }
 }
