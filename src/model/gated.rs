@@ -278,7 +278,7 @@ impl Gated {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::{TermId, Vectorizer, VectorizerParams, Vocabulary};
+    use crate::features::{Vectorizer, VectorizerParams, Vocabulary};
     use crate::model::{Classifier, PredictScratch};
     use crate::nb::{NbCounts, NbParams, RefineParams};
     use crate::text::{Analyzer, AnalyzerConfig};
