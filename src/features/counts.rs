@@ -37,18 +37,58 @@ pub struct FittedVocabulary {
     pub vocab: Vocabulary,
     /// Smooth idf of each kept term over the fitted documents.
     pub idf: Vec<f64>,
-    map: Vec<u32>,
+    map: VocabMap,
 }
 
-const DROPPED: u32 = u32::MAX;
+/// A [`CountedCorpus`]'s provisional term number → the [`TermId`] of a
+/// fitted vocabulary, or nothing for a term the fit dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct VocabMap(Vec<u32>);
 
-/// Provisional term number → vocabulary id (`DROPPED` for pruned terms).
-pub(crate) type VocabMap = [u32];
+impl VocabMap {
+    const DROPPED: u32 = u32::MAX;
+
+    /// A map of `n` provisional terms that keeps none of them.
+    fn dropping(n: usize) -> VocabMap {
+        VocabMap(vec![Self::DROPPED; n])
+    }
+
+    /// Maps provisional term `t` to `id`.
+    fn keep(&mut self, t: u32, id: TermId) {
+        self.0[t as usize] = id.0;
+    }
+
+    /// The vocabulary id of provisional term `t`, if it was kept.
+    #[inline]
+    fn get(&self, t: u32) -> Option<TermId> {
+        let m = self.0[t as usize];
+        (m != Self::DROPPED).then_some(TermId(m))
+    }
+
+    /// The provisional numbers of the kept terms, ascending.
+    fn kept(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.0.len() as u32).filter(|&t| self.0[t as usize] != Self::DROPPED)
+    }
+
+    /// The same terms under new ids: `renumber` gives a kept id its new one,
+    /// or drops it.
+    fn renumbered(&self, renumber: impl Fn(TermId) -> Option<TermId>) -> VocabMap {
+        VocabMap(
+            (0..self.0.len() as u32)
+                .map(|t| {
+                    self.get(t)
+                        .and_then(&renumber)
+                        .map_or(Self::DROPPED, |id| id.0)
+                })
+                .collect(),
+        )
+    }
+}
 
 impl FittedVocabulary {
     /// Takes the provisional-to-vocabulary map out, leaving the vocabulary
     /// and idf to build a model from (no copy of either).
-    pub(crate) fn take_map(&mut self) -> Vec<u32> {
+    pub(crate) fn take_map(&mut self) -> VocabMap {
         std::mem::take(&mut self.map)
     }
 }
@@ -248,12 +288,8 @@ impl CountedCorpus {
     }
 
     /// The vocabulary of the terms `map` keeps, in term order.
-    fn vocab_from_map(&self, map: &[u32]) -> Vocabulary {
-        let terms = map
-            .iter()
-            .enumerate()
-            .filter(|(_, &m)| m != DROPPED)
-            .map(|(t, _)| self.terms.get(t as u32));
+    fn vocab_from_map(&self, map: &VocabMap) -> Vocabulary {
+        let terms = map.kept().map(|t| self.terms.get(t));
         Vocabulary::try_from_sorted(terms).unwrap_or_default()
     }
 
@@ -283,9 +319,9 @@ impl CountedCorpus {
                 keep.sort_unstable();
             }
         }
-        let mut map = vec![DROPPED; self.terms.len()];
+        let mut map = VocabMap::dropping(self.terms.len());
         for (i, &t) in keep.iter().enumerate() {
-            map[t as usize] = i as u32;
+            map.keep(t, TermId(i as u32));
         }
         let idf = keep
             .iter()
@@ -380,27 +416,17 @@ impl CountedCorpus {
             kept[t as usize] = true;
         }
         // New ids in vocabulary (= term) order.
-        let mut new_id = vec![DROPPED; n_vocab];
+        let mut new_id = vec![None; n_vocab];
         let mut next = 0u32;
         let mut idf = Vec::with_capacity(k);
         for (old, keep) in kept.iter().enumerate() {
             if *keep {
-                new_id[old] = next;
+                new_id[old] = Some(TermId(next));
                 idf.push(fitted.idf[old]);
                 next += 1;
             }
         }
-        let map: Vec<u32> = fitted
-            .map
-            .iter()
-            .map(|&m| {
-                if m == DROPPED {
-                    DROPPED
-                } else {
-                    new_id[m as usize]
-                }
-            })
-            .collect();
+        let map = fitted.map.renumbered(|id| new_id[id.0 as usize]);
         let vocab = self.vocab_from_map(&map);
         FittedVocabulary { vocab, idf, map }
     }
@@ -449,13 +475,12 @@ impl CountedCorpus {
     /// order (provisional numbers and vocabulary ids are both in term order).
     fn mapped<'s>(
         &'s self,
-        map: &'s [u32],
+        map: &'s VocabMap,
         doc: usize,
     ) -> impl Iterator<Item = (TermId, u32)> + 's {
-        self.docs[doc].iter().filter_map(|&(t, c)| {
-            let m = map[t as usize];
-            (m != DROPPED).then_some((TermId(m), c))
-        })
+        self.docs[doc]
+            .iter()
+            .filter_map(|&(t, c)| map.get(t).map(|id| (id, c)))
     }
 
     /// The counts of the documents `subset` under `fitted`'s vocabulary, as
@@ -478,10 +503,12 @@ impl CountedCorpus {
             .into_par_iter()
             .map(|doc| {
                 let mut doc = doc;
-                doc.retain_mut(|p| {
-                    let m = map[p.0 as usize];
-                    p.0 = m;
-                    m != DROPPED
+                doc.retain_mut(|p| match map.get(p.0) {
+                    Some(id) => {
+                        p.0 = id.0;
+                        true
+                    }
+                    None => false,
                 });
                 doc.shrink_to_fit();
                 // (u32, u32) and (TermId, u32) have the same layout, but convert safely:

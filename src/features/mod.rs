@@ -11,6 +11,7 @@ mod counts;
 mod sparse;
 mod vocab;
 
+pub(crate) use counts::VocabMap;
 pub use counts::{CountedCorpus, FittedRows, FittedVocabulary};
 pub use sparse::{CsrMatrix, SparseVec};
 pub use vocab::{TermId, Vocabulary};

@@ -30,7 +30,9 @@ pub use set::{FoldBuffers, FoldFit, TrainingSet};
 
 use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
-use crate::features::{CountedCorpus, FittedRows, FittedVocabulary, SparseVec, Vectorizer};
+use crate::features::{
+    CountedCorpus, FittedRows, FittedVocabulary, SparseVec, Vectorizer, VocabMap,
+};
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, GateSettings, Gated, Stage, TrainingSummary};
 use crate::nb::{softmax_into, NbCounts, RefineParams};
@@ -139,7 +141,7 @@ fn fit_stage(
     labels: &LabelSet,
     subset: &[usize],
     params: &ValidTrainParams,
-) -> Result<(Stage, Vec<u32>, Vec<f64>)> {
+) -> Result<(Stage, VocabMap, Vec<f64>)> {
     if counted.analyzer_config() != &params.analyzer
         || counted.ngram_max() != params.vectorizer.ngram_max
     {

@@ -6,7 +6,7 @@
 use super::{fit_counted, TrainParams, ValidTrainParams};
 use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::Result;
-use crate::features::{CountedCorpus, ScriptCounts, SparseVec, VectorizerParams};
+use crate::features::{CountedCorpus, ScriptCounts, SparseVec, VectorizerParams, VocabMap};
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, PredictOptions, Prediction};
 use crate::text::Analyzer;
@@ -14,8 +14,8 @@ use crate::text::Analyzer;
 /// Maps from a [`CountedCorpus`]'s provisional term numbers to a model's
 /// vocabularies (the topic stage's, and the gate's for a gated model).
 pub(crate) struct FoldMaps {
-    pub(crate) topic: Vec<u32>,
-    pub(crate) gate: Option<Vec<u32>>,
+    pub(crate) topic: VocabMap,
+    pub(crate) gate: Option<VocabMap>,
 }
 
 /// Labeled documents, each analyzed once into term counts.
@@ -121,7 +121,7 @@ pub struct FoldFit {
 impl FoldFit {
     /// A one-stage model fitted elsewhere on the set's counts (EM), with
     /// the map of its vocabulary.
-    pub(crate) fn flat(model: Classifier, map: Vec<u32>, vectorizer: VectorizerParams) -> FoldFit {
+    pub(crate) fn flat(model: Classifier, map: VocabMap, vectorizer: VectorizerParams) -> FoldFit {
         FoldFit {
             model,
             maps: FoldMaps {

@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Item, LabeledData};
 use crate::error::{Error, Result};
-use crate::features::{CountedCorpus, CsrMatrix, SparseVec};
+use crate::features::{CountedCorpus, CsrMatrix, SparseVec, VocabMap};
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, TrainingSummary};
 use crate::nb::NbCounts;
@@ -382,7 +382,7 @@ pub(crate) fn train_counted<F: FnMut(&EmStep)>(
     params: &TrainParams,
     em: &EmParams,
     mut progress: F,
-) -> Result<(Classifier, Vec<u32>, EmTrace)> {
+) -> Result<(Classifier, VocabMap, EmTrace)> {
     let params = &params.check()?;
     em.check()?;
     check_no_gate(params)?;
