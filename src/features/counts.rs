@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::{
     for_each_feature_term, smooth_idf, FeatureScratch, ScriptCounts, SparseVec, TermId,
-    VectorizerParams, Vocabulary,
+    VectorizerParams, VocabMap, Vocabulary,
 };
 use crate::error::Result;
 use crate::labels::LabelId;
@@ -38,51 +38,6 @@ pub struct FittedVocabulary {
     /// Smooth idf of each kept term over the fitted documents.
     pub idf: Vec<f64>,
     map: VocabMap,
-}
-
-/// A [`CountedCorpus`]'s provisional term number → the [`TermId`] of a
-/// fitted vocabulary, or nothing for a term the fit dropped.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct VocabMap(Vec<u32>);
-
-impl VocabMap {
-    const DROPPED: u32 = u32::MAX;
-
-    /// A map of `n` provisional terms that keeps none of them.
-    fn dropping(n: usize) -> VocabMap {
-        VocabMap(vec![Self::DROPPED; n])
-    }
-
-    /// Maps provisional term `t` to `id`.
-    fn keep(&mut self, t: u32, id: TermId) {
-        self.0[t as usize] = id.0;
-    }
-
-    /// The vocabulary id of provisional term `t`, if it was kept.
-    #[inline]
-    fn get(&self, t: u32) -> Option<TermId> {
-        let m = self.0[t as usize];
-        (m != Self::DROPPED).then_some(TermId(m))
-    }
-
-    /// The provisional numbers of the kept terms, ascending.
-    fn kept(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.0.len() as u32).filter(|&t| self.0[t as usize] != Self::DROPPED)
-    }
-
-    /// The same terms under new ids: `renumber` gives a kept id its new one,
-    /// or drops it.
-    fn renumbered(&self, renumber: impl Fn(TermId) -> Option<TermId>) -> VocabMap {
-        VocabMap(
-            (0..self.0.len() as u32)
-                .map(|t| {
-                    self.get(t)
-                        .and_then(&renumber)
-                        .map_or(Self::DROPPED, |id| id.0)
-                })
-                .collect(),
-        )
-    }
 }
 
 impl FittedVocabulary {

@@ -11,9 +11,9 @@ mod counts;
 mod sparse;
 mod vocab;
 
-pub(crate) use counts::VocabMap;
 pub use counts::{CountedCorpus, FittedRows, FittedVocabulary};
 pub use sparse::{CsrMatrix, SparseVec};
+pub(crate) use vocab::VocabMap;
 pub use vocab::{TermId, Vocabulary};
 
 use serde::{Deserialize, Serialize};

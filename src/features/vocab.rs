@@ -161,3 +161,68 @@ impl Visitor<'_> for PushTerm<'_> {
         Ok(())
     }
 }
+
+/// A [`super::CountedCorpus`]'s provisional term number → the [`TermId`] of a
+/// fitted vocabulary, or nothing for a term the fit dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct VocabMap(Vec<u32>);
+
+impl VocabMap {
+    const DROPPED: u32 = u32::MAX;
+
+    /// A map of `n` provisional terms that keeps none of them.
+    pub(super) fn dropping(n: usize) -> VocabMap {
+        VocabMap(vec![Self::DROPPED; n])
+    }
+
+    /// Maps provisional term `t` to `id`.
+    pub(super) fn keep(&mut self, t: u32, id: TermId) {
+        self.0[t as usize] = id.0;
+    }
+
+    /// The vocabulary id of provisional term `t`, if it was kept.
+    #[inline]
+    pub(super) fn get(&self, t: u32) -> Option<TermId> {
+        let m = self.0[t as usize];
+        (m != Self::DROPPED).then_some(TermId(m))
+    }
+
+    /// The provisional numbers of the kept terms, ascending.
+    pub(super) fn kept(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.0.len() as u32).filter(|&t| self.0[t as usize] != Self::DROPPED)
+    }
+
+    /// The same terms under new ids: `renumber` gives a kept id its new one,
+    /// or drops it.
+    pub(super) fn renumbered(&self, renumber: impl Fn(TermId) -> Option<TermId>) -> VocabMap {
+        VocabMap(
+            (0..self.0.len() as u32)
+                .map(|t| {
+                    self.get(t)
+                        .and_then(&renumber)
+                        .map_or(Self::DROPPED, |id| id.0)
+                })
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vocab_map_keeps_renumbers_and_drops() {
+        let mut m = VocabMap::dropping(4);
+        m.keep(1, TermId(0));
+        m.keep(3, TermId(1));
+        assert_eq!(
+            (m.get(0), m.get(1), m.get(3)),
+            (None, Some(TermId(0)), Some(TermId(1)))
+        );
+        assert_eq!(m.kept().collect::<Vec<_>>(), [1, 3]);
+        let r = m.renumbered(|id| (id.0 == 1).then_some(TermId(0)));
+        assert_eq!(r.kept().collect::<Vec<_>>(), [3]);
+        assert_eq!(r.get(3), Some(TermId(0)));
+    }
+}
