@@ -127,6 +127,14 @@ impl Error {
         })
     }
 
+    /// A model that passed its checksum (or was assembled from parts) but
+    /// cannot be used: `message` says what does not fit.
+    pub fn corrupt_model(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::CorruptModel {
+            message: message.into(),
+        })
+    }
+
     /// A malformed record at `line` of the file at `path`.
     pub fn record(path: impl Into<PathBuf>, line: u64, message: impl Into<String>) -> Error {
         Error::at(

@@ -51,11 +51,6 @@ const MAX_STORED: f64 = 1e9;
 /// The probability scale a model file may hold (the range calibration keeps it in).
 const SCALE_RANGE: std::ops::RangeInclusive<f64> = 1e-6..=1e6;
 
-/// The error of a model file that passed its checksum but cannot be used.
-pub(crate) fn corrupt(message: String) -> Error {
-    Error::new(ErrorKind::CorruptModel { message })
-}
-
 /// The whole file of `c`: header, then body.
 pub(super) fn encode(c: &Classifier) -> Vec<u8> {
     let body = match &c.kind {
@@ -121,7 +116,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Classifier> {
             // body goes further, so nesting cannot recurse
             let (gate, inner) = decode_stage(&g.model)?;
             if inner.is_some() {
-                return Err(corrupt("a gate inside a gate".into()));
+                return Err(Error::corrupt_model("a gate inside a gate"));
             }
             Kind::Gated(Box::new(Gated::new(
                 gate,
@@ -161,7 +156,7 @@ fn decode_stage(bytes: &[u8]) -> Result<(Stage, Option<GateBody>)> {
     };
     refinement
         .check()
-        .map_err(|e| corrupt(format!("refinement settings: {e}")))?;
+        .map_err(|e| Error::corrupt_model(format!("refinement settings: {e}")))?;
     Ok((body.into_stage(refinement)?, gate))
 }
 
@@ -209,7 +204,7 @@ fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
         }));
     }
     if bytes.len() as u64 > expected {
-        return Err(corrupt(format!(
+        return Err(Error::corrupt_model(format!(
             "{} bytes after the end of the body",
             bytes.len() as u64 - expected
         )));
@@ -224,10 +219,10 @@ fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
 /// Decodes a whole body: bytes left over mean it is not a body of this
 /// format version (the version field is outside the checksum).
 fn decode_all<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T> {
-    let (value, rest) =
-        postcard::take_from_bytes(body).map_err(|e| corrupt(format!("cannot decode body: {e}")))?;
+    let (value, rest) = postcard::take_from_bytes(body)
+        .map_err(|e| Error::corrupt_model(format!("cannot decode body: {e}")))?;
     if !rest.is_empty() {
-        return Err(corrupt(format!(
+        return Err(Error::corrupt_model(format!(
             "{} bytes after the end of the model in its body",
             rest.len()
         )));
@@ -293,20 +288,20 @@ impl ModelBody {
         let k = self.labels.len();
         let v = self.vocabulary.len();
         if k < 2 || self.log_prior.len() != k || self.summary.docs_per_label.len() != k {
-            return Err(corrupt(format!(
+            return Err(Error::corrupt_model(format!(
                 "{k} labels, {} priors",
                 self.log_prior.len()
             )));
         }
         if self.weights.len() != v.saturating_mul(k) || self.idf.len() != v {
-            return Err(corrupt(format!(
+            return Err(Error::corrupt_model(format!(
                 "{} weights and {} idf values for {v} terms × {k} labels",
                 self.weights.len(),
                 self.idf.len()
             )));
         }
         if !self.scale.is_finite() || self.scale <= 0.0 || self.idf.iter().any(|x| !x.is_finite()) {
-            return Err(corrupt("a stored number is not finite".into()));
+            return Err(Error::corrupt_model("a stored number is not finite"));
         }
         // Finite is not enough: products of huge idf values and weights
         // overflow to infinities, and the probabilities to NaN (found by
@@ -317,23 +312,23 @@ impl ModelBody {
             && self.weights.iter().all(in_range)
             && self.log_prior.iter().all(in_range))
         {
-            return Err(corrupt("a stored number is out of range".into()));
+            return Err(Error::corrupt_model("a stored number is out of range"));
         }
         let sorted = |v: &[String]| v.windows(2).all(|w| w[0] < w[1]);
         if !sorted(&self.labels) {
-            return Err(corrupt("labels out of order".into()));
+            return Err(Error::corrupt_model("labels out of order"));
         }
-        let weights =
-            Array2::from_shape_vec((v, k), self.weights).map_err(|e| corrupt(e.to_string()))?;
+        let weights = Array2::from_shape_vec((v, k), self.weights)
+            .map_err(|e| Error::corrupt_model(e.to_string()))?;
         let nb = NaiveBayes::from_parts(self.nb, self.log_prior, weights)
-            .map_err(|e| corrupt(e.to_string()))?;
+            .map_err(|e| Error::corrupt_model(e.to_string()))?;
         let vectorizer = Vectorizer::from_parts(
             Analyzer::new(self.analyzer),
             self.vectorizer,
             self.vocabulary,
             self.idf,
         )
-        .map_err(|e| corrupt(e.to_string()))?;
+        .map_err(|e| Error::corrupt_model(e.to_string()))?;
         Ok(Stage::new(
             vectorizer,
             nb,

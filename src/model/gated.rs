@@ -4,10 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::file::corrupt;
 use super::predict::{top_of, PredictOptions, Prediction};
 use super::stage::{Stage, TrainingSummary};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::features::{ScriptCounts, SparseVec};
 use crate::labels::{LabelId, LabelSet};
 
@@ -51,7 +50,7 @@ impl GateSettings {
             || self.name.trim().is_empty()
             || RECORD_FIELDS.contains(&self.name.as_str())
         {
-            return Err(corrupt(format!(
+            return Err(Error::corrupt_model(format!(
                 "gate settings out of range: threshold {}, name {:?}",
                 self.threshold, self.name
             )));
@@ -96,9 +95,11 @@ impl Gated {
         let gate_none = gate
             .labels()
             .id(none_name)
-            .ok_or_else(|| corrupt("the gate lacks the none label".into()))?;
+            .ok_or_else(|| Error::corrupt_model("the gate lacks the none label"))?;
         if gate.labels().len() != 2 || topics.labels().id(none_name).is_some() {
-            return Err(corrupt("a gate must have two labels and no gate".into()));
+            return Err(Error::corrupt_model(
+                "a gate must have two labels and no gate",
+            ));
         }
         let all = LabelSet::from_names(
             topics
@@ -110,7 +111,7 @@ impl Gated {
         );
         let none = all
             .id(none_name)
-            .ok_or_else(|| corrupt("the none label is missing".into()))?;
+            .ok_or_else(|| Error::corrupt_model("the none label is missing"))?;
         let topic_to_all: Vec<LabelId> = topics
             .labels()
             .names()
