@@ -1,7 +1,7 @@
 //! The model file: a header of our own (magic, format version, body length,
 //! checksum, the writer's version) and a postcard body.
 //!
-//! # Format (version 3; versions 1 and 2 are read too)
+//! # Format (version 4; versions 1 to 3 are read too)
 //!
 //! | offset | size | content |
 //! |---:|---:|---|
@@ -18,8 +18,9 @@
 //! bytes. Version 3 stores, between the stage and the gate, how the naive
 //! Bayes weights were refined, and its gate also holds its threshold, least
 //! Arabic terms and name ([`GateSettings`]); a version 2 gate reads as
-//! threshold 1/2, no least evidence, name `topic`. A body must decode to its
-//! last byte.
+//! threshold 1/2, no least evidence, name `topic`. Version 4 adds the
+//! refinement's class balance (version 3 reads as balance 0). A body must
+//! decode to its last byte.
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -30,13 +31,13 @@ use super::{Classifier, Kind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{Vectorizer, VectorizerParams, Vocabulary};
 use crate::labels::LabelSet;
-use crate::nb::{NaiveBayes, NbValidParams, RefineParams};
+use crate::nb::{NaiveBayes, NbValidParams, RefineKind, RefineParams};
 use crate::text::{Analyzer, AnalyzerConfig};
 
 /// Magic bytes at the start of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
 /// The model format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest model format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const FIXED_HEADER: usize = 25;
@@ -152,12 +153,39 @@ fn decode_stage(bytes: &[u8]) -> Result<(Stage, Option<GateBody>)> {
             });
             (body, RefineParams::default(), gate)
         }
+        3 => {
+            let (body, r, gate): (ModelBody, RefineV3, Option<GateBody>) = decode_all(body)?;
+            (body, r.into(), gate)
+        }
         _ => decode_all(body)?,
     };
     refinement
         .check()
         .map_err(|e| Error::corrupt_model(format!("refinement settings: {e}")))?;
     Ok((body.into_stage(refinement)?, gate))
+}
+
+/// The refinement settings of a version 3 file: no class balance.
+#[derive(Deserialize)]
+struct RefineV3 {
+    kind: RefineKind,
+    epochs: u32,
+    margin: f64,
+    step: f64,
+    seed: u64,
+}
+
+impl From<RefineV3> for RefineParams {
+    fn from(r: RefineV3) -> RefineParams {
+        RefineParams {
+            kind: r.kind,
+            epochs: r.epochs,
+            margin: r.margin,
+            step: r.step,
+            seed: r.seed,
+            balance: 0.0,
+        }
+    }
 }
 
 struct Header<'a> {

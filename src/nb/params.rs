@@ -207,7 +207,8 @@ pub enum RefineKind {
     #[default]
     None,
     /// An averaged perceptron with leave-one-out scoring (see
-    /// `crate::train::refine`). Multinomial NB only.
+    /// `crate::train::refine`). Multinomial NB, or complement NB without
+    /// weight normalization.
     Perceptron,
 }
 
@@ -238,6 +239,11 @@ pub struct RefineParams {
     pub step: f64,
     /// Seed of the order of the documents in each pass. Default 0.
     pub seed: u64,
+    /// Class balance: a document's updates are scaled by (n / (K·n_c))^b,
+    /// n documents in all, K labels, n_c of the document's label, so that
+    /// the updates of large labels do not drown small ones; ≥ 0. Default 0
+    /// (every update the same size).
+    pub balance: f64,
 }
 
 impl Default for RefineParams {
@@ -250,7 +256,8 @@ impl Default for RefineParams {
 }
 
 impl RefineParams {
-    /// The perceptron with its default settings: 4 passes, margin 2, step 1, seed 0.
+    /// The perceptron with its default settings: 4 passes, margin 2, step 1,
+    /// seed 0, no class balance.
     pub fn perceptron() -> RefineParams {
         RefineParams {
             kind: RefineKind::Perceptron,
@@ -258,6 +265,7 @@ impl RefineParams {
             margin: 2.0,
             step: 1.0,
             seed: 0,
+            balance: 0.0,
         }
     }
 
@@ -280,6 +288,12 @@ impl RefineParams {
                 format!("{} (expected a finite number ≥ 0)", self.margin),
             ));
         }
+        if !(self.balance.is_finite() && self.balance >= 0.0) {
+            return Err(Error::param(
+                "refine.balance",
+                format!("{} (expected a finite number ≥ 0)", self.balance),
+            ));
+        }
         if !(self.step.is_finite() && self.step > 0.0) {
             return Err(Error::param(
                 "refine.step",
@@ -293,10 +307,16 @@ impl RefineParams {
     pub fn describe(&self) -> String {
         match self.kind {
             RefineKind::None => "none".to_string(),
-            RefineKind::Perceptron => format!(
-                "perceptron epochs={} margin={} step={} seed={}",
-                self.epochs, self.margin, self.step, self.seed
-            ),
+            RefineKind::Perceptron => {
+                let mut s = format!(
+                    "perceptron epochs={} margin={} step={} seed={}",
+                    self.epochs, self.margin, self.step, self.seed
+                );
+                if self.balance != 0.0 {
+                    s.push_str(&format!(" balance={}", self.balance));
+                }
+                s
+            }
         }
     }
 }

@@ -191,11 +191,13 @@ impl TrainParams {
         let nb = self.nb.clone().check()?;
         for (r, name) in [(&self.refine, "refine"), (&self.gate_refine, "gate_refine")] {
             r.check()?;
-            if r.is_on() && nb.kind() != NbKind::Multinomial {
-                return Err(Error::param(
-                    name,
-                    "the perceptron refines multinomial naive Bayes only",
-                ));
+            if r.is_on() {
+                super::refine::check_kind(&nb).map_err(|e| match e.kind() {
+                    crate::ErrorKind::InvalidParam { message, .. } => {
+                        Error::param(name, message.clone())
+                    }
+                    _ => e,
+                })?;
             }
         }
         Ok(nb)

@@ -19,8 +19,25 @@
 use crate::error::{Error, Result};
 use crate::features::{FittedRows, SparseVec, VectorizerParams};
 use crate::labels::LabelId;
-use crate::nb::{NaiveBayes, NbCounts, NbKind, RefineParams};
+use crate::nb::{NaiveBayes, NbCounts, NbKind, NbValidParams, RefineParams};
 use crate::train::folds::SplitMix64;
+
+/// How a document's own label is scored without the document: what its
+/// counts change in the weights of each kind of naive Bayes.
+enum LeaveOneOut {
+    /// Multinomial: the own label's θ without the document (the other
+    /// labels never saw it).
+    Multinomial,
+    /// Complement: every other label's complement held the document, so
+    /// each of those is scored without it; the own label's complement
+    /// never held it.
+    Complement {
+        /// Sum over labels of each term's feature values.
+        row_total: Vec<f64>,
+        /// Sum of feature values outside each label.
+        outside: Vec<f64>,
+    },
+}
 
 /// Refines `nb`, fitted on the sums `sums` of the documents `docs` of
 /// `rows` (their labels `y`, one per row of `rows`), in place.
@@ -29,7 +46,8 @@ use crate::train::folds::SplitMix64;
 /// settings' seed, one at a time; the result does not depend on threads.
 ///
 /// # Errors
-/// Invalid settings, or naive Bayes that is not multinomial.
+/// Invalid settings, or complement naive Bayes with weight normalization
+/// (whose weights a document's counts do not move one term at a time).
 #[allow(clippy::too_many_arguments)]
 pub fn refine(
     nb: &mut NaiveBayes,
@@ -45,12 +63,7 @@ pub fn refine(
         return Ok(());
     }
     p.check()?;
-    if nb.params().kind() != NbKind::Multinomial {
-        return Err(Error::param(
-            "refine",
-            "the perceptron refines multinomial naive Bayes only",
-        ));
-    }
+    check_kind(nb.params())?;
     let alpha = nb.params().alpha();
     let k = nb.n_classes();
     let v = nb.n_features();
@@ -69,6 +82,29 @@ pub fn refine(
         }
     }
     let smooth = alpha * v as f64;
+    let loo = match nb.params().kind() {
+        NbKind::Multinomial => LeaveOneOut::Multinomial,
+        NbKind::Complement => {
+            let all: f64 = n_c.iter().sum();
+            LeaveOneOut::Complement {
+                row_total: n_ct.chunks_exact(k).map(|r| r.iter().sum()).collect(),
+                outside: n_c.iter().map(|n| all - n).collect(),
+            }
+        }
+    };
+    // Updates of a document of label c are scaled by (n / (K·n_c))^balance,
+    // so that small labels are not drowned by the updates of large ones.
+    let n_all: f64 = n_docs.iter().sum();
+    let weight: Vec<f64> = n_docs
+        .iter()
+        .map(|&n| {
+            if p.balance == 0.0 || n <= 0.0 {
+                1.0
+            } else {
+                (n_all / (k as f64 * n)).powf(p.balance)
+            }
+        })
+        .collect();
     let prior = nb.log_prior().to_vec();
     let w = nb.weights().as_slice().unwrap_or(&[]).to_vec();
     // The averaged perceptron with lazy averages: `total` holds the sum over
@@ -94,21 +130,44 @@ pub fn refine(
             }
             score.copy_from_slice(&prior);
             let size: f64 = x.values.iter().sum();
-            let own_denom = (n_c[c] - size).max(0.0) + smooth;
-            let mut own = prior[c];
-            for (t, val) in x.indices.iter().zip(&x.values) {
-                let t = t.index();
-                if t >= v {
-                    continue;
+            match &loo {
+                LeaveOneOut::Multinomial => {
+                    let own_denom = ((n_c[c] - size).max(0.0) + smooth).ln();
+                    for (t, val) in x.indices.iter().zip(&x.values) {
+                        let t = t.index();
+                        if t >= v {
+                            continue;
+                        }
+                        let base = t * k;
+                        for (l, s) in score.iter_mut().enumerate() {
+                            if l != c {
+                                *s += val * (w[base + l] + corr[base + l]);
+                            }
+                        }
+                        let n = (n_ct[base + c] - val).max(0.0) + alpha;
+                        score[c] += val * (n.ln() - own_denom + corr[base + c]);
+                    }
                 }
-                let base = t * k;
-                for (l, s) in score.iter_mut().enumerate() {
-                    *s += val * (w[base + l] + corr[base + l]);
+                LeaveOneOut::Complement { row_total, outside } => {
+                    for (t, val) in x.indices.iter().zip(&x.values) {
+                        let t = t.index();
+                        if t >= v {
+                            continue;
+                        }
+                        let base = t * k;
+                        for (l, s) in score.iter_mut().enumerate() {
+                            let wt = if l == c {
+                                w[base + l]
+                            } else {
+                                let comp = (row_total[t] - n_ct[base + l] - val).max(0.0);
+                                let den = (outside[l] - size).max(0.0) + smooth;
+                                den.ln() - (comp + alpha).ln()
+                            };
+                            *s += val * (wt + corr[base + l]);
+                        }
+                    }
                 }
-                let n = (n_ct[base + c] - val).max(0.0) + alpha;
-                own += val * (n.ln() - own_denom.ln() + corr[base + c]);
             }
-            score[c] = own;
             step += 1;
             let runner_up = (0..k)
                 .filter(|&l| l != c)
@@ -117,6 +176,7 @@ pub fn refine(
             if score[c] - score[r] > p.margin {
                 continue;
             }
+            let eta = p.step * weight[c];
             for (t, val) in x.indices.iter().zip(&x.values) {
                 let t = t.index();
                 if t >= v {
@@ -126,7 +186,7 @@ pub fn refine(
                     let e = t * k + l;
                     total[e] += corr[e] * (step - 1 - last[e]) as f64;
                     last[e] = step - 1;
-                    corr[e] += sign * p.step * val;
+                    corr[e] += sign * eta * val;
                 }
             }
         }
@@ -138,6 +198,21 @@ pub fn refine(
     for (e, wt) in weights.iter_mut().enumerate() {
         let sum = total[e] + corr[e] * (step - last[e]) as f64;
         *wt += sum / step as f64;
+    }
+    Ok(())
+}
+
+/// Refuses the naive Bayes the perceptron cannot refine: complement with
+/// weight normalization.
+///
+/// # Errors
+/// An [`crate::ErrorKind::InvalidParam`] about `refine`.
+pub fn check_kind(nb: &NbValidParams) -> Result<()> {
+    if nb.kind() == NbKind::Complement && nb.weight_norm() {
+        return Err(Error::param(
+            "refine",
+            "the perceptron refines multinomial or complement naive Bayes without weight normalization",
+        ));
     }
     Ok(())
 }
@@ -238,7 +313,60 @@ mod tests {
     }
 
     #[test]
-    fn bad_settings_and_complement_nb_are_refused() {
+    fn complement_nb_is_refined_leave_one_out_and_balance_scales_updates() {
+        let (sums, rows, y, vp) = setup();
+        let idf = vec![1.0; 4];
+        let docs: Vec<usize> = (0..5).collect();
+        let cnb = NbParams::new()
+            .kind(NbKind::Complement)
+            .alpha(0.5)
+            .check()
+            .expect("params")
+            .fit_counts(&sums)
+            .expect("fit");
+        let margin = |m: &NaiveBayes| {
+            let mut x = SparseVec::new();
+            let mut s = vec![0.0; 2];
+            rows.vector(4, &vp, &idf, &mut x);
+            m.joint_log_likelihood(&x, &mut s);
+            s[0] - s[1]
+        };
+        let p = RefineParams::perceptron();
+        let mut refined = cnb.clone();
+        refine(&mut refined, &sums, &rows, &docs, &y, &vp, &idf, &p).expect("complement");
+        assert!(margin(&refined) > margin(&cnb), "moves toward its label");
+        // balance: the smaller label's updates grow, so weights differ
+        let mut balanced = cnb.clone();
+        let b = RefineParams { balance: 1.0, ..p };
+        refine(&mut balanced, &sums, &rows, &docs, &y, &vp, &idf, &b).expect("balanced");
+        assert_ne!(balanced, refined);
+        assert!(balanced.weights().iter().all(|w| w.is_finite()));
+        // equal labels: balance changes nothing
+        let even: Vec<usize> = (0..4).collect();
+        let sums_even = {
+            let mut s = NbCounts::new(4, 2).expect("sums");
+            let mut x = SparseVec::new();
+            for (d, &label) in y.iter().enumerate().take(4) {
+                rows.vector(d, &vp, &idf, &mut x);
+                s.add(&x.indices, &x.values, label, 1.0).expect("add");
+            }
+            s
+        };
+        let base = NbParams::new()
+            .kind(NbKind::Complement)
+            .alpha(0.5)
+            .check()
+            .expect("params")
+            .fit_counts(&sums_even)
+            .expect("fit");
+        let (mut u2, mut v2) = (base.clone(), base.clone());
+        refine(&mut u2, &sums_even, &rows, &even, &y, &vp, &idf, &p).expect("even");
+        refine(&mut v2, &sums_even, &rows, &even, &y, &vp, &idf, &b).expect("even balanced");
+        assert_eq!(u2, v2, "two documents per label: a factor of 1");
+    }
+
+    #[test]
+    fn bad_settings_and_weight_normalized_complement_nb_are_refused() {
         let (sums, rows, y, vp) = setup();
         let idf = vec![1.0; 4];
         let mut nb = fitted(&sums);
@@ -255,6 +383,10 @@ mod tests {
                 step: 0.0,
                 ..RefineParams::perceptron()
             },
+            RefineParams {
+                balance: -0.5,
+                ..RefineParams::perceptron()
+            },
         ] {
             let e = refine(&mut nb, &sums, &rows, &[0, 1], &y, &vp, &idf, &bad)
                 .expect_err("refused")
@@ -263,6 +395,7 @@ mod tests {
         }
         let mut cnb = NbParams::new()
             .kind(NbKind::Complement)
+            .weight_norm(true)
             .check()
             .expect("params")
             .fit_counts(&sums)
@@ -277,8 +410,8 @@ mod tests {
             &idf,
             &RefineParams::perceptron(),
         )
-        .expect_err("complement")
+        .expect_err("weight-normalized complement")
         .to_string();
-        assert!(e.contains("multinomial"), "{e}");
+        assert!(e.contains("without weight normalization"), "{e}");
     }
 }

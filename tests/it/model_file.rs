@@ -36,8 +36,8 @@ fn model_files_that_are_truncated_corrupted_or_of_another_version() {
     flipped[last] ^= 0x40;
     cases.push(("corrupted.tasnif", flipped, "corrupted model file"));
     let mut future = good.clone();
-    future[8] = 4;
-    cases.push(("future.tasnif", future, "format version 4 is not supported"));
+    future[8] = 5;
+    cases.push(("future.tasnif", future, "format version 5 is not supported"));
     for (name, bytes, problem) in cases {
         write(&f.path(name), &bytes);
         for cmd in [
@@ -171,38 +171,46 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
+/// `file` (a version 4 file) with format `version` and body `body`.
+fn with_body(file: &[u8], version: u32, body: &[u8]) -> Vec<u8> {
+    let vlen = file[24] as usize;
+    let mut out = file[..25 + vlen].to_vec();
+    out[8..12].copy_from_slice(&version.to_le_bytes());
+    out[12..20].copy_from_slice(&(body.len() as u64).to_le_bytes());
+    out[20..24].copy_from_slice(&crc32(body).to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
 #[test]
-fn a_version_1_model_file_still_loads_and_labels_the_same() {
+fn model_files_of_versions_1_to_3_still_load_and_label_the_same() {
     let f = crate::common::Fixture::new(6);
-    let v3 = std::fs::read(f.path("model.tasnif")).expect("model");
+    let v4 = std::fs::read(f.path("model.tasnif")).expect("model");
     assert_eq!(
-        u32::from_le_bytes(v3[8..12].try_into().expect("4 bytes")),
-        3
+        u32::from_le_bytes(v4[8..12].try_into().expect("4 bytes")),
+        4
     );
-    // Version 1's body is version 3's without the refinement settings (19
-    // bytes when off: kind, epochs, margin, step, seed) and the trailing
-    // "no gate" byte.
-    let vlen = v3[24] as usize;
-    let body = &v3[25 + vlen..];
+    // The refinement settings end the stage (27 bytes when off: kind,
+    // epochs, margin, step, seed, balance), then comes the "no gate" byte.
+    let vlen = v4[24] as usize;
+    let body = &v4[25 + vlen..];
     assert_eq!(body.last(), Some(&0), "an ungated model ends with None");
-    let body1 = &body[..body.len() - 20];
-    let mut v1 = v3[..25 + vlen].to_vec();
-    v1[8..12].copy_from_slice(&1u32.to_le_bytes());
-    v1[12..20].copy_from_slice(&(body1.len() as u64).to_le_bytes());
-    v1[20..24].copy_from_slice(&crc32(body1).to_le_bytes());
-    v1.extend_from_slice(body1);
-    std::fs::write(f.path("v1.tasnif"), &v1).expect("write");
-    // ... and version 2's, that body with the "no gate" byte
+    // Version 1's body is the stage alone; version 2's adds the "no gate"
+    // byte; version 3's has the refinement without its balance (8 bytes).
+    let body1 = &body[..body.len() - 28];
     let mut body2 = body1.to_vec();
     body2.push(0);
-    let mut v2 = v3[..25 + vlen].to_vec();
-    v2[8..12].copy_from_slice(&2u32.to_le_bytes());
-    v2[12..20].copy_from_slice(&(body2.len() as u64).to_le_bytes());
-    v2[20..24].copy_from_slice(&crc32(&body2).to_le_bytes());
-    v2.extend_from_slice(&body2);
-    std::fs::write(f.path("v2.tasnif"), &v2).expect("write");
+    let mut body3 = body[..body.len() - 9].to_vec();
+    body3.push(0);
+    for (name, version, b) in [
+        ("v1.tasnif", 1, body1.to_vec()),
+        ("v2.tasnif", 2, body2),
+        ("v3.tasnif", 3, body3),
+    ] {
+        std::fs::write(f.path(name), with_body(&v4, version, &b)).expect("write");
+    }
     let a = f.run(&["label", "corpus", "-m", "model.tasnif"]);
-    for old in ["v1.tasnif", "v2.tasnif"] {
+    for old in ["v1.tasnif", "v2.tasnif", "v3.tasnif"] {
         let b = f.run(&["label", "corpus", "-m", old]);
         assert!(
             a.status.success() && b.status.success(),
@@ -215,11 +223,11 @@ fn a_version_1_model_file_still_loads_and_labels_the_same() {
             "{old}"
         );
     }
-    // a version 3 body read as version 2 (the version is outside the
-    // checksum) does not pass: its refinement bytes are left over
-    let mut as_v2 = v3.clone();
-    as_v2[8..12].copy_from_slice(&2u32.to_le_bytes());
-    let err = Classifier::from_bytes(&as_v2).expect_err("not a version 2 body");
+    // a version 4 body read as version 3 (the version is outside the
+    // checksum) does not pass: its balance bytes are left over
+    let mut as_v3 = v4.clone();
+    as_v3[8..12].copy_from_slice(&3u32.to_le_bytes());
+    let err = Classifier::from_bytes(&as_v3).expect_err("not a version 3 body");
     assert!(err.to_string().contains("bytes after"), "{err}");
 }
 

@@ -122,7 +122,7 @@ fn inspect_shows_settings_labels_and_terms() {
             "sports",
             "technology",
             "most indicative terms",
-            "format version: 3",
+            "format version: 4",
             "refinement: none",
         ],
         "inspect",
