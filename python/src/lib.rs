@@ -22,7 +22,7 @@ use tasnif::batch::{label_items, BatchOptions};
 use tasnif::corpus::{load_labeled, Encoding, Item, ReadOptions, Source, DEFAULT_MAX_BYTES};
 use tasnif::error::{Error, ErrorKind};
 use tasnif::model::{Classifier, PredictOptions};
-use tasnif::nb::{NbKind, Priors};
+use tasnif::nb::{NbKind, Priors, RefineKind};
 use tasnif::record::{Record, RecordOptions};
 use tasnif::text::StemmerKind;
 use tasnif::train::TrainOverrides;
@@ -450,6 +450,16 @@ const _: () = assert!(DEFAULT_MAX_BYTES == 16777216);
 ///     alpha: smoothing, > 0 (default 0.03).
 ///     uniform_priors: uniform class priors (multinomial NB).
 ///     weight_norm: Rennie's weight normalization (complement NB).
+///     refine: ``"none"`` or ``"perceptron"``: refine the naive Bayes
+///         weights (of the model, or of a gated model's topic stage) with an
+///         averaged perceptron that scores each training article
+///         leave-one-out.
+///     refine_epochs, refine_margin, refine_step, refine_balance,
+///         refine_seed: the perceptron's passes (≥ 1), margin (≥ 0), step
+///         (> 0), class-balance exponent (≥ 0) and seed, as
+///         ``--refine-epochs`` and the others.
+///     gate_refine: with ``none_label``, ``"none"`` or ``"perceptron"`` for
+///         the gate's weights.
 ///     sublinear_tf: replace tf by 1 + ln(tf) (default False).
 ///     l2_norm: scale vectors to unit length (default True).
 ///     keep_teh_marbuta: keep ة distinct from ه (folded by default).
@@ -474,7 +484,9 @@ const _: () = assert!(DEFAULT_MAX_BYTES == 16777216);
     data, output = None, list = None, *, config = None, stemmer = None, ngrams = None,
     min_df = None, max_df = None, max_features = None, chi2 = None, none_label = None,
     gate_priors = None, weighting = None, nb = None, alpha = None, uniform_priors = false,
-    weight_norm = false, sublinear_tf = None, l2_norm = None, keep_teh_marbuta = false,
+    weight_norm = false, refine = None, refine_epochs = None, refine_margin = None,
+    refine_step = None, refine_balance = None, refine_seed = None, gate_refine = None,
+    sublinear_tf = None, l2_norm = None, keep_teh_marbuta = false,
     encoding = None, max_bytes = 16777216, overwrite = false, threads = None
 ))]
 #[allow(clippy::too_many_arguments)]
@@ -497,6 +509,13 @@ fn train(
     alpha: Option<f64>,
     uniform_priors: bool,
     weight_norm: bool,
+    refine: Option<String>,
+    refine_epochs: Option<i64>,
+    refine_margin: Option<f64>,
+    refine_step: Option<f64>,
+    refine_balance: Option<f64>,
+    refine_seed: Option<u64>,
+    gate_refine: Option<String>,
     sublinear_tf: Option<bool>,
     l2_norm: Option<bool>,
     keep_teh_marbuta: bool,
@@ -562,6 +581,25 @@ fn train(
         alpha,
         uniform_priors,
         weight_norm,
+        refine: refine
+            .map(|k| k.parse::<RefineKind>())
+            .transpose()
+            .map_err(parse_err)?,
+        refine_epochs: refine_epochs
+            .map(|n| {
+                u32::try_from(count("refine_epochs", n, 1)?).map_err(|_| {
+                    PyValueError::new_err(format!("refine_epochs is too large: {n}"))
+                })
+            })
+            .transpose()?,
+        refine_margin,
+        refine_step,
+        refine_balance,
+        refine_seed,
+        gate_refine: gate_refine
+            .map(|k| k.parse::<RefineKind>())
+            .transpose()
+            .map_err(parse_err)?,
         ..TrainOverrides::default()
     };
     let p = overrides.params(config.as_deref()).map_err(py_err)?;

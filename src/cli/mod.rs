@@ -41,7 +41,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use tasnif::corpus::{Encoding, ReadOptions};
 use tasnif::features::Weighting;
-use tasnif::nb::{NbKind, Priors};
+use tasnif::nb::{NbKind, Priors, RefineKind};
 use tasnif::text::StemmerKind;
 use tasnif::train::{TrainOverrides, TrainParams};
 
@@ -166,6 +166,33 @@ pub struct TrainOpts {
     /// Rennie's weight normalization (complement NB).
     #[arg(long)]
     weight_norm: bool,
+    /// Refine the naive Bayes weights (of the model, or of a gated model's
+    /// topic stage) with an averaged perceptron that scores each training
+    /// article leave-one-out [default: none].
+    #[arg(long, value_enum, value_name = "KIND")]
+    refine: Option<RefineKind>,
+    /// The perceptron's passes over the training articles, ≥ 1 [default: 4].
+    #[arg(long, value_name = "N")]
+    refine_epochs: Option<u32>,
+    /// Update when the true label beats the runner-up by no more than this
+    /// (log-likelihood units), ≥ 0 [default: 2].
+    #[arg(long, value_name = "M")]
+    refine_margin: Option<f64>,
+    /// The size of one update, > 0 [default: 1].
+    #[arg(long, value_name = "ETA")]
+    refine_step: Option<f64>,
+    /// Scale an article's updates by (n / (K·n_label))^B, so that large
+    /// labels do not drown small ones, ≥ 0 [default: 0].
+    #[arg(long, value_name = "B")]
+    refine_balance: Option<f64>,
+    /// Seed of the perceptron's order of articles [default: 0].
+    #[arg(long, value_name = "SEED")]
+    refine_seed: Option<u64>,
+    /// With --none-label: refine the gate's weights too (its other settings
+    /// come from gate_refine in the --config file, or the defaults)
+    /// [default: none].
+    #[arg(long, value_enum, value_name = "KIND")]
+    gate_refine: Option<RefineKind>,
     /// Replace a term frequency tf by 1 + ln(tf) (the default is raw tf).
     #[arg(long, conflicts_with = "no_sublinear_tf")]
     sublinear_tf: bool,
@@ -257,6 +284,13 @@ impl TrainOpts {
             alpha: self.alpha,
             uniform_priors: self.uniform_priors,
             weight_norm: self.weight_norm,
+            refine: self.refine,
+            refine_epochs: self.refine_epochs,
+            refine_margin: self.refine_margin,
+            refine_step: self.refine_step,
+            refine_balance: self.refine_balance,
+            refine_seed: self.refine_seed,
+            gate_refine: self.gate_refine,
         };
         Ok(o.params(self.config.as_deref())?)
     }

@@ -25,6 +25,10 @@ pub struct TrainArgs {
     /// Overwrite the model file if it exists.
     #[arg(long)]
     force: bool,
+    /// Worker threads (default: all cores). The model's bytes do not
+    /// depend on it.
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
     #[command(flatten)]
     opts: TrainOpts,
     #[command(flatten)]
@@ -48,11 +52,19 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     let params = a.opts.params()?;
     let start = Instant::now();
     let read = a.read.options();
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = a.jobs {
+        anyhow::ensure!(j >= 1, "-j must be at least 1");
+        pool = pool.num_threads(j);
+    }
+    let pool = pool.build().context("starting worker threads")?;
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
-    let model = match super::em::train(&a.em, &data, &params, &read)? {
-        Some(m) => m,
-        None => tasnif::train::train(&data, &params, &read)?,
-    };
+    let model = pool.install(|| -> anyhow::Result<_> {
+        Ok(match super::em::train(&a.em, &data, &params, &read)? {
+            Some(m) => m,
+            None => tasnif::train::train(&data, &params, &read)?,
+        })
+    })?;
     model
         .save(&a.output, a.force)
         .with_context(|| format!("writing the model to {}", a.output.display()))?;

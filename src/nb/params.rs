@@ -202,6 +202,7 @@ impl ParamGuard for NbParams {
 /// Whether and how naive Bayes weights are refined after fitting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum RefineKind {
     /// NB's weights as fitted. Default.
     #[default]
@@ -210,6 +211,20 @@ pub enum RefineKind {
     /// `crate::train::refine`). Multinomial NB, or complement NB without
     /// weight normalization.
     Perceptron,
+}
+
+impl FromStr for RefineKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<RefineKind> {
+        match s {
+            "none" => Ok(RefineKind::None),
+            "perceptron" => Ok(RefineKind::Perceptron),
+            _ => Err(Error::param(
+                "refine",
+                format!("'{s}' (expected none or perceptron)"),
+            )),
+        }
+    }
 }
 
 impl fmt::Display for RefineKind {

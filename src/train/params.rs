@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::features::VectorizerParams;
 use crate::model::RECORD_FIELDS;
-use crate::nb::{NbKind, NbParams, NbValidParams, Priors, RefineParams};
+use crate::nb::{NbKind, NbParams, NbValidParams, Priors, RefineKind, RefineParams};
 use crate::text::AnalyzerConfig;
 
 /// Everything that decides what a model learns. Written and read as JSON by
@@ -352,6 +352,22 @@ pub struct TrainOverrides {
     pub uniform_priors: bool,
     /// Rennie's weight normalization (complement).
     pub weight_norm: bool,
+    /// Refinement of the weights (of a one-stage model, or of a gated
+    /// model's topic stage); the perceptron's settings below apply to it.
+    pub refine: Option<RefineKind>,
+    /// The perceptron's passes.
+    pub refine_epochs: Option<u32>,
+    /// The perceptron's margin.
+    pub refine_margin: Option<f64>,
+    /// The perceptron's step.
+    pub refine_step: Option<f64>,
+    /// The perceptron's class-balance exponent.
+    pub refine_balance: Option<f64>,
+    /// The seed of the perceptron's order of documents.
+    pub refine_seed: Option<u64>,
+    /// Refinement of the gate's weights (needs a none label), with the
+    /// gate's own settings (of the config file, or the defaults).
+    pub gate_refine: Option<RefineKind>,
 }
 
 impl TrainOverrides {
@@ -414,6 +430,7 @@ impl TrainOverrides {
             ("gate_threshold", self.gate_threshold.is_some()),
             ("gate_min_terms", self.gate_min_terms.is_some()),
             ("gate_name", self.gate_name.is_some()),
+            ("gate_refine", self.gate_refine.is_some()),
         ];
         if let Some((setting, _)) = gate.iter().find(|(_, given)| *given) {
             if p.none_label.is_none() {
@@ -431,6 +448,28 @@ impl TrainOverrides {
         }
         if let Some(n) = &self.gate_name {
             p.gate_name = n.clone();
+        }
+        if let Some(k) = self.gate_refine {
+            p.gate_refine.kind = k;
+        }
+        let r = &mut p.refine;
+        if let Some(k) = self.refine {
+            r.kind = k;
+        }
+        if let Some(e) = self.refine_epochs {
+            r.epochs = e;
+        }
+        if let Some(m) = self.refine_margin {
+            r.margin = m;
+        }
+        if let Some(s) = self.refine_step {
+            r.step = s;
+        }
+        if let Some(b) = self.refine_balance {
+            r.balance = b;
+        }
+        if let Some(s) = self.refine_seed {
+            r.seed = s;
         }
         let mut nb = p.nb.clone();
         if let Some(k) = self.nb {

@@ -691,7 +691,14 @@ fn a_refined_gate_is_deterministic_and_says_so() {
     )
     .expect("write");
     f.refused(
-        &["train", "corpus", "--config", "cnb-norm.json", "-o", "x.tasnif"],
+        &[
+            "train",
+            "corpus",
+            "--config",
+            "cnb-norm.json",
+            "-o",
+            "x.tasnif",
+        ],
         "gate_refine",
     );
 }

@@ -403,3 +403,87 @@ fn a_config_with_an_unknown_or_invalid_field_is_refused_with_its_name() {
     );
     assert!(!f.path("x.tasnif").exists());
 }
+
+#[test]
+fn refine_flags_set_the_perceptron_and_its_bytes_do_not_depend_on_threads() {
+    let f = Fixture::new(12);
+    let flags = [
+        "--refine",
+        "perceptron",
+        "--refine-epochs",
+        "2",
+        "--refine-margin",
+        "5",
+        "--refine-step",
+        "0.5",
+        "--refine-balance",
+        "0.5",
+        "--refine-seed",
+        "7",
+    ];
+    let train = |out: &str, jobs: &str, extra: &[&str]| {
+        let mut args = vec!["train", "corpus", "-o", out, "-j", jobs];
+        args.extend_from_slice(extra);
+        let o = f.run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(f.path(out)).expect("model")
+    };
+    let one = train("j1.tasnif", "1", &flags);
+    let two = train("j2.tasnif", "2", &flags);
+    assert_eq!(one, two, "-j 1 and -j 2 give the same bytes");
+    let plain = train("plain.tasnif", "2", &[]);
+    assert_ne!(one, plain, "refinement changes the weights");
+    let text = stdout(&f.run(&["inspect", "j1.tasnif"]));
+    assert!(
+        text.contains("refinement: perceptron epochs=2 margin=5 step=0.5 seed=7 balance=0.5"),
+        "{text}"
+    );
+    // complement naive Bayes too, on the command line
+    let cnb = train(
+        "cnb.tasnif",
+        "2",
+        &["--nb", "complement", "--refine", "perceptron"],
+    );
+    assert_ne!(cnb, train("cnb0.tasnif", "2", &["--nb", "complement"]));
+    // out of range, and a gate refinement without a gate
+    for (args, needle) in [
+        (
+            vec!["--refine", "perceptron", "--refine-epochs", "0"],
+            "refine.epochs",
+        ),
+        (
+            vec!["--refine", "perceptron", "--refine-balance=-1"],
+            "refine.balance",
+        ),
+        (vec!["--gate-refine", "perceptron"], "--none-label"),
+        (
+            vec![
+                "--nb",
+                "complement",
+                "--weight-norm",
+                "--refine",
+                "perceptron",
+            ],
+            "without weight normalization",
+        ),
+    ] {
+        let mut all = vec!["train", "corpus", "-o", "bad.tasnif"];
+        all.extend_from_slice(&args);
+        f.refused(&all, needle);
+    }
+    let o = f.run(&[
+        "train",
+        "corpus",
+        "-o",
+        "bad.tasnif",
+        "--refine",
+        "sideways",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "a usage error");
+    assert!(
+        stderr(&o).contains("possible values: none, perceptron"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!f.path("bad.tasnif").exists());
+}
