@@ -587,9 +587,8 @@ fn train(
             .map_err(parse_err)?,
         refine_epochs: refine_epochs
             .map(|n| {
-                u32::try_from(count("refine_epochs", n, 1)?).map_err(|_| {
-                    PyValueError::new_err(format!("refine_epochs is too large: {n}"))
-                })
+                u32::try_from(count("refine_epochs", n, 1)?)
+                    .map_err(|_| PyValueError::new_err(format!("refine_epochs is too large: {n}")))
             })
             .transpose()?,
         refine_margin,
