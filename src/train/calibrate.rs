@@ -9,7 +9,7 @@ use super::refine::refine;
 use crate::error::Result;
 use crate::features::{FittedRows, SparseVec, VectorizerParams};
 use crate::labels::LabelId;
-use crate::nb::{NbCounts, NbValidParams, RefineParams};
+use crate::nb::{NaiveBayes, NbCounts, NbValidParams, RefineParams};
 
 /// Folds of the calibration (at most).
 pub(crate) const CALIBRATION_FOLDS: usize = 3;
@@ -48,6 +48,43 @@ pub(crate) fn calibrate(
     let k = smallest.min(CALIBRATION_FOLDS);
     let fold_of = stratified_folds(y, n_classes, k, CALIBRATION_SEED);
     let mut scores = vec![0.0; y.len() * n_classes];
+    let score_fold = |scores: &mut [f64], f: usize, nb: &NaiveBayes| {
+        // Each held-out row's scores on its own: in parallel, same result.
+        scores
+            .par_chunks_mut(n_classes)
+            .enumerate()
+            .filter(|(i, _)| fold_of[*i] == f)
+            .for_each_init(SparseVec::new, |v, (i, out)| {
+                rows.vector(i, vp, idf, v);
+                nb.joint_log_likelihood(v, out);
+            });
+    };
+    if refinement.is_on() {
+        // The perceptron runs one document at a time: the folds' own runs
+        // go in parallel (each fold's sums its own), with the same result.
+        let fold_models: Vec<Result<NaiveBayes>> = (0..k)
+            .into_par_iter()
+            .map(|f| {
+                let mut sums = NbCounts::new(idf.len(), n_classes)?;
+                let mut v = SparseVec::new();
+                for (i, &c) in y.iter().enumerate() {
+                    if fold_of[i] == f {
+                        rows.vector(i, vp, idf, &mut v);
+                        sums.add(&v.indices, &v.values, c, 1.0)?;
+                    }
+                }
+                sums.complement_in(total)?;
+                let mut nb = params.fit_counts(&sums)?;
+                let train: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
+                refine(&mut nb, &sums, rows, &train, y, vp, idf, refinement)?;
+                Ok(nb)
+            })
+            .collect();
+        for (f, nb) in fold_models.into_iter().enumerate() {
+            score_fold(&mut scores, f, &nb?);
+        }
+        return Ok((fit_temperature(&scores, n_classes, y), scores));
+    }
     let mut sums = NbCounts::new(idf.len(), n_classes)?;
     let mut v = SparseVec::new();
     for f in 0..k {
@@ -58,23 +95,8 @@ pub(crate) fn calibrate(
             }
         }
         sums.complement_in(total)?;
-        let nb = if refinement.is_on() {
-            let mut nb = params.fit_counts(&sums)?;
-            let train: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
-            refine(&mut nb, &sums, rows, &train, y, vp, idf, refinement)?;
-            nb
-        } else {
-            params.fit_counts_into(sums)?
-        };
-        // Each held-out row's scores on its own: in parallel, same result.
-        scores
-            .par_chunks_mut(n_classes)
-            .enumerate()
-            .filter(|(i, _)| fold_of[*i] == f)
-            .for_each_init(SparseVec::new, |v, (i, out)| {
-                rows.vector(i, vp, idf, v);
-                nb.joint_log_likelihood(v, out);
-            });
+        let nb = params.fit_counts_into(sums)?;
+        score_fold(&mut scores, f, &nb);
         sums = nb.into_counts();
     }
     Ok((fit_temperature(&scores, n_classes, y), scores))

@@ -35,7 +35,7 @@ use crate::features::{
 };
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, GateSettings, Gated, Stage, TrainingSummary};
-use crate::nb::{softmax_into, NbCounts, RefineParams};
+use crate::nb::{softmax_into, NaiveBayes, NbCounts, RefineParams};
 use crate::text::Analyzer;
 use calibrate::{best_f1_threshold, calibrate};
 use set::FoldMaps;
@@ -285,20 +285,30 @@ pub(crate) fn from_sums(
     let vp = &params.vectorizer;
     let refinement = &params.refine;
     let nb_params = params.nb();
-    let (scale, scores) = calibrate(nb_params, refinement, rows, vp, &fitted.idf, y, &sums)?;
+    let idf = &fitted.idf;
+    let (calibrated, nb) = if refinement.is_on() {
+        // The refinement of the whole and the calibration's own refined
+        // folds are independent runs: side by side, with the same result.
+        let (calibrated, nb) = rayon::join(
+            || calibrate(nb_params, refinement, rows, vp, idf, y, &sums),
+            || -> Result<NaiveBayes> {
+                let mut nb = nb_params.fit_counts(&sums)?;
+                let all: Vec<usize> = (0..rows.len()).collect();
+                refine::refine(&mut nb, &sums, rows, &all, y, vp, idf, refinement)?;
+                Ok(nb)
+            },
+        );
+        (calibrated?, nb?)
+    } else {
+        let calibrated = calibrate(nb_params, refinement, rows, vp, idf, y, &sums)?;
+        (calibrated, nb_params.fit_counts_into(sums)?)
+    };
+    let (scale, scores) = calibrated;
     let k = labels.len();
     let mut oof = vec![0.0; scores.len()];
     for (row, out) in scores.chunks_exact(k).zip(oof.chunks_exact_mut(k)) {
         softmax_into(row, scale, out);
     }
-    let nb = if refinement.is_on() {
-        let mut nb = nb_params.fit_counts(&sums)?;
-        let all: Vec<usize> = (0..rows.len()).collect();
-        refine::refine(&mut nb, &sums, rows, &all, y, vp, &fitted.idf, refinement)?;
-        nb
-    } else {
-        nb_params.fit_counts_into(sums)?
-    };
     let vectorizer = Vectorizer::from_parts(
         Analyzer::new(params.analyzer.clone()),
         vp.clone(),

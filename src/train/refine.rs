@@ -22,23 +22,6 @@ use crate::labels::LabelId;
 use crate::nb::{NaiveBayes, NbCounts, NbKind, NbValidParams, RefineParams};
 use crate::train::folds::SplitMix64;
 
-/// How a document's own label is scored without the document: what its
-/// counts change in the weights of each kind of naive Bayes.
-enum LeaveOneOut {
-    /// Multinomial: the own label's θ without the document (the other
-    /// labels never saw it).
-    Multinomial,
-    /// Complement: every other label's complement held the document, so
-    /// each of those is scored without it; the own label's complement
-    /// never held it.
-    Complement {
-        /// Sum over labels of each term's feature values.
-        row_total: Vec<f64>,
-        /// Sum of feature values outside each label.
-        outside: Vec<f64>,
-    },
-}
-
 /// Refines `nb`, fitted on the sums `sums` of the documents `docs` of
 /// `rows` (their labels `y`, one per row of `rows`), in place.
 ///
@@ -72,8 +55,11 @@ pub fn refine(
     }
     let (n_ct, n_docs) = sums.sums();
     let n_ct = n_ct.as_slice().unwrap_or(&[]);
-    if n_ct.len() != v * k || n_docs.len() != k {
+    if n_ct.len() != v * k || n_docs.len() != k || idf.len() > v {
         return Err(Error::param("refine", "sums and model differ in shape"));
+    }
+    if docs.iter().any(|&d| d >= rows.len() || d >= y.len()) {
+        return Err(Error::param("refine", "a document outside the rows"));
     }
     let mut n_c = vec![0.0f64; k];
     for row in n_ct.chunks_exact(k) {
@@ -82,16 +68,31 @@ pub fn refine(
         }
     }
     let smooth = alpha * v as f64;
-    let loo = match nb.params().kind() {
-        NbKind::Multinomial => LeaveOneOut::Multinomial,
-        NbKind::Complement => {
-            let all: f64 = n_c.iter().sum();
-            LeaveOneOut::Complement {
-                row_total: n_ct.chunks_exact(k).map(|r| r.iter().sum()).collect(),
-                outside: n_c.iter().map(|n| all - n).collect(),
-            }
-        }
-    };
+    let prior = nb.log_prior().to_vec();
+    // Each term's weights and corrections side by side (2k values), so that
+    // scoring a term reads one stretch of memory.
+    let k2 = 2 * k;
+    let mut wc = vec![0.0f64; v * k2];
+    for (row, out) in nb
+        .weights()
+        .as_slice()
+        .unwrap_or(&[])
+        .chunks_exact(k)
+        .zip(wc.chunks_exact_mut(k2))
+    {
+        out[..k].copy_from_slice(row);
+    }
+    // Leave one out. Multinomial: only the own label saw the document, so
+    // only its weights are worked out without it. Complement: every other
+    // label's complement held the document, so those are.
+    let kind = nb.params().kind();
+    let mut row_total: Vec<f64> = Vec::new();
+    let mut outside: Vec<f64> = Vec::new();
+    if kind == NbKind::Complement {
+        let all: f64 = n_c.iter().sum();
+        row_total = n_ct.chunks_exact(k).map(|r| r.iter().sum()).collect();
+        outside = n_c.iter().map(|n| all - n).collect();
+    }
     // Updates of a document of label c are scaled by (n / (K·n_c))^balance,
     // so that small labels are not drowned by the updates of large ones.
     let n_all: f64 = n_docs.iter().sum();
@@ -105,18 +106,15 @@ pub fn refine(
             }
         })
         .collect();
-    let prior = nb.log_prior().to_vec();
-    let w = nb.weights().as_slice().unwrap_or(&[]).to_vec();
     // The averaged perceptron with lazy averages: `total` holds the sum over
     // the steps so far of each correction, brought up to date when it changes.
-    let mut corr = vec![0.0f64; v * k];
     let mut total = vec![0.0f64; v * k];
     let mut last = vec![0u64; v * k];
     let mut step = 0u64;
     let mut rng = SplitMix64(p.seed);
     let mut order: Vec<usize> = docs.to_vec();
-    let mut x = SparseVec::new();
     let mut score = vec![0.0f64; k];
+    let mut x = SparseVec::new();
     for _ in 0..p.epochs {
         for i in (1..order.len()).rev() {
             let j = (rng.next_u64() % (i as u64 + 1)) as usize;
@@ -124,46 +122,44 @@ pub fn refine(
         }
         for &d in &order {
             rows.vector(d, vp, idf, &mut x);
+            let (terms, vals) = (&x.indices, &x.values);
             let c = y[d].index();
             if c >= k {
                 continue;
             }
             score.copy_from_slice(&prior);
-            let size: f64 = x.values.iter().sum();
-            match &loo {
-                LeaveOneOut::Multinomial => {
+            let size: f64 = vals.iter().sum();
+            match kind {
+                NbKind::Multinomial => {
+                    // every label as the others are scored, the own label
+                    // apart (leave one out), then in its place
                     let own_denom = ((n_c[c] - size).max(0.0) + smooth).ln();
-                    for (t, val) in x.indices.iter().zip(&x.values) {
+                    let mut own_score = prior[c];
+                    for (t, val) in terms.iter().zip(vals) {
                         let t = t.index();
-                        if t >= v {
-                            continue;
+                        let (wt, ct) = wc[t * k2..(t + 1) * k2].split_at(k);
+                        for ((s, w), corr) in score.iter_mut().zip(wt).zip(ct) {
+                            *s += val * (w + corr);
                         }
-                        let base = t * k;
-                        for (l, s) in score.iter_mut().enumerate() {
-                            if l != c {
-                                *s += val * (w[base + l] + corr[base + l]);
-                            }
-                        }
-                        let n = (n_ct[base + c] - val).max(0.0) + alpha;
-                        score[c] += val * (n.ln() - own_denom + corr[base + c]);
+                        let n = (n_ct[t * k + c] - val).max(0.0) + alpha;
+                        own_score += val * (n.ln() - own_denom + ct[c]);
                     }
+                    score[c] = own_score;
                 }
-                LeaveOneOut::Complement { row_total, outside } => {
-                    for (t, val) in x.indices.iter().zip(&x.values) {
+                NbKind::Complement => {
+                    for (t, val) in terms.iter().zip(vals) {
                         let t = t.index();
-                        if t >= v {
-                            continue;
-                        }
                         let base = t * k;
+                        let (wt, ct) = wc[t * k2..(t + 1) * k2].split_at(k);
                         for (l, s) in score.iter_mut().enumerate() {
-                            let wt = if l == c {
-                                w[base + l]
+                            let w = if l == c {
+                                wt[l]
                             } else {
                                 let comp = (row_total[t] - n_ct[base + l] - val).max(0.0);
                                 let den = (outside[l] - size).max(0.0) + smooth;
                                 den.ln() - (comp + alpha).ln()
                             };
-                            *s += val * (wt + corr[base + l]);
+                            *s += val * (w + ct[l]);
                         }
                     }
                 }
@@ -177,16 +173,13 @@ pub fn refine(
                 continue;
             }
             let eta = p.step * weight[c];
-            for (t, val) in x.indices.iter().zip(&x.values) {
+            for (t, val) in terms.iter().zip(vals) {
                 let t = t.index();
-                if t >= v {
-                    continue;
-                }
                 for (l, sign) in [(c, 1.0), (r, -1.0)] {
-                    let e = t * k + l;
-                    total[e] += corr[e] * (step - 1 - last[e]) as f64;
+                    let (e, ce) = (t * k + l, t * k2 + k + l);
+                    total[e] += wc[ce] * (step - 1 - last[e]) as f64;
                     last[e] = step - 1;
-                    corr[e] += sign * eta * val;
+                    wc[ce] += sign * eta * val;
                 }
             }
         }
@@ -196,7 +189,8 @@ pub fn refine(
     }
     let weights = nb.weights_mut();
     for (e, wt) in weights.iter_mut().enumerate() {
-        let sum = total[e] + corr[e] * (step - last[e]) as f64;
+        let corr = wc[(e / k) * k2 + k + e % k];
+        let sum = total[e] + corr * (step - last[e]) as f64;
         *wt += sum / step as f64;
     }
     Ok(())
