@@ -450,13 +450,16 @@ const _: () = assert!(DEFAULT_MAX_BYTES == 16777216);
 ///     alpha: smoothing, > 0 (default 0.03).
 ///     uniform_priors: uniform class priors (multinomial NB).
 ///     weight_norm: Rennie's weight normalization (complement NB).
-///     refine: ``"none"`` or ``"perceptron"``: refine the naive Bayes
-///         weights (of the model, or of a gated model's topic stage) with an
-///         averaged perceptron that scores each training article
-///         leave-one-out.
+///     refine: ``"perceptron"`` (default) or ``"none"``: refine the naive
+///         Bayes weights (of the model, or of a gated model's topic stage)
+///         with an averaged perceptron that scores each training article
+///         leave-one-out, when every label has at least
+///         ``refine_min_docs`` articles.
 ///     refine_epochs, refine_margin, refine_step, refine_balance,
-///         refine_seed: the perceptron's passes (≥ 1), margin (≥ 0), step
-///         (> 0), class-balance exponent (≥ 0) and seed, as
+///         refine_seed, refine_min_docs: the perceptron's passes (≥ 1,
+///         default 3), margin (≥ 0, default 5), step (> 0, default 1),
+///         class-balance exponent (≥ 0, default 0.25), seed (default 0) and
+///         least articles per label (default 150; 0 always refines), as
 ///         ``--refine-epochs`` and the others.
 ///     gate_refine: with ``none_label``, ``"none"`` or ``"perceptron"`` for
 ///         the gate's weights.
@@ -485,7 +488,8 @@ const _: () = assert!(DEFAULT_MAX_BYTES == 16777216);
     min_df = None, max_df = None, max_features = None, chi2 = None, none_label = None,
     gate_priors = None, weighting = None, nb = None, alpha = None, uniform_priors = false,
     weight_norm = false, refine = None, refine_epochs = None, refine_margin = None,
-    refine_step = None, refine_balance = None, refine_seed = None, gate_refine = None,
+    refine_step = None, refine_balance = None, refine_seed = None, refine_min_docs = None,
+    gate_refine = None,
     sublinear_tf = None, l2_norm = None, keep_teh_marbuta = false,
     encoding = None, max_bytes = 16777216, overwrite = false, threads = None
 ))]
@@ -515,6 +519,7 @@ fn train(
     refine_step: Option<f64>,
     refine_balance: Option<f64>,
     refine_seed: Option<u64>,
+    refine_min_docs: Option<u64>,
     gate_refine: Option<String>,
     sublinear_tf: Option<bool>,
     l2_norm: Option<bool>,
@@ -595,6 +600,7 @@ fn train(
         refine_step,
         refine_balance,
         refine_seed,
+        refine_min_docs,
         gate_refine: gate_refine
             .map(|k| k.parse::<RefineKind>())
             .transpose()

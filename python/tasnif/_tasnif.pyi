@@ -139,6 +139,7 @@ def train(
     refine_step: Optional[float] = None,
     refine_balance: Optional[float] = None,
     refine_seed: Optional[int] = None,
+    refine_min_docs: Optional[int] = None,
     gate_refine: Optional[str] = None,
     sublinear_tf: Optional[bool] = None,
     l2_norm: Optional[bool] = None,

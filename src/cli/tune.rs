@@ -16,6 +16,7 @@ enum SpaceArg {
     Standard,
     Options,
     Quick,
+    Refine,
 }
 
 #[derive(Debug, Args)]
@@ -42,7 +43,9 @@ pub struct TuneArgs {
     group_column: Option<String>,
     /// Which settings to try: `standard` (120 settings, ranked), `options`
     /// (each option alone from the defaults, shown in a fixed order with its
-    /// change from the defaults) or `quick` (2 settings, a smoke test).
+    /// change from the defaults), `refine` (the perceptron's passes, margin
+    /// and class balance on the defaults, and no refinement: 28 settings)
+    /// or `quick` (2 settings, a smoke test).
     #[arg(long, value_enum, default_value_t = SpaceArg::Standard)]
     space: SpaceArg,
     /// Same as `--space quick`.
@@ -85,6 +88,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         (true, _) | (_, SpaceArg::Quick) => Space::Quick,
         (_, SpaceArg::Standard) => Space::Standard,
         (_, SpaceArg::Options) => Space::Options,
+        (_, SpaceArg::Refine) => Space::Refine,
     };
     let space = search_space(kind);
     warn!(
@@ -105,7 +109,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         .find(|s| s.params == default_params)
         .map(|s| s.macro_f1_mean);
     let mut shown: Vec<(usize, &Scored)> = ranked.iter().enumerate().collect();
-    if kind == Space::Options {
+    if matches!(kind, Space::Options | Space::Refine) {
         shown.sort_by_key(|(_, s)| s.index);
     }
     outln!(

@@ -14,7 +14,7 @@ use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::Result;
 use crate::features::Weighting;
 use crate::model::{PredictOptions, PredictScratch};
-use crate::nb::{NbKind, NbParams, Priors};
+use crate::nb::{NbKind, NbParams, Priors, RefineParams};
 use crate::text::StemmerKind;
 use crate::train::{TrainParams, TrainingSet};
 
@@ -29,12 +29,16 @@ pub enum Space {
     /// all with idf and l2 norm.
     Standard,
     /// Each option of the option table of docs/accuracy.md changed alone from the
-    /// defaults of `tasnif train` (24 settings, the first being the defaults):
+    /// defaults of `tasnif train` (28 settings, the first being the defaults):
     /// the measured effect of every option.
     Options,
     /// No stemming, word unigrams, complement NB with α 0.1 and 1: 2 settings
     /// (a smoke test).
     Quick,
+    /// The perceptron's refinement of the default settings: none, then
+    /// passes (2, 3, 5) × margin (2, 5, 10) × class balance (0, 0.25, 0.5),
+    /// every other setting as in `tasnif train`: 28 settings.
+    Refine,
 }
 
 /// One setting to try, with a short name for tables.
@@ -75,7 +79,38 @@ pub fn search_space(space: Space) -> Vec<Candidate> {
             ],
         ),
         Space::Options => option_space(),
+        Space::Refine => refine_space(),
     }
+}
+
+/// No refinement, then the perceptron's passes × margin × class balance
+/// on the defaults.
+fn refine_space() -> Vec<Candidate> {
+    let mut out = vec![Candidate {
+        name: "no refinement".to_string(),
+        params: TrainParams {
+            refine: RefineParams::default(),
+            ..TrainParams::new()
+        },
+    }];
+    for epochs in [2, 3, 5] {
+        for margin in [2.0, 5.0, 10.0] {
+            for balance in [0.0, 0.25, 0.5] {
+                let mut p = TrainParams::new();
+                p.refine = RefineParams {
+                    epochs,
+                    margin,
+                    balance,
+                    ..RefineParams::perceptron()
+                };
+                out.push(Candidate {
+                    name: format!("refine: {epochs} passes, margin {margin}, balance {balance}"),
+                    params: p,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// sublinear tf × stemmers × (n-gram length, χ² terms) × (NB kind, α,
@@ -98,6 +133,10 @@ fn grid(
                     p.vectorizer.min_df = if n == 2 { 2 } else { 1 };
                     p.chi2_features = chi2;
                     p.nb = NbParams::new().kind(kind).alpha(alpha).weight_norm(wn);
+                    if wn {
+                        // the perceptron does not refine normalized weights
+                        p.refine = RefineParams::default();
+                    }
                     let mut name = format!(
                         "{}, {stemmer}, {}",
                         if sub { "1 + ln tf" } else { "raw tf" },
@@ -121,7 +160,7 @@ fn grid(
 /// The defaults, then each option changed alone.
 fn option_space() -> Vec<Candidate> {
     type Edit = fn(&mut TrainParams);
-    let edits: [(&str, Edit); 24] = [
+    let edits: [(&str, Edit); 28] = [
         ("defaults", |_| {}),
         ("1 + ln tf", |p| p.vectorizer.sublinear_tf = true),
         ("no idf", |p| p.vectorizer.weighting = Weighting::Counts),
@@ -142,13 +181,17 @@ fn option_space() -> Vec<Candidate> {
         ("complement α 0.3", |p| {
             p.nb = p.nb.clone().kind(NbKind::Complement).alpha(0.3);
         }),
-        ("complement α 0.1, weight normalization", |p| {
-            p.nb =
-                p.nb.clone()
-                    .kind(NbKind::Complement)
-                    .alpha(0.1)
-                    .weight_norm(true);
-        }),
+        (
+            "complement α 0.1, weight normalization (no refinement)",
+            |p| {
+                p.nb =
+                    p.nb.clone()
+                        .kind(NbKind::Complement)
+                        .alpha(0.1)
+                        .weight_norm(true);
+                p.refine = RefineParams::default();
+            },
+        ),
         ("Light10 stemmer", |p| {
             p.analyzer.stemmer = StemmerKind::Light10
         }),
@@ -183,6 +226,12 @@ fn option_space() -> Vec<Candidate> {
             p.chi2_features = None;
             p.vectorizer.max_features = Some(50_000);
         }),
+        ("no refinement", |p| p.refine = RefineParams::default()),
+        ("refinement margin 2", |p| p.refine.margin = 2.0),
+        ("refinement without class balance", |p| {
+            p.refine.balance = 0.0
+        }),
+        ("refinement 5 passes", |p| p.refine.epochs = 5),
     ];
     edits
         .iter()

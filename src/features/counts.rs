@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::{
-    for_each_feature_term, smooth_idf, FeatureScratch, ScriptCounts, SparseVec, TermId,
+    for_each_feature_term, smooth_idf, FeatureScratch, FittedRows, ScriptCounts, SparseVec, TermId,
     VectorizerParams, VocabMap, Vocabulary,
 };
 use crate::error::Result;
@@ -441,12 +441,12 @@ impl CountedCorpus {
     /// The counts of the documents `subset` under `fitted`'s vocabulary, as
     /// rows (see [`FittedRows`]).
     pub fn rows(&self, fitted: &FittedVocabulary, subset: &[usize]) -> FittedRows {
-        FittedRows {
-            rows: subset
+        FittedRows::new(
+            subset
                 .iter()
                 .map(|&d| self.mapped(&fitted.map, d).collect())
                 .collect(),
-        }
+        )
     }
 
     /// As [`CountedCorpus::rows`] for every document in order, reusing the
@@ -470,43 +470,7 @@ impl CountedCorpus {
                 doc.into_iter().map(|(t, c)| (TermId(t), c)).collect()
             })
             .collect();
-        FittedRows { rows }
-    }
-}
-
-/// Term counts of training documents under a fitted vocabulary, sorted by
-/// term within each row (8 bytes per stored term). Feature values are
-/// computed from them when needed ([`FittedRows::vector`]), so weighted rows
-/// are never all held at once.
-#[derive(Debug, Clone, Default)]
-pub struct FittedRows {
-    rows: Vec<Vec<(TermId, u32)>>,
-}
-
-impl FittedRows {
-    /// Rows from term counts (each sorted by term).
-    #[cfg(test)]
-    pub(crate) fn from_counts(rows: Vec<Vec<(TermId, u32)>>) -> FittedRows {
-        FittedRows { rows }
-    }
-
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// True when there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// Row `i`'s feature vector (weighted by `params` with `idf`) into `out`.
-    pub fn vector(&self, i: usize, params: &VectorizerParams, idf: &[f64], out: &mut SparseVec) {
-        let row = &self.rows[i];
-        out.clear();
-        out.indices.extend(row.iter().map(|p| p.0));
-        out.values.extend(row.iter().map(|p| f64::from(p.1)));
-        params.weigh(out, idf);
+        FittedRows::new(rows)
     }
 }
 

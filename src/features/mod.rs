@@ -8,10 +8,12 @@
 //! gets the same vector alone, in a batch, at training time or at labeling time.
 
 mod counts;
+mod rows;
 mod sparse;
 mod vocab;
 
-pub use counts::{CountedCorpus, FittedRows, FittedVocabulary};
+pub use counts::{CountedCorpus, FittedVocabulary};
+pub use rows::{FittedRows, RowVectors, WeightedRows};
 pub use sparse::{CsrMatrix, SparseVec};
 pub(crate) use vocab::VocabMap;
 pub use vocab::{TermId, Vocabulary};

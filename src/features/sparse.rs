@@ -63,6 +63,33 @@ impl CsrMatrix {
         }
     }
 
+    /// An empty matrix with room for `rows` rows of `nnz` entries in all.
+    pub fn with_capacity(ncols: usize, rows: usize, nnz: usize) -> CsrMatrix {
+        let mut indptr = Vec::with_capacity(rows + 1);
+        indptr.push(0);
+        CsrMatrix {
+            indptr,
+            indices: Vec::with_capacity(nnz),
+            data: Vec::with_capacity(nnz),
+            ncols,
+        }
+    }
+
+    /// Stored entries.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Appends every row of `other` (of the same number of columns).
+    pub fn append(&mut self, other: &CsrMatrix) {
+        debug_assert_eq!(self.ncols, other.ncols);
+        let base = self.indices.len();
+        self.indices.extend_from_slice(&other.indices);
+        self.data.extend_from_slice(&other.data);
+        self.indptr
+            .extend(other.indptr[1..].iter().map(|&end| base + end));
+    }
+
     /// Appends a row. Entries must be in increasing column order below `ncols`.
     pub fn push_row(&mut self, row: &SparseVec) {
         debug_assert!(row.indices.windows(2).all(|w| w[0] < w[1]));

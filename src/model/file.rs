@@ -1,7 +1,7 @@
 //! The model file: a header of our own (magic, format version, body length,
 //! checksum, the writer's version) and a postcard body.
 //!
-//! # Format (version 4; versions 1 to 3 are read too)
+//! # Format (version 5; versions 1 to 4 are read too)
 //!
 //! | offset | size | content |
 //! |---:|---:|---|
@@ -19,7 +19,10 @@
 //! Bayes weights were refined, and its gate also holds its threshold, least
 //! Arabic terms and name ([`GateSettings`]); a version 2 gate reads as
 //! threshold 1/2, no least evidence, name `topic`. Version 4 adds the
-//! refinement's class balance (version 3 reads as balance 0). A body must
+//! refinement's class balance (version 3 reads as balance 0). Version 5
+//! adds its least documents per label, `min_docs` (older versions read as
+//! 0); a refinement skipped because a label had fewer is recorded with
+//! kind none and its `min_docs` ([`RefineParams::as_applied`]). A body must
 //! decode to its last byte.
 
 use ndarray::Array2;
@@ -37,7 +40,7 @@ use crate::text::{Analyzer, AnalyzerConfig};
 /// Magic bytes at the start of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
 /// The model format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// The oldest model format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const FIXED_HEADER: usize = 25;
@@ -143,7 +146,7 @@ fn decode_stage(bytes: &[u8]) -> Result<(Stage, Option<GateBody>)> {
     }
     let (body, refinement, gate): (ModelBody, RefineParams, Option<GateBody>) = match header.format
     {
-        1 => (decode_all(body)?, RefineParams::default(), None),
+        1 => (decode_all(body)?, RefineParams::off(), None),
         2 => {
             let (body, gate): (ModelBody, Option<GateBodyV2>) = decode_all(body)?;
             let gate = gate.map(|g| GateBody {
@@ -151,10 +154,14 @@ fn decode_stage(bytes: &[u8]) -> Result<(Stage, Option<GateBody>)> {
                 model: g.model,
                 settings: GateSettings::version_2(),
             });
-            (body, RefineParams::default(), gate)
+            (body, RefineParams::off(), gate)
         }
         3 => {
             let (body, r, gate): (ModelBody, RefineV3, Option<GateBody>) = decode_all(body)?;
+            (body, r.into(), gate)
+        }
+        4 => {
+            let (body, r, gate): (ModelBody, RefineV4, Option<GateBody>) = decode_all(body)?;
             (body, r.into(), gate)
         }
         _ => decode_all(body)?,
@@ -177,13 +184,39 @@ struct RefineV3 {
 
 impl From<RefineV3> for RefineParams {
     fn from(r: RefineV3) -> RefineParams {
-        RefineParams {
+        RefineV4 {
             kind: r.kind,
             epochs: r.epochs,
             margin: r.margin,
             step: r.step,
             seed: r.seed,
             balance: 0.0,
+        }
+        .into()
+    }
+}
+
+/// The refinement settings of a version 4 file: no least documents.
+#[derive(Deserialize)]
+struct RefineV4 {
+    kind: RefineKind,
+    epochs: u32,
+    margin: f64,
+    step: f64,
+    seed: u64,
+    balance: f64,
+}
+
+impl From<RefineV4> for RefineParams {
+    fn from(r: RefineV4) -> RefineParams {
+        RefineParams {
+            kind: r.kind,
+            epochs: r.epochs,
+            margin: r.margin,
+            step: r.step,
+            seed: r.seed,
+            balance: r.balance,
+            min_docs: 0,
         }
     }
 }

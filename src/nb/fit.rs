@@ -178,6 +178,11 @@ impl NbCounts {
         self.docs.len()
     }
 
+    /// Number of terms.
+    pub fn n_terms(&self) -> usize {
+        self.counts.nrows()
+    }
+
     /// The term × class sums of feature values and the per-class document weights.
     pub(crate) fn sums(&self) -> (&Array2<f64>, &[f64]) {
         (&self.counts, &self.docs)

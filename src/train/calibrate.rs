@@ -7,19 +7,26 @@ use rayon::prelude::*;
 use super::folds::stratified_folds;
 use super::refine::refine;
 use crate::error::Result;
-use crate::features::{FittedRows, SparseVec, VectorizerParams};
+use crate::features::{RowVectors, SparseVec};
 use crate::labels::LabelId;
 use crate::nb::{NaiveBayes, NbCounts, NbValidParams, RefineParams};
 
 /// Folds of the calibration (at most).
 pub(crate) const CALIBRATION_FOLDS: usize = 3;
 
+/// Folds of the calibration (at most) of a refined model: each fold's
+/// model is refined by a whole run of the perceptron, so two folds, whose
+/// runs together cost about one run over every document, keep training
+/// fast (the scale is then fitted on models that saw half of the data).
+pub(crate) const REFINED_CALIBRATION_FOLDS: usize = 2;
+
 /// Seed of the calibration folds (fixed: the same data gives the same model).
 const CALIBRATION_SEED: u64 = 0x7a5_41f;
 
-/// The temperature scale of a model fitted on `rows`, `y` (whose sums are
+/// The temperature scale of a model fitted on the rows `x`, `y` (whose sums are
 /// `total`): scores of each training document by a model fitted without it
-/// (stratified K-fold, K = the smallest class size up to 3; each fold's
+/// (stratified K-fold, K = the smallest class size up to 3, or 2 with
+/// refinement; each fold's
 /// training sums are `total` minus the fold's own), then the scale that makes
 /// the softmax of those out-of-fold scores most likely. With a class of one
 /// document there is nothing to hold out: the scale is 1. Returns the
@@ -30,12 +37,11 @@ const CALIBRATION_SEED: u64 = 0x7a5_41f;
 pub(crate) fn calibrate(
     params: &NbValidParams,
     refinement: &RefineParams,
-    rows: &FittedRows,
-    vp: &VectorizerParams,
-    idf: &[f64],
+    x: &RowVectors<'_>,
     y: &[LabelId],
     total: &NbCounts,
 ) -> Result<(f64, Vec<f64>)> {
+    let n_terms = total.n_terms();
     let n_classes = total.n_classes();
     let mut per_class = vec![0usize; n_classes];
     for l in y {
@@ -45,7 +51,12 @@ pub(crate) fn calibrate(
     if smallest < 2 {
         return Ok((1.0, Vec::new()));
     }
-    let k = smallest.min(CALIBRATION_FOLDS);
+    let folds = if refinement.is_on() {
+        REFINED_CALIBRATION_FOLDS
+    } else {
+        CALIBRATION_FOLDS
+    };
+    let k = smallest.min(folds);
     let fold_of = stratified_folds(y, n_classes, k, CALIBRATION_SEED);
     let mut scores = vec![0.0; y.len() * n_classes];
     let score_fold = |scores: &mut [f64], f: usize, nb: &NaiveBayes| {
@@ -55,8 +66,8 @@ pub(crate) fn calibrate(
             .enumerate()
             .filter(|(i, _)| fold_of[*i] == f)
             .for_each_init(SparseVec::new, |v, (i, out)| {
-                rows.vector(i, vp, idf, v);
-                nb.joint_log_likelihood(v, out);
+                let (terms, vals) = x.row(i, v);
+                nb.scores(terms, vals, out);
             });
     };
     if refinement.is_on() {
@@ -65,18 +76,18 @@ pub(crate) fn calibrate(
         let fold_models: Vec<Result<NaiveBayes>> = (0..k)
             .into_par_iter()
             .map(|f| {
-                let mut sums = NbCounts::new(idf.len(), n_classes)?;
+                let mut sums = NbCounts::new(n_terms, n_classes)?;
                 let mut v = SparseVec::new();
                 for (i, &c) in y.iter().enumerate() {
                     if fold_of[i] == f {
-                        rows.vector(i, vp, idf, &mut v);
-                        sums.add(&v.indices, &v.values, c, 1.0)?;
+                        let (terms, vals) = x.row(i, &mut v);
+                        sums.add(terms, vals, c, 1.0)?;
                     }
                 }
                 sums.complement_in(total)?;
                 let mut nb = params.fit_counts(&sums)?;
                 let train: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != f).collect();
-                refine(&mut nb, &sums, rows, &train, y, vp, idf, refinement)?;
+                refine(&mut nb, &sums, x, &train, y, refinement)?;
                 Ok(nb)
             })
             .collect();
@@ -85,13 +96,13 @@ pub(crate) fn calibrate(
         }
         return Ok((fit_temperature(&scores, n_classes, y), scores));
     }
-    let mut sums = NbCounts::new(idf.len(), n_classes)?;
+    let mut sums = NbCounts::new(n_terms, n_classes)?;
     let mut v = SparseVec::new();
     for f in 0..k {
         for (i, &c) in y.iter().enumerate() {
             if fold_of[i] == f {
-                rows.vector(i, vp, idf, &mut v);
-                sums.add(&v.indices, &v.values, c, 1.0)?;
+                let (terms, vals) = x.row(i, &mut v);
+                sums.add(terms, vals, c, 1.0)?;
             }
         }
         sums.complement_in(total)?;

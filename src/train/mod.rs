@@ -31,11 +31,11 @@ pub use set::{FoldBuffers, FoldFit, TrainingSet};
 use crate::corpus::{LabeledData, ReadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::features::{
-    CountedCorpus, FittedRows, FittedVocabulary, SparseVec, Vectorizer, VocabMap,
+    CountedCorpus, FittedRows, FittedVocabulary, RowVectors, SparseVec, Vectorizer, VocabMap,
 };
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, GateSettings, Gated, Stage, TrainingSummary};
-use crate::nb::{softmax_into, NaiveBayes, NbCounts, RefineParams};
+use crate::nb::{softmax_into, NaiveBayes, NbCounts};
 use crate::text::Analyzer;
 use calibrate::{best_f1_threshold, calibrate};
 use set::FoldMaps;
@@ -283,24 +283,42 @@ pub(crate) fn from_sums(
     sums: NbCounts,
 ) -> Result<(Stage, Vec<f64>)> {
     let vp = &params.vectorizer;
-    let refinement = &params.refine;
+    // The refinement as this training applies it: skipped when a label has
+    // fewer documents than its least (see RefineParams::min_docs).
+    let mut per_label = vec![0u64; labels.len()];
+    for c in y {
+        if let Some(n) = per_label.get_mut(c.index()) {
+            *n += 1;
+        }
+    }
+    let smallest = per_label.iter().copied().min().unwrap_or(0);
+    let applied = params.refine.as_applied(smallest);
+    let refinement = &applied;
     let nb_params = params.nb();
     let idf = &fitted.idf;
     let (calibrated, nb) = if refinement.is_on() {
+        // The perceptron reads every row many times: weigh them once.
+        let weighted = rows.weighted(vp, idf);
+        let x = RowVectors::Weighted(&weighted);
         // The refinement of the whole and the calibration's own refined
         // folds are independent runs: side by side, with the same result.
         let (calibrated, nb) = rayon::join(
-            || calibrate(nb_params, refinement, rows, vp, idf, y, &sums),
+            || calibrate(nb_params, refinement, &x, y, &sums),
             || -> Result<NaiveBayes> {
                 let mut nb = nb_params.fit_counts(&sums)?;
                 let all: Vec<usize> = (0..rows.len()).collect();
-                refine::refine(&mut nb, &sums, rows, &all, y, vp, idf, refinement)?;
+                refine::refine(&mut nb, &sums, &x, &all, y, refinement)?;
                 Ok(nb)
             },
         );
         (calibrated?, nb?)
     } else {
-        let calibrated = calibrate(nb_params, refinement, rows, vp, idf, y, &sums)?;
+        let x = RowVectors::OnTheFly {
+            rows,
+            params: vp,
+            idf,
+        };
+        let calibrated = calibrate(nb_params, refinement, &x, y, &sums)?;
         (calibrated, nb_params.fit_counts_into(sums)?)
     };
     let (scale, scores) = calibrated;
@@ -315,11 +333,7 @@ pub(crate) fn from_sums(
         fitted.vocab,
         fitted.idf,
     )?;
-    let refine = if refinement.is_on() {
-        *refinement
-    } else {
-        RefineParams::default()
-    };
+    let refine = applied;
     let stage = Stage::new(vectorizer, nb, labels.clone(), scale, summary, refine);
     Ok((stage, oof))
 }

@@ -650,7 +650,7 @@ fn a_refined_gate_is_deterministic_and_says_so() {
     let f = Fixture::new(12);
     std::fs::write(
         f.path("refined.json"),
-        r#"{"none_label": "economy", "gate_refine": {"kind": "perceptron", "margin": 3}}"#,
+        r#"{"none_label": "economy", "gate_refine": {"kind": "perceptron", "margin": 3, "min_docs": 0}}"#,
     )
     .expect("write");
     let train = |out: &str, threads: &str| {
@@ -670,7 +670,7 @@ fn a_refined_gate_is_deterministic_and_says_so() {
     );
     let text = stdout(&f.run(&["inspect", "a.tasnif"]));
     assert!(
-        text.contains("refinement: perceptron epochs=4 margin=3 step=1 seed=0"),
+        text.contains("refinement: perceptron epochs=3 margin=3 step=1 seed=0 balance=0.25\n"),
         "{text}"
     );
     // it is not the unrefined gate

@@ -36,8 +36,8 @@ fn model_files_that_are_truncated_corrupted_or_of_another_version() {
     flipped[last] ^= 0x40;
     cases.push(("corrupted.tasnif", flipped, "corrupted model file"));
     let mut future = good.clone();
-    future[8] = 5;
-    cases.push(("future.tasnif", future, "format version 5 is not supported"));
+    future[8] = 6;
+    cases.push(("future.tasnif", future, "format version 6 is not supported"));
     for (name, bytes, problem) in cases {
         write(&f.path(name), &bytes);
         for cmd in [
@@ -171,7 +171,7 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// `file` (a version 4 file) with format `version` and body `body`.
+/// `file` (a version 5 file) with format `version` and body `body`.
 fn with_body(file: &[u8], version: u32, body: &[u8]) -> Vec<u8> {
     let vlen = file[24] as usize;
     let mut out = file[..25 + vlen].to_vec();
@@ -183,34 +183,46 @@ fn with_body(file: &[u8], version: u32, body: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn model_files_of_versions_1_to_3_still_load_and_label_the_same() {
+fn model_files_of_versions_1_to_4_still_load_and_label_the_same() {
     let f = crate::common::Fixture::new(6);
-    let v4 = std::fs::read(f.path("model.tasnif")).expect("model");
+    let v5 = std::fs::read(f.path("model.tasnif")).expect("model");
     assert_eq!(
-        u32::from_le_bytes(v4[8..12].try_into().expect("4 bytes")),
-        4
+        u32::from_le_bytes(v5[8..12].try_into().expect("4 bytes")),
+        5
     );
-    // The refinement settings end the stage (27 bytes when off: kind,
-    // epochs, margin, step, seed, balance), then comes the "no gate" byte.
-    let vlen = v4[24] as usize;
-    let body = &v4[25 + vlen..];
+    // Six documents per label are too few for the default refinement: it is
+    // recorded as skipped (kind none, min_docs 150), and inspect says so.
+    let text = crate::common::stdout(&f.run(&["inspect", "model.tasnif"]));
+    assert!(
+        text.contains("refinement: none (the perceptron refines only when every label has at least 150 training documents)"),
+        "{text}"
+    );
+    // The refinement settings end the stage (29 bytes: kind, epochs,
+    // margin, step, seed, balance, then min_docs 150 in two bytes), then
+    // comes the "no gate" byte.
+    let vlen = v5[24] as usize;
+    let body = &v5[25 + vlen..];
     assert_eq!(body.last(), Some(&0), "an ungated model ends with None");
     // Version 1's body is the stage alone; version 2's adds the "no gate"
-    // byte; version 3's has the refinement without its balance (8 bytes).
-    let body1 = &body[..body.len() - 28];
+    // byte; version 3's has the refinement without its balance (8 bytes)
+    // and least documents; version 4's without its least documents.
+    let body1 = &body[..body.len() - 30];
     let mut body2 = body1.to_vec();
     body2.push(0);
-    let mut body3 = body[..body.len() - 9].to_vec();
+    let mut body3 = body[..body.len() - 11].to_vec();
     body3.push(0);
+    let mut body4 = body[..body.len() - 3].to_vec();
+    body4.push(0);
     for (name, version, b) in [
         ("v1.tasnif", 1, body1.to_vec()),
         ("v2.tasnif", 2, body2),
         ("v3.tasnif", 3, body3),
+        ("v4.tasnif", 4, body4),
     ] {
-        std::fs::write(f.path(name), with_body(&v4, version, &b)).expect("write");
+        std::fs::write(f.path(name), with_body(&v5, version, &b)).expect("write");
     }
     let a = f.run(&["label", "corpus", "-m", "model.tasnif"]);
-    for old in ["v1.tasnif", "v2.tasnif", "v3.tasnif"] {
+    for old in ["v1.tasnif", "v2.tasnif", "v3.tasnif", "v4.tasnif"] {
         let b = f.run(&["label", "corpus", "-m", old]);
         assert!(
             a.status.success() && b.status.success(),
@@ -223,12 +235,12 @@ fn model_files_of_versions_1_to_3_still_load_and_label_the_same() {
             "{old}"
         );
     }
-    // a version 4 body read as version 3 (the version is outside the
-    // checksum) does not pass: its balance bytes are left over
-    let mut as_v3 = v4.clone();
-    as_v3[8..12].copy_from_slice(&3u32.to_le_bytes());
-    let err = Classifier::from_bytes(&as_v3).expect_err("not a version 3 body");
-    assert!(err.to_string().contains("bytes after"), "{err}");
+    // a version 5 body read as version 4 (the version is outside the
+    // checksum) does not pass: its min_docs bytes are read as the gate's
+    let mut as_v4 = v5.clone();
+    as_v4[8..12].copy_from_slice(&4u32.to_le_bytes());
+    let err = Classifier::from_bytes(&as_v4).expect_err("not a version 4 body");
+    assert!(err.to_string().contains("corrupted model file"), "{err}");
 }
 
 /// LEB128, as postcard writes lengths.

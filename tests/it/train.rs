@@ -122,8 +122,9 @@ fn inspect_shows_settings_labels_and_terms() {
             "sports",
             "technology",
             "most indicative terms",
-            "format version: 4",
-            "refinement: none",
+            "format version: 5",
+            // the default perceptron skips labels this small
+            "refinement: none (the perceptron refines only when every label has at least 150",
         ],
         "inspect",
     );
@@ -287,16 +288,16 @@ fn tune_writes_the_best_settings_that_train_config_reads() {
     assert_eq!(again.status.code(), Some(1));
 }
 
-#[test]
-fn tune_options_space_measures_each_option_against_the_defaults() {
-    let f = Fixture::new(15);
+/// `tasnif tune corpus --cv 3 --space SPACE`, which must succeed, and every
+/// candidate's figures from its `--json` file.
+fn tune_space(f: &Fixture, space: &str) -> (std::process::Output, Vec<Value>) {
     let out = f.run(&[
         "tune",
         "corpus",
         "--cv",
         "3",
         "--space",
-        "options",
+        space,
         "-o",
         "best.json",
         "--json",
@@ -306,8 +307,15 @@ fn tune_options_space_measures_each_option_against_the_defaults() {
     let all: Value =
         serde_json::from_str(&std::fs::read_to_string(f.path("all.json")).expect("all"))
             .expect("JSON");
-    let all = all.as_array().expect("a list of candidates");
-    assert_eq!(all.len(), 24, "the options space has 24 settings");
+    let all = all.as_array().expect("a list of candidates").clone();
+    (out, all)
+}
+
+#[test]
+fn tune_options_space_measures_each_option_against_the_defaults() {
+    let f = Fixture::new(15);
+    let (out, all) = tune_space(&f, "options");
+    assert_eq!(all.len(), 28, "the options space has 28 settings");
     let defaults = all
         .iter()
         .find(|c| c["name"] == "defaults")
@@ -344,6 +352,43 @@ fn tune_options_space_measures_each_option_against_the_defaults() {
         .find(|c| c["name"] == "all terms (no χ² selection)")
         .expect("no-χ² row");
     assert_eq!(no_chi2["params"]["chi2_features"], Value::Null);
+    // the refinement is an option like the others: on by default, off in its row
+    assert_eq!(defaults["params"]["refine"]["kind"], "perceptron");
+    let off = all
+        .iter()
+        .find(|c| c["name"] == "no refinement")
+        .expect("no-refinement row");
+    assert_eq!(off["params"]["refine"]["kind"], "none");
+}
+
+#[test]
+fn tune_refine_space_sweeps_the_perceptron_and_writes_the_best() {
+    let f = Fixture::new(12);
+    let (out, all) = tune_space(&f, "refine");
+    assert_eq!(all.len(), 28, "none, then 3 × 3 × 3 perceptron settings");
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &all {
+        let r = &c["params"]["refine"];
+        seen.insert(format!(
+            "{} {} {} {}",
+            r["kind"], r["epochs"], r["margin"], r["balance"]
+        ));
+    }
+    assert_eq!(seen.len(), 28, "every candidate differs: {seen:?}");
+    assert!(
+        all.iter().any(|c| c["params"]["refine"]["kind"] == "none"),
+        "no refinement is measured too"
+    );
+    // the defaults are in the sweep, so the table shows each change from them
+    let text = stdout(&out);
+    let row = text
+        .lines()
+        .find(|l| l.ends_with("refine: 3 passes, margin 5, balance 0.25"))
+        .expect("a row for the defaults");
+    assert!(row.contains("+0.0000"), "{row}");
+    // what it writes trains
+    let t = f.run(&["train", "corpus", "--config", "best.json", "-o", "m.tasnif"]);
+    assert!(t.status.success(), "{}", stderr(&t));
 }
 
 #[test]
@@ -420,6 +465,8 @@ fn refine_flags_set_the_perceptron_and_its_bytes_do_not_depend_on_threads() {
         "0.5",
         "--refine-seed",
         "7",
+        "--refine-min-docs",
+        "0",
     ];
     let train = |out: &str, jobs: &str, extra: &[&str]| {
         let mut args = vec!["train", "corpus", "-o", out, "-j", jobs];
@@ -431,8 +478,20 @@ fn refine_flags_set_the_perceptron_and_its_bytes_do_not_depend_on_threads() {
     let one = train("j1.tasnif", "1", &flags);
     let two = train("j2.tasnif", "2", &flags);
     assert_eq!(one, two, "-j 1 and -j 2 give the same bytes");
-    let plain = train("plain.tasnif", "2", &[]);
+    let plain = train("plain.tasnif", "2", &["--refine", "none"]);
     assert_ne!(one, plain, "refinement changes the weights");
+    let text = stdout(&f.run(&["inspect", "plain.tasnif"]));
+    assert!(text.contains("refinement: none\n"), "{text}");
+    // by default, labels of 12 articles are too few for the perceptron
+    let small = train("default.tasnif", "2", &[]);
+    assert_eq!(small[..12], plain[..12], "same format");
+    let text = stdout(&f.run(&["inspect", "default.tasnif"]));
+    assert!(
+        text.contains("refinement: none (the perceptron refines only when every label has at least 150 training documents)"),
+        "{text}"
+    );
+    let lowered = train("lowered.tasnif", "2", &["--refine-min-docs", "12"]);
+    assert_ne!(lowered, plain, "12 articles per label are enough for 12");
     let text = stdout(&f.run(&["inspect", "j1.tasnif"]));
     assert!(
         text.contains("refinement: perceptron epochs=2 margin=5 step=0.5 seed=7 balance=0.5"),
@@ -442,9 +501,20 @@ fn refine_flags_set_the_perceptron_and_its_bytes_do_not_depend_on_threads() {
     let cnb = train(
         "cnb.tasnif",
         "2",
-        &["--nb", "complement", "--refine", "perceptron"],
+        &["--nb", "complement", "--refine-min-docs", "0"],
     );
-    assert_ne!(cnb, train("cnb0.tasnif", "2", &["--nb", "complement"]));
+    assert_ne!(
+        cnb,
+        train(
+            "cnb0.tasnif",
+            "2",
+            &["--nb", "complement", "--refine", "none"]
+        )
+    );
+    // weight normalization asked for alone turns the default refinement off
+    train("wn.tasnif", "2", &["--nb", "complement", "--weight-norm"]);
+    let text = stdout(&f.run(&["inspect", "wn.tasnif"]));
+    assert!(text.contains("refinement: none\n"), "{text}");
     // out of range, and a gate refinement without a gate
     for (args, needle) in [
         (
