@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Print tasnif's and the peers' figures as Markdown tables, and save them as one JSON file.
 
-    python compare.py [--tasnif TASNIF.json] [--peer PEER.json ...] [--out results.json] [--since EPOCH]
+    python compare.py [--tasnif TASNIF.json] [--tasnif-unrefined TASNIF.json] [--peer PEER.json ...]
+                      [--out results.json] [--since EPOCH]
 
---tasnif is the file written by `tasnif bench --json FILE`; when it is missing
+--tasnif is the file written by `tasnif bench --json FILE` (the default
+settings); --tasnif-unrefined the same with `--refine none`, shown beside it
+with the refinement's cost. When --tasnif is missing
 or unreadable the tables show the peers only, with a note. Each --peer is a
 file written by peers.py. With --since, any input file last modified before
 that time (seconds since the epoch) is left out with a note, so that a table
@@ -77,6 +80,7 @@ def load_json(path: str, since: float | None, notes: list[str], what: str):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tasnif", help="JSON written by `tasnif bench --json`")
+    ap.add_argument("--tasnif-unrefined", help="JSON written by `tasnif bench --refine none --json`")
     ap.add_argument("--peer", action="append", default=[], help="JSON written by peers.py (repeatable)")
     ap.add_argument("--out", help="write every figure here as one JSON file")
     ap.add_argument("--since", type=float, help="leave out input files older than this (epoch seconds)")
@@ -89,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         tasnif = load_json(args.tasnif, args.since, notes, "tasnif")
     else:
         notes.append("tasnif: not run (no --tasnif file given).")
+    unrefined = None
+    if args.tasnif_unrefined:
+        unrefined = load_json(args.tasnif_unrefined, args.since, notes, "tasnif --refine none")
 
     peers: dict[str, dict] = {}
     for path in args.peer:
@@ -132,11 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     # Main table.
     w("| system | fit s | label MB/s | label docs/s | peak RSS MB | macro-F1 | accuracy |")
     w("|---|---:|---:|---:|---:|---:|---:|")
-    if tasnif is not None:
-        tr_rss = get(tasnif, "train", "peak_rss_mb")
-        f1, acc = get(tasnif, "macro_f1"), get(tasnif, "accuracy")
-        for key, name in (("label", "tasnif"), ("label_j1", "tasnif")):
-            sec = tasnif.get(key)
+    for run, run_name in ((tasnif, "tasnif"), (unrefined, "tasnif --refine none")):
+        if run is None:
+            continue
+        tr_rss = get(run, "train", "peak_rss_mb")
+        f1, acc = get(run, "macro_f1"), get(run, "accuracy")
+        for key, name in (("label", run_name), ("label_j1", run_name)):
+            sec = run.get(key)
             if not isinstance(sec, dict):
                 if key == "label_j1":
                     continue
@@ -144,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             threads = get(sec, "threads")
             label = f"{name} (label {int(threads)} thread{'s' if threads != 1 else ''})" if threads else name
             rss = f"train {fmt(tr_rss, 0)} · label {fmt(get(sec, 'peak_rss_mb'), 0)}"
-            fit = fmt(get(tasnif, "train", "median_s"), 2) if key == "label" else "—"
+            fit = fmt(get(run, "train", "median_s"), 2) if key == "label" else "—"
             w(
                 f"| {label} | {fit} | {fmt(get(sec, 'mb_per_s'), 2)} | {fmt(get(sec, 'docs_per_s'), 0)} "
                 f"| {rss} | {fmt(f1, 4)} | {fmt(acc, 4)} |"
@@ -159,6 +168,29 @@ def main(argv: list[str] | None = None) -> int:
             f"| {fmt(get(p, 'macro_f1'), 4)} | {fmt(get(p, 'accuracy'), 4)} |"
         )
     w("")
+
+    # The refinement's cost: the defaults (refined) against --refine none, same run.
+    refinement = None
+    if tasnif is not None and unrefined is not None:
+        refinement = {
+            "train_s": [get(tasnif, "train", "median_s"), get(unrefined, "train", "median_s")],
+            "label_mb_per_s": [get(tasnif, "label", "mb_per_s"), get(unrefined, "label", "mb_per_s")],
+            "macro_f1": [get(tasnif, "macro_f1"), get(unrefined, "macro_f1")],
+            "accuracy": [get(tasnif, "accuracy"), get(unrefined, "accuracy")],
+        }
+        w("Refinement (the defaults) against none, this run:")
+        w("")
+        w("| figure | refined | not refined | refined ÷ not |")
+        w("|---|---:|---:|---:|")
+        for key, label, digits in (
+            ("train_s", "train s", 2),
+            ("label_mb_per_s", "label MB/s", 2),
+            ("macro_f1", "macro-F1", 4),
+            ("accuracy", "accuracy", 4),
+        ):
+            a, b = refinement[key]
+            w(f"| {label} | {fmt(a, digits)} | {fmt(b, digits)} | {fmt_ratio(ratio(a, b))} |")
+        w("")
 
     # Ratios.
     ratios: dict[str, dict] = {}
@@ -238,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             "date": now.isoformat(timespec="seconds"),
             "machine": {"cpu": cpu, "cores": cores},
             "tasnif": tasnif,
+            "tasnif_unrefined": unrefined,
+            "refinement": refinement,
             "peers": {s: peers[s] for s in order},
             "ratios": ratios,
             "notes": notes,

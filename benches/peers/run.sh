@@ -133,6 +133,7 @@ if ((${#peers[@]})); then
 fi
 
 tasnif_json=
+unrefined_json=
 if ((run_tasnif)); then
   log "building tasnif (cargo build --release)"
   if (cd "$root" && cargo build --release >&2); then
@@ -142,6 +143,14 @@ if ((run_tasnif)); then
     if ! (cd "$root" && ./target/release/tasnif bench --json "$tasnif_json" ${tasnif_args[@]+"${tasnif_args[@]}"} >&2); then
       failed+=(tasnif)
       notes+=("tasnif bench failed in this run; see the log above.")
+    fi
+    # The same without the perceptron's refinement: what it costs and gains.
+    wait_for_idle "tasnif --refine none"
+    log "tasnif bench --refine none"
+    unrefined_json=$rundir/tasnif-unrefined.json
+    if ! (cd "$root" && ./target/release/tasnif bench --refine none --json "$unrefined_json" ${tasnif_args[@]+"${tasnif_args[@]}"} >&2); then
+      failed+=("tasnif --refine none")
+      notes+=("tasnif bench --refine none failed in this run; see the log above.")
     fi
   else
     failed+=(tasnif)
@@ -166,6 +175,7 @@ done
 log "comparison"
 compare_args=(--since "$since" --out "$out")
 [[ -n $tasnif_json ]] && compare_args+=(--tasnif "$tasnif_json")
+[[ -n $unrefined_json ]] && compare_args+=(--tasnif-unrefined "$unrefined_json")
 for n in ${notes[@]+"${notes[@]}"}; do compare_args+=(--note "$n"); done
 python3 "$here/compare.py" ${compare_args[@]+"${compare_args[@]}"} ${peer_args[@]+"${peer_args[@]}"} | tee "$rundir/table.md"
 cp "$out" "$rundir/results.json" 2>/dev/null || true
