@@ -367,15 +367,19 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-/// On Ctrl-C (SIGINT), SIGTERM or SIGHUP: removes the temporary files of
+/// On Ctrl-C (SIGINT), SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 or SIGALRM (every
+/// signal whose default action ends the process and that can be caught,
+/// but for the core-dumping ones): removes the temporary files of
 /// the outputs being written (see `tasnif::atomic::interrupt`), so that no
 /// half-written model or output is left and any previous file stays as it
 /// was, then exits with 128 + the signal number (130 for Ctrl-C).
 pub fn exit_on_signals() {
     #[cfg(unix)]
     {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        use signal_hook::consts::{SIGALRM, SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([
+            SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM,
+        ]) else {
             return; // the default actions stay: still no partial target, only a stray temporary file
         };
         std::thread::spawn(move || {

@@ -426,3 +426,238 @@ fn text_output_into_a_closed_pipe_ends_quietly() {
         }
     }
 }
+
+/// Makes a character device with the numbers of /dev/null at `path` (root
+/// only); false when it cannot, so the caller can say what it skipped.
+fn mknod_null(path: &Path) -> bool {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: a valid NUL-terminated path; makedev of /dev/null's numbers.
+    unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) == 0 }
+}
+
+/// The kind of what is at `path`, without following a link.
+fn kind(path: &Path) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = std::fs::symlink_metadata(path).expect("lstat").file_type();
+    match () {
+        _ if t.is_symlink() => "symlink",
+        _ if t.is_char_device() => "char device",
+        _ if t.is_fifo() => "fifo",
+        _ if t.is_file() => "file",
+        _ => "other",
+    }
+}
+
+/// `-o X --force` on a device, a FIFO or a symbolic link writes through X
+/// and leaves lstat(X) as it was; `eval --json` and `--predictions`, which
+/// overwrite without --force, too. Standard output named as a path is the
+/// process's own standard output.
+#[test]
+fn outputs_write_through_devices_fifos_and_links_without_replacing_them() {
+    use std::io::Read;
+    use std::os::unix::fs::symlink;
+    let f = Fixture::new(4);
+    let label = |out: &str| {
+        f.run(&[
+            "label",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "-o",
+            out,
+            "--force",
+        ])
+    };
+    // a device (root can make one in the test's folder)
+    if mknod_null(&f.path("null")) {
+        let out = label("null");
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(kind(&f.path("null")), "char device");
+        let out = f.run(&[
+            "eval",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "--json",
+            "null",
+            "--predictions",
+            "null",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(kind(&f.path("null")), "char device");
+        std::fs::remove_file(f.path("null")).expect("rm");
+    } else {
+        eprintln!("not root: the device case is left to the FIFO and link cases");
+    }
+    // a FIFO, read by another thread
+    mkfifo(&f.path("pipe"));
+    let reader = {
+        let p = f.path("pipe");
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            std::fs::File::open(p)
+                .expect("open")
+                .read_to_string(&mut s)
+                .expect("read");
+            s
+        })
+    };
+    let out = label("pipe");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records(&reader.join().expect("reader")).len(), 12);
+    assert_eq!(kind(&f.path("pipe")), "fifo");
+    std::fs::remove_file(f.path("pipe")).expect("rm");
+    // a link to a file in another folder: the file is replaced, the link stays
+    write(&f.path("real/out.jsonl"), b"old\n");
+    symlink("real/out.jsonl", f.path("link.jsonl")).expect("symlink");
+    let out = f.run(&["label", "corpus", "-m", "model.tasnif", "-o", "link.jsonl"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the linked file exists: --force needed"
+    );
+    let out = label("link.jsonl");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(kind(&f.path("link.jsonl")), "symlink");
+    let text = std::fs::read_to_string(f.path("real/out.jsonl")).expect("real");
+    assert_eq!(records(&text).len(), 12);
+    assert_eq!(names(&f.path("real")), ["out.jsonl"]);
+    assert_eq!(
+        names(f.dir.path()),
+        ["corpus", "link.jsonl", "model.tasnif", "real"]
+    );
+    // standard output by name: the records on the process's own stdout
+    let out = f.run(&["label", "corpus", "-m", "model.tasnif", "-o", "/dev/fd/1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records(&stdout(&out)).len(), 12);
+}
+
+/// Two `label -o same` without --force, both past the early check before
+/// either commits: exactly one writes the file, the other is refused.
+#[test]
+fn two_concurrent_no_clobber_writers_exactly_one_fails() {
+    use std::io::Write;
+    let f = Fixture::new(4);
+    let spawn = || {
+        tasnif_cmd(
+            f.dir.path(),
+            &["label", "-", "-m", "model.tasnif", "-o", "out.jsonl"],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts")
+    };
+    let mut a = spawn();
+    let mut b = spawn();
+    // both hold their temporary file: both have passed the check for out.jsonl
+    let start = Instant::now();
+    while names(f.dir.path())
+        .iter()
+        .filter(|n| n.contains(".tmp-"))
+        .count()
+        < 2
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no temporary files"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for (child, text) in [(&mut a, "الاقتصاد البنك"), (&mut b, "المباراة الفريق")]
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "{}", serde_json::json!({"id": "x", "text": text})).expect("write");
+    }
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
+    let codes = [a.status.code(), b.status.code()];
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(1)),
+        "{codes:?}: {} / {}",
+        stderr(&a),
+        stderr(&b)
+    );
+    let loser = if a.status.code() == Some(1) { &a } else { &b };
+    assert!(
+        stderr(loser).contains("out.jsonl: file exists"),
+        "{}",
+        stderr(loser)
+    );
+    assert_eq!(names(f.dir.path()), ["corpus", "model.tasnif", "out.jsonl"]);
+}
+
+#[test]
+fn an_output_name_of_251_bytes_is_written() {
+    let f = Fixture::new(4);
+    let name = format!("{}.jsonl", "a".repeat(245));
+    assert_eq!(name.len(), 251);
+    let out = f.run(&["label", "corpus", "-m", "model.tasnif", "-o", &name]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        names(f.dir.path()),
+        [name, "corpus".into(), "model.tasnif".into()]
+    );
+}
+
+/// A writer killed outright (SIGKILL), or by a signal whose default action
+/// ends the process (SIGUSR1), leaves no temporary file for long: the
+/// handler removes it, or the next write to the folder does.
+#[test]
+fn temporary_files_of_killed_writers_are_swept_by_the_next_write() {
+    use std::io::Write;
+    let f = Fixture::new(4);
+    for sig in [libc::SIGUSR1, libc::SIGKILL] {
+        let mut child = tasnif_cmd(
+            f.dir.path(),
+            &[
+                "label",
+                "-",
+                "-m",
+                "model.tasnif",
+                "-o",
+                "out.jsonl",
+                "--force",
+            ],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(
+            stdin,
+            "{}",
+            serde_json::json!({"id": 1, "text": article(0, 1)})
+        )
+        .expect("write");
+        let tmp = wait_for_temporary(f.dir.path());
+        signal(&child, sig);
+        let out = child.wait_with_output().expect("ends");
+        drop(stdin);
+        no_panic(&out);
+        if sig == libc::SIGKILL {
+            assert!(names(f.dir.path()).contains(&tmp), "SIGKILL leaves {tmp}");
+        }
+        // the next write into the folder
+        let out = f.run(&[
+            "label",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "-o",
+            "next.jsonl",
+            "--force",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            names(f.dir.path()),
+            ["corpus", "model.tasnif", "next.jsonl"],
+            "after signal {sig}"
+        );
+    }
+}
