@@ -1,12 +1,12 @@
 //! `tasnif eval`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use tasnif::atomic::write_atomic;
+use tasnif::atomic::{commit_all, write_atomic, AtomicFile};
 use tasnif::corpus::{load_labeled, read_groups, read_secondary, LabeledData};
 use tasnif::eval::report::{
     render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
@@ -155,6 +155,18 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         Some(p) => Some(ReportTarget::new(p, a.force)?),
         None => None,
     };
+    // --json and --predictions are made now too, so that a missing or
+    // read-only folder stops the command before the evaluation
+    let json_out = a
+        .json
+        .as_deref()
+        .map(|p| AtomicFile::create(p, true))
+        .transpose()?;
+    let predictions_out = a
+        .predictions
+        .as_deref()
+        .map(|p| AtomicFile::create(p, true))
+        .transpose()?;
     // clap does not enforce `requires = "cv"` beside `-m`'s own rules
     if a.groups.is_some() && a.cv.is_none() {
         anyhow::bail!("--groups chooses the folds of --cv K, and there is no --cv");
@@ -283,12 +295,12 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     };
     let secs = start.elapsed().as_secs_f64();
     out!("{}", render_terminal(&d, a.color.enabled()));
-    if let Some(path) = &a.json {
+    if let Some(f) = json_out {
         let mut bytes = serde_json::to_vec_pretty(&d)?;
         bytes.push(b'\n');
-        write_atomic(path, &bytes, true)?;
+        write_and_commit(f, &bytes)?;
     }
-    if let Some(path) = &a.predictions {
+    if let Some(f) = predictions_out {
         let mut out = Vec::new();
         for o in &ev.outcomes {
             serde_json::to_writer(
@@ -302,7 +314,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             )?;
             out.push(b'\n');
         }
-        write_atomic(path, &out, true)?;
+        write_and_commit(f, &out)?;
     }
     if let Some(t) = &target {
         t.write(&d, a.force)?;
@@ -324,6 +336,13 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     }
     outln!("({} documents, {secs:.2} s)", d.metrics.documents);
     Ok(0)
+}
+
+/// Writes `bytes` to an output made beforehand and commits it.
+fn write_and_commit(mut f: AtomicFile, bytes: &[u8]) -> tasnif::Result<()> {
+    f.write_all(bytes)
+        .map_err(|e| tasnif::Error::io(f.target(), e))?;
+    f.commit()
 }
 
 /// A report file to write, checked before the evaluation runs.
@@ -373,10 +392,7 @@ impl ReportTarget {
         }
         if !force {
             if let Some(p) = target.paths().into_iter().find(|p| p.exists()) {
-                anyhow::bail!(
-                    "{}: the file exists (use --force to overwrite it)",
-                    p.display()
-                );
+                return Err(tasnif::Error::at(p, tasnif::ErrorKind::OutputExists).into());
             }
         }
         Ok(target)
@@ -400,18 +416,38 @@ impl ReportTarget {
         }
     }
 
-    /// Writes the report, each file atomically; the Markdown last, once its charts are there.
+    /// Writes the report. A Markdown report's five files are committed
+    /// together (see `tasnif::atomic::commit_all`): a failure leaves none of
+    /// them, nor the charts' folder if this made it.
     fn write(&self, d: &ReportData, force: bool) -> anyhow::Result<()> {
         match self {
             ReportTarget::Html(p) => write_atomic(p, render_html(d).as_bytes(), force)?,
             ReportTarget::Markdown(p, dir, name) => {
                 let md = render_markdown(d, name);
+                let made = !dir.exists();
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
-                for (file, svg) in &md.files {
-                    write_atomic(&dir.join(file), svg.as_bytes(), force)?;
+                let written = (|| -> tasnif::Result<()> {
+                    let mut files = Vec::new();
+                    for (file, svg) in &md.files {
+                        files.push((dir.join(file), svg.as_bytes()));
+                    }
+                    files.push((p.clone(), md.markdown.as_bytes()));
+                    let mut outs = Vec::new();
+                    for (path, bytes) in files {
+                        let mut f = AtomicFile::create(&path, force)?;
+                        f.write_all(bytes)
+                            .map_err(|e| tasnif::Error::io(&path, e))?;
+                        outs.push(f);
+                    }
+                    commit_all(outs)
+                })();
+                if let Err(e) = written {
+                    if made {
+                        let _ = std::fs::remove_dir(dir);
+                    }
+                    return Err(e.into());
                 }
-                write_atomic(p, md.markdown.as_bytes(), force)?;
             }
         }
         Ok(())
@@ -480,7 +516,7 @@ mod tests {
             .err()
             .expect("exists")
             .to_string();
-        assert!(e.contains("--force"), "{e}");
+        assert!(e.contains("r.md: file exists"), "{e}");
         assert!(ReportTarget::new(&md, true).is_ok());
     }
 }

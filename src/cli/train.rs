@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
+use tasnif::atomic::AtomicFile;
 use tasnif::corpus::load_labeled;
-use tasnif::error::ErrorKind;
 
 use super::em::EmOpts;
 use super::{ReadOpts, TrainOpts};
@@ -46,9 +46,9 @@ impl TrainArgs {
 }
 
 pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
-    if !a.force && a.output.exists() {
-        return Err(tasnif::Error::at(&a.output, ErrorKind::OutputExists).into());
-    }
+    // the output first: a missing or read-only folder, or a model that
+    // exists, stops the command before it reads or trains anything
+    let output = AtomicFile::create(&a.output, a.force)?;
     let params = a.opts.params()?;
     let start = Instant::now();
     let read = a.read.options();
@@ -66,7 +66,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
         })
     })?;
     model
-        .save(&a.output, a.force)
+        .write_to(output, &model.to_bytes())
         .with_context(|| format!("writing the model to {}", a.output.display()))?;
     let secs = start.elapsed().as_secs_f64();
     let counts = data.counts();

@@ -1,10 +1,11 @@
 //! `tasnif tune`.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use tasnif::atomic::write_atomic;
+use tasnif::atomic::{commit_all, AtomicFile};
 use tasnif::corpus::{load_labeled, read_groups};
 use tasnif::eval::tune::{search_space, tune, Scored, Space};
 use tasnif::eval::Folds;
@@ -65,9 +66,14 @@ pub struct TuneArgs {
 }
 
 pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
-    if !a.force && a.output.exists() {
-        return Err(tasnif::Error::at(&a.output, tasnif::ErrorKind::OutputExists).into());
-    }
+    // the outputs first: a missing or read-only folder, or a config that
+    // exists, stops the command before the search
+    let output = AtomicFile::create(&a.output, a.force)?;
+    let json = a
+        .json
+        .as_deref()
+        .map(|p| AtomicFile::create(p, true))
+        .transpose()?;
     let start = Instant::now();
     let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
     let groups = match &a.groups {
@@ -145,12 +151,19 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
     };
     let mut bytes = best.params.to_json().into_bytes();
     bytes.push(b'\n');
-    write_atomic(&a.output, &bytes, a.force)?;
-    if let Some(path) = &a.json {
+    let mut files = vec![(output, bytes)];
+    if let Some(out) = json {
         let mut j = serde_json::to_vec_pretty(&ranked)?;
         j.push(b'\n');
-        write_atomic(path, &j, true)?;
+        files.push((out, j));
     }
+    let mut outs = Vec::new();
+    for (mut f, bytes) in files {
+        f.write_all(&bytes)
+            .map_err(|e| tasnif::Error::io(f.target(), e))?;
+        outs.push(f);
+    }
+    commit_all(outs)?;
     outln!();
     outln!(
         "best: {} (macro-F1 {:.4} ± {:.4}); written to {} ({:.1} s)",

@@ -220,10 +220,21 @@ impl Classifier {
     /// # Errors
     /// The file exists and `overwrite` is false, or writing fails.
     pub fn save(&self, path: &Path, overwrite: bool) -> Result<()> {
-        use std::io::Write;
         let bytes = self.to_bytes();
-        let mut f = crate::atomic::AtomicFile::create(path, overwrite)?;
-        f.write_all(&bytes).map_err(|e| Error::io(path, e))?;
-        f.commit()
+        self.write_to(crate::atomic::AtomicFile::create(path, overwrite)?, &bytes)
+    }
+
+    /// Writes the model file's `bytes` (from [`Classifier::to_bytes`]) to
+    /// an output made beforehand, and commits it: a caller that trains for
+    /// minutes makes its output first, so that a missing or read-only
+    /// folder, or a file that exists, stops it before the work.
+    ///
+    /// # Errors
+    /// Writing or committing fails.
+    pub fn write_to(&self, mut out: crate::atomic::AtomicFile, bytes: &[u8]) -> Result<()> {
+        use std::io::Write;
+        out.write_all(bytes)
+            .map_err(|e| Error::io(out.target(), e))?;
+        out.commit()
     }
 }

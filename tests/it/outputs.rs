@@ -661,3 +661,75 @@ fn temporary_files_of_killed_writers_are_swept_by_the_next_write() {
         );
     }
 }
+
+/// `train -o` into a missing folder fails before the training data is even
+/// read: here the data is a FIFO nobody writes to, which would block.
+#[test]
+fn train_checks_its_output_before_it_trains() {
+    let f = Fixture::new(4);
+    mkfifo(&f.path("data.jsonl"));
+    for output in ["nodir/m.tasnif", "model.tasnif"] {
+        let mut child = tasnif_cmd(f.dir.path(), &["train", "data.jsonl", "-o", output])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let start = Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if start.elapsed() > Duration::from_secs(10) {
+                child.kill().expect("kill");
+                panic!("train -o {output} waited for its data instead of failing");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().expect("ends");
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let needle = if output.starts_with("nodir") {
+            "no such file or directory"
+        } else {
+            "file exists"
+        };
+        assert!(
+            stderr(&out).contains(output) && stderr(&out).contains(needle),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+/// A Markdown report is five files (the page and its four charts). A write
+/// that fails on any of them (a full disk) leaves none, not even the charts'
+/// folder, so the same command without --force works once there is room.
+#[test]
+fn a_failed_markdown_report_leaves_nothing_behind() {
+    let f = Fixture::new(4);
+    let args = ["eval", "corpus", "-m", "model.tasnif", "--report", "r.md"];
+    let out = f.run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sizes: Vec<u64> = names(&f.path("r_files"))
+        .iter()
+        .map(|n| {
+            std::fs::metadata(f.path("r_files").join(n))
+                .expect("chart")
+                .len()
+        })
+        .collect();
+    assert_eq!(sizes.len(), 4);
+    std::fs::remove_dir_all(f.path("r_files")).expect("rm");
+    std::fs::remove_file(f.path("r.md")).expect("rm");
+    // room for every file but the largest chart
+    let largest = *sizes.iter().max().expect("charts");
+    fails_over_size_limit(f.dir.path(), &args, largest - 1, &["file too large"]);
+    assert_eq!(
+        names(f.dir.path()),
+        ["corpus", "model.tasnif"],
+        "nothing left"
+    );
+    let out = f.run(&args);
+    assert!(
+        out.status.success(),
+        "the rerun needs no --force: {}",
+        stderr(&out)
+    );
+    assert_eq!(names(&f.path("r_files")).len(), 4);
+}
