@@ -246,6 +246,8 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// The operating system's message, lowercase as the other messages are
+/// (`permission denied (os error 13)`).
 fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
@@ -263,14 +265,10 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            ErrorKind::Io(e) => Some(&**e),
-            _ => None,
-        }
-    }
-}
+/// The message of an I/O error already holds the operating system's, so
+/// it is not given again as a source (a chain printer such as anyhow's
+/// would print it twice); [`ErrorKind::Io`] keeps the `io::Error` itself.
+impl std::error::Error for Error {}
 
 impl From<linfa::Error> for Error {
     fn from(e: linfa::Error) -> Error {
@@ -280,3 +278,24 @@ impl From<linfa::Error> for Error {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every cause is in the message once: the message of an I/O error
+    /// holds the operating system's, and no source repeats it.
+    #[test]
+    fn an_io_error_names_its_cause_once() {
+        let e = Error::io("out.jsonl", io::Error::from_raw_os_error(13));
+        let mut chain = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            chain.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        assert_eq!(chain.matches("os error 13").count(), 1, "{chain}");
+        assert!(chain.starts_with("out.jsonl: permission denied"), "{chain}");
+        assert!(matches!(e.kind(), ErrorKind::Io(io) if io.raw_os_error() == Some(13)));
+    }
+}

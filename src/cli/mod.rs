@@ -402,9 +402,11 @@ pub fn exit_on_signals() {
 
 /// True when `e` is a closed output pipe (`tasnif label | head`), which is not an error.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let pipe = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>().is_some_and(pipe)
+            || c.downcast_ref::<tasnif::Error>()
+                .is_some_and(|t| matches!(t.kind(), tasnif::ErrorKind::Io(io) if pipe(io)))
     })
 }
 

@@ -733,3 +733,16 @@ fn a_failed_markdown_report_leaves_nothing_behind() {
     );
     assert_eq!(names(&f.path("r_files")).len(), 4);
 }
+
+/// The operating system's message is printed once, not once by the error
+/// and again by its source.
+#[test]
+fn an_os_error_is_printed_once() {
+    let f = Fixture::new(4);
+    let name = format!("{}.jsonl", "a".repeat(300));
+    let out = f.run(&["label", "corpus", "-m", "model.tasnif", "-o", &name]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.matches("os error 36").count(), 1, "{err}");
+    assert!(err.contains("file name too long"), "{err}");
+}
