@@ -38,13 +38,19 @@ pub enum ErrorKind {
     /// Under automatic detection: UTF-16 text without a byte-order mark
     /// (`endian`: `utf-16le` or `utf-16be`).
     Utf16WithoutBom { endian: &'static str },
-    /// Under automatic detection: neither UTF-8 nor mostly Arabic as
-    /// Windows-1256 (offset of the first byte that is not UTF-8, and the
-    /// share of Arabic letters as Windows-1256, in percent, rounded down).
+    /// Under automatic detection: neither UTF-8 nor Arabic as Windows-1256
+    /// (offset of the first byte that is not UTF-8, the share of Arabic
+    /// letters as Windows-1256 in percent, rounded down, and why the text
+    /// does not look Arabic).
     UnknownEncoding {
         utf8_offset: usize,
         arabic_percent: u8,
+        reason: String,
     },
+    /// Under automatic detection: mostly UTF-8, with `bad` bad sequences
+    /// (a stray byte, a cut in the middle of a character), the first at
+    /// byte `offset`; never read as another encoding.
+    DamagedUtf8 { offset: usize, bad: usize },
     /// The file contains NUL bytes: it is binary, not text.
     Binary,
     /// The path is not a regular file (a FIFO, socket or device), which
@@ -184,11 +190,19 @@ impl fmt::Display for ErrorKind {
                 "looks like {} text without a byte-order mark; read it as UTF-16 or convert it to UTF-8",
                 endian.to_uppercase()
             ),
-            ErrorKind::UnknownEncoding { utf8_offset, arabic_percent } => write!(
+            ErrorKind::UnknownEncoding {
+                utf8_offset,
+                reason,
+                ..
+            } => write!(
                 f,
                 "not valid UTF-8 (first bad byte at offset {utf8_offset}), and not Arabic Windows-1256 either \
-                 (only {arabic_percent}% of its characters would be Arabic letters); \
-                 convert the file to UTF-8 or name its encoding"
+                 ({reason}); convert the file to UTF-8 or name its encoding"
+            ),
+            ErrorKind::DamagedUtf8 { offset, bad } => write!(
+                f,
+                "damaged UTF-8: {bad} bad byte sequence(s) in text that is otherwise UTF-8, the first bad byte at offset {offset} \
+                 (a stray byte, or a file cut in the middle of a character); not read as another encoding"
             ),
             ErrorKind::Binary => write!(f, "binary file (contains NUL bytes), not text"),
             ErrorKind::NotRegularFile { kind } => write!(f, "not a regular file ({kind})"),

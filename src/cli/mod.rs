@@ -310,6 +310,7 @@ pub fn hint(e: &tasnif::Error) -> Option<&'static str> {
     use tasnif::ErrorKind as K;
     match e.kind() {
         K::Utf16WithoutBom { .. } => Some("--encoding utf-16 reads it"),
+        K::DamagedUtf8 { .. } => Some("--encoding utf-8-lossy reads it with U+FFFD in their place"),
         K::UnknownEncoding { .. } => {
             Some("--encoding windows-1256 or --encoding utf-16 reads it as one")
         }

@@ -9,7 +9,10 @@ mod manifest;
 mod unlabeled;
 
 pub use dir::{inputs, walk_txt, Inputs};
-pub use encoding::{arabic_share, Encoding, TextEncoding, MIN_ARABIC_SHARE};
+pub use encoding::{
+    arabic_profile, arabic_share, looks_arabic, Encoding, TextEncoding, MAX_MIXED_WORDS,
+    MIN_ARABIC_PROFILE, MIN_ARABIC_SHARE, PROFILE_MIN_LETTERS,
+};
 pub use groups::{read_groups, Groups, NEVER_HELD_OUT};
 pub use manifest::{
     parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest, read_secondary,
@@ -409,7 +412,8 @@ pub(crate) fn file_kind(ft: &std::fs::FileType) -> &'static str {
 /// # Errors
 /// [`ErrorKind::Binary`], [`ErrorKind::Empty`], or an encoding error:
 /// [`ErrorKind::InvalidUtf8`], [`ErrorKind::InvalidUtf16`],
-/// [`ErrorKind::Utf16WithoutBom`], [`ErrorKind::UnknownEncoding`].
+/// [`ErrorKind::Utf16WithoutBom`], [`ErrorKind::DamagedUtf8`],
+/// [`ErrorKind::UnknownEncoding`].
 pub fn decode_text(
     bytes: Vec<u8>,
     encoding: Encoding,

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use tasnif::corpus::{
-    arabic_share, decode_text, parse_jsonl_labeled, parse_manifest, Encoding, JsonlInputs,
-    ReadOptions, Source, TextEncoding, MIN_ARABIC_SHARE,
+    decode_text, looks_arabic, parse_jsonl_labeled, parse_manifest, Encoding, JsonlInputs,
+    ReadOptions, Source, TextEncoding,
 };
 use tasnif::model::{Classifier, PredictOptions, PredictScratch, FORMAT_VERSION, MAGIC};
 use tasnif::text::{normalize, tokens, Analyzer, AnalyzerConfig, NormalizeOptions, StemmerKind};
@@ -130,18 +130,21 @@ pub fn model(data: &[u8]) {
     Classifier::from_bytes(&again).expect("a saved model loads again");
 }
 
-const ENCODINGS: [Encoding; 4] = [
+const ENCODINGS: [Encoding; 5] = [
     Encoding::Auto,
     Encoding::Utf8,
     Encoding::Windows1256,
     Encoding::Utf16,
+    Encoding::Utf8Lossy,
 ];
 
 /// The article decoder on any bytes, in each encoding: an error or text
 /// that is not blank and has no NUL; under `auto`, UTF-8 is taken as is and
-/// Windows-1256 only when mostly Arabic; every decoding gives back the
-/// bytes when encoded again.
+/// Windows-1256 only when it looks Arabic; every decoding gives back the
+/// bytes when encoded again (`utf-8-lossy`: what `from_utf8_lossy` gives).
+/// Then [`utf8_plus_one`] on the same bytes.
 pub fn decode(data: &[u8]) {
+    utf8_plus_one(data);
     for enc in ENCODINGS {
         let Ok(t) = decode_text(data.to_vec(), enc) else {
             continue;
@@ -151,13 +154,23 @@ pub fn decode(data: &[u8]) {
         let body = |bom: &[u8]| data.strip_prefix(bom).unwrap_or(data).to_vec();
         let again = match t.encoding {
             TextEncoding::Utf8 => {
-                assert!(matches!(enc, Encoding::Auto | Encoding::Utf8));
+                assert!(matches!(
+                    enc,
+                    Encoding::Auto | Encoding::Utf8 | Encoding::Utf8Lossy
+                ));
                 assert_eq!(text.as_bytes(), body(&[0xEF, 0xBB, 0xBF]));
+                continue;
+            }
+            TextEncoding::Utf8Lossy => {
+                assert_eq!(enc, Encoding::Utf8Lossy);
+                let raw = body(&[0xEF, 0xBB, 0xBF]);
+                assert!(std::str::from_utf8(&raw).is_err());
+                assert_eq!(text, String::from_utf8_lossy(&raw));
                 continue;
             }
             TextEncoding::Windows1256 => {
                 if enc == Encoding::Auto {
-                    assert!(arabic_share(text) >= MIN_ARABIC_SHARE);
+                    assert!(looks_arabic(text).is_ok());
                 }
                 let (b, _, unmappable) = encoding_rs::WINDOWS_1256.encode(text);
                 assert!(!unmappable);
@@ -176,6 +189,41 @@ pub fn decode(data: &[u8]) {
     }
 }
 
+/// Valid UTF-8 plus one byte never decodes as another encoding. The first
+/// two bytes choose a position and the third a byte; when the rest is
+/// valid UTF-8 with at least four multi-byte characters, that byte inserted
+/// there, or the text cut in the middle of the character at or after that
+/// position, reads under `auto` as UTF-8 or not at all: never as
+/// Windows-1256 or UTF-16.
+pub fn utf8_plus_one(data: &[u8]) {
+    let [lo, hi, byte, rest @ ..] = data else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    if text.chars().filter(|c| !c.is_ascii()).count() < 4 {
+        return;
+    }
+    let at = usize::from(u16::from_le_bytes([*lo, *hi])) % (rest.len() + 1);
+    let mut stray = rest.to_vec();
+    stray.insert(at, *byte);
+    let cut = text
+        .char_indices()
+        .find(|&(i, c)| i >= at && c.len_utf8() > 1)
+        .map(|(i, _)| rest[..=i].to_vec());
+    for bytes in std::iter::once(stray).chain(cut) {
+        if let Ok(t) = decode_text(bytes.clone(), Encoding::Auto) {
+            assert_eq!(
+                t.encoding,
+                TextEncoding::Utf8,
+                "UTF-8 with one bad byte read as {}: {bytes:?}",
+                t.encoding
+            );
+        }
+    }
+}
+
 /// The CSV/TSV manifest reader on any bytes (the first byte chooses the
 /// delimiter and the encoding): an error or records with a non-blank label
 /// and id, each a file path or a non-blank text.
@@ -184,7 +232,7 @@ pub fn manifest(data: &[u8]) {
         return;
     };
     let delimiter = if flags & 1 == 0 { b',' } else { b'\t' };
-    let encoding = ENCODINGS[usize::from(flags >> 1 & 3)];
+    let encoding = ENCODINGS[usize::from(flags >> 1 & 7) % ENCODINGS.len()];
     let path = Path::new("fuzz/manifest.csv");
     let Ok(pairs) = parse_manifest(rest.to_vec(), path, delimiter, encoding) else {
         return;

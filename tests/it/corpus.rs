@@ -185,12 +185,16 @@ fn one_pass_analysis_equals_normalize_then_tokenize_on_the_corpus() {
     ignore = "needs the corpus at ../shared/data or $TASNIF_DATA (see data/README.md)"
 )]
 fn corpus_articles_in_windows_1256_are_recognized_by_auto() {
-    use tasnif::corpus::{arabic_share, decode_text, Encoding, TextEncoding, MIN_ARABIC_SHARE};
+    use tasnif::corpus::{
+        arabic_profile, arabic_share, decode_text, Encoding, TextEncoding, MIN_ARABIC_PROFILE,
+        MIN_ARABIC_SHARE,
+    };
     let Some(data) = shared_data("corpus_articles_in_windows_1256_are_recognized_by_auto") else {
         return;
     };
     let ant = data.join("ant-multisource");
     let mut shares = Vec::new();
+    let mut profiles = Vec::new();
     let every = sweep_step();
     {
         for p in corpus_paths(&ant).iter().step_by(every) {
@@ -213,6 +217,7 @@ fn corpus_articles_in_windows_1256_are_recognized_by_auto() {
             assert_eq!(t.encoding, TextEncoding::Windows1256, "{p}");
             assert_eq!(t.text, safe, "{p}");
             shares.push(arabic_share(&safe));
+            profiles.extend(arabic_profile(&safe));
         }
     }
     assert_eq!(shares.len(), 20_839usize.div_ceil(every));
@@ -220,6 +225,11 @@ fn corpus_articles_in_windows_1256_are_recognized_by_auto() {
     let (min, median) = (shares[0], shares[shares.len() / 2]);
     eprintln!("Arabic share of the corpus articles: min {min:.3}, median {median:.3}");
     assert!(min >= MIN_ARABIC_SHARE + 0.15, "min {min}");
+    // the proportions of letters: far above the least that decides too
+    profiles.sort_by(f64::total_cmp);
+    let (min, median) = (profiles[0], profiles[profiles.len() / 2]);
+    eprintln!("Arabic letter profile of the corpus articles: min {min:.3}, median {median:.3}");
+    assert!(min >= MIN_ARABIC_PROFILE + 0.4, "min {min}");
 }
 
 /// The bundled model's training manifest, against the shared data: no

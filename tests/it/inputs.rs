@@ -894,3 +894,69 @@ fn json_lines_that_are_not_utf8_are_named_by_line() {
     assert!(recs[1]["error"].is_null());
     assert_eq!(recs[2]["id"], "stdin:3");
 }
+
+/// Valid UTF-8 with one stray byte, or cut in the middle of a character,
+/// is reported (file, offset), never read as Windows-1256; so are other
+/// scripts in their legacy code pages that would pass for Arabic letters.
+/// `--encoding utf-8-lossy` reads the damaged ones, and their records say
+/// so. Training data is held to the same rules.
+#[test]
+fn damaged_utf8_and_other_legacy_scripts_are_never_guessed() {
+    let f = Fixture::new(4);
+    let seed = &seeds()[0];
+    let bytes = seed.as_bytes();
+    let at = (300..).find(|&i| seed.is_char_boundary(i)).expect("long");
+    let mut stray = bytes.to_vec();
+    stray.insert(at, 0xFF);
+    write(&f.path("stray.txt"), &stray);
+    let cut = seed
+        .char_indices()
+        .filter(|(_, c)| c.len_utf8() > 1)
+        .nth(150)
+        .expect("long")
+        .0
+        + 1;
+    write(&f.path("cut.txt"), &bytes[..cut]);
+    let koi8 = encoding_rs::KOI8_R
+        .encode("Президент заявил сегодня о новых мерах по защите данных пользователей в сети.")
+        .0
+        .into_owned();
+    write(&f.path("koi8.txt"), &koi8);
+    let hebrew = encoding_rs::WINDOWS_1255
+        .encode("הנשיא הודיע היום על צעדים חדשים להגנה על נתוני המשתמשים ברשת.")
+        .0
+        .into_owned();
+    write(&f.path("cp1255.txt"), &hebrew);
+    label_reports(&f, "stray.txt", &format!("1 bad byte sequence(s) in text that is otherwise UTF-8, the first bad byte at offset {at}"));
+    label_reports(&f, "cut.txt", &format!("at offset {}", cut - 1));
+    label_reports(&f, "koi8.txt", "not Arabic Windows-1256 either");
+    label_reports(&f, "cp1255.txt", "not Arabic Windows-1256 either");
+    let out = f.run(&["label", "stray.txt"]);
+    assert!(
+        stderr(&out).contains("(--encoding utf-8-lossy reads it"),
+        "{}",
+        stderr(&out)
+    );
+    // read on request, and the record says how
+    let out = f.run(&["label", "stray.txt", "cut.txt", "--encoding", "utf-8-lossy"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for r in records(&stdout(&out)) {
+        assert_eq!(r["encoding"], "utf-8-lossy", "{r}");
+        assert_eq!(r["error"], Value::Null);
+    }
+    // training data: train stops, naming the file
+    for n in 0..3 {
+        write(
+            &f.path(&format!("bad/economy/{n}.txt")),
+            article(0, n).as_bytes(),
+        );
+        write(
+            &f.path(&format!("bad/sports/{n}.txt")),
+            article(1, n).as_bytes(),
+        );
+    }
+    let mut damaged = article(1, 7).into_bytes();
+    damaged.insert(40, 0xC7);
+    write(&f.path("bad/sports/x.txt"), &damaged);
+    train_fails(&f, "bad", "x.txt", "bad byte at offset");
+}
