@@ -20,7 +20,7 @@ pub fn run(a: InspectArgs) -> anyhow::Result<u8> {
     let vp = m.vectorizer().params();
     let nb = m.nb().params();
     outln!("model: {}", a.model.display());
-    outln!("format version: {}", tasnif::model::FORMAT_VERSION);
+    outln!("format version: {}", m.format_version());
     outln!(
         "analyzer: stemmer={} fold_teh_marbuta={} stopwords={} min_token_chars={}",
         an.stemmer,

@@ -1,17 +1,23 @@
 //! The model file: a header of our own (magic, format version, body length,
 //! checksum, the writer's version) and a postcard body.
 //!
-//! # Format (version 5; versions 1 to 4 are read too)
+//! # Format (version 6; versions 1 to 5 are read too)
 //!
 //! | offset | size | content |
 //! |---:|---:|---|
 //! | 0 | 8 | magic `89 54 53 4E 46 0D 0A 1A` (`\x89TSNF\r\n\x1a`) |
 //! | 8 | 4 | format version, u32 little-endian |
 //! | 12 | 8 | body length in bytes, u64 little-endian |
-//! | 20 | 4 | CRC-32 (IEEE) of the body, u32 little-endian |
+//! | 20 | 4 | CRC-32 (IEEE), u32 little-endian, of bytes 8–19 and 24 to the end |
 //! | 24 | 1 | length n of the tasnif version string |
 //! | 25 | n | tasnif version that wrote the file (UTF-8) |
 //! | 25+n | body length | body: [`postcard`] encoding of the model |
+//!
+//! From version 6 the checksum covers everything after the magic bytes but
+//! itself: the format version, the body length and the writer's version as
+//! well as the body, so a changed version byte is a checksum error. Up to
+//! version 5 it covered the body alone; such a file's version is checked by
+//! its body decoding, in that version's layout, to its last byte.
 //!
 //! Version 1's body is one stage. Version 2 appends an optional gate: the
 //! name of the "none of the topics" label and the gate stage's own file
@@ -22,7 +28,8 @@
 //! refinement's class balance (version 3 reads as balance 0). Version 5
 //! adds its least documents per label, `min_docs` (older versions read as
 //! 0); a refinement skipped because a label had fewer is recorded with
-//! kind none and its `min_docs` ([`RefineParams::as_applied`]). A body must
+//! kind none and its `min_docs` ([`RefineParams::as_applied`]). Version 6
+//! has version 5's body and a checksum over the header too. A body must
 //! decode to its last byte.
 
 use ndarray::Array2;
@@ -40,7 +47,9 @@ use crate::text::{Analyzer, AnalyzerConfig};
 /// Magic bytes at the start of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89TSNF\r\n\x1a";
 /// The model format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
+/// The first format version whose checksum covers the header as well as the body.
+pub const HEADER_CHECKSUM_VERSION: u32 = 6;
 /// The oldest model format version this build reads.
 pub const OLDEST_FORMAT_VERSION: u32 = 1;
 const FIXED_HEADER: usize = 25;
@@ -103,15 +112,33 @@ fn with_header(body: Vec<u8>) -> Vec<u8> {
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
     out.push(version.len() as u8);
     out.extend_from_slice(version);
     out.extend_from_slice(&body);
+    let crc = checksum(&out, FORMAT_VERSION);
+    out[20..24].copy_from_slice(&crc.to_le_bytes());
     out
+}
+
+/// The checksum a file of format `version` stores, computed over `file`
+/// (whose header is whole): of bytes 8–19 and 24 to the end from version 6,
+/// of the body alone before.
+pub fn checksum(file: &[u8], version: u32) -> u32 {
+    let body_start = FIXED_HEADER + file.get(24).map_or(0, |&n| usize::from(n));
+    if version >= HEADER_CHECKSUM_VERSION {
+        let mut h = crc32fast::Hasher::new();
+        h.update(&file[8..20]);
+        h.update(&file[24..]);
+        h.finalize()
+    } else {
+        crc32fast::hash(&file[body_start.min(file.len())..])
+    }
 }
 
 /// Reads a model from its file's bytes.
 pub(super) fn decode(bytes: &[u8]) -> Result<Classifier> {
+    let format = read_header(bytes)?.format;
     let (stage, gate) = decode_stage(bytes)?;
     let kind = match gate {
         None => Kind::Flat(Box::new(stage)),
@@ -130,14 +157,14 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Classifier> {
             )?))
         }
     };
-    Ok(Classifier { kind })
+    Ok(Classifier { kind, format })
 }
 
 /// One stage and its gate's bytes, if any, from a file's bytes.
 fn decode_stage(bytes: &[u8]) -> Result<(Stage, Option<GateBody>)> {
     let header = read_header(bytes)?;
     let body = &bytes[FIXED_HEADER + header.version.len()..];
-    let found = crc32fast::hash(body);
+    let found = checksum(bytes, header.format);
     if found != header.crc {
         return Err(Error::new(ErrorKind::ChecksumMismatch {
             expected: header.crc,
@@ -164,6 +191,7 @@ fn decode_stage(bytes: &[u8]) -> Result<(Stage, Option<GateBody>)> {
             let (body, r, gate): (ModelBody, RefineV4, Option<GateBody>) = decode_all(body)?;
             (body, r.into(), gate)
         }
+        // version 5's body is version 6's
         _ => decode_all(body)?,
     };
     refinement
@@ -278,7 +306,7 @@ fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
 }
 
 /// Decodes a whole body: bytes left over mean it is not a body of this
-/// format version (the version field is outside the checksum).
+/// format version (up to version 5 the version field is outside the checksum).
 fn decode_all<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T> {
     let (value, rest) = postcard::take_from_bytes(body)
         .map_err(|e| Error::corrupt_model(format!("cannot decode body: {e}")))?;

@@ -18,7 +18,7 @@ mod gated;
 mod predict;
 mod stage;
 
-pub use file::{FORMAT_VERSION, MAGIC, OLDEST_FORMAT_VERSION};
+pub use file::{FORMAT_VERSION, HEADER_CHECKSUM_VERSION, MAGIC, OLDEST_FORMAT_VERSION};
 pub use gated::{GateSettings, Gated, RECORD_FIELDS};
 pub use predict::{PredictOptions, PredictScratch, Prediction};
 pub use stage::{Stage, TrainingSummary};
@@ -34,6 +34,9 @@ use crate::nb::{NaiveBayes, RefineParams};
 #[derive(Debug)]
 pub struct Classifier {
     kind: Kind,
+    /// The format version of the file it was read from ([`FORMAT_VERSION`]
+    /// for a model trained or assembled here).
+    format: u32,
 }
 
 #[derive(Debug)]
@@ -46,6 +49,7 @@ impl From<Stage> for Classifier {
     fn from(s: Stage) -> Classifier {
         Classifier {
             kind: Kind::Flat(Box::new(s)),
+            format: FORMAT_VERSION,
         }
     }
 }
@@ -54,6 +58,7 @@ impl From<Gated> for Classifier {
     fn from(g: Gated) -> Classifier {
         Classifier {
             kind: Kind::Gated(Box::new(g)),
+            format: FORMAT_VERSION,
         }
     }
 }
@@ -65,6 +70,13 @@ impl Classifier {
             Kind::Flat(s) => s,
             Kind::Gated(g) => g.topics(),
         }
+    }
+
+    /// The format version of the model file this was read from
+    /// ([`FORMAT_VERSION`] for a model trained here); saving it writes
+    /// [`FORMAT_VERSION`] whatever it was.
+    pub fn format_version(&self) -> u32 {
+        self.format
     }
 
     /// The two stages of a gated model.

@@ -76,14 +76,23 @@ pub fn analyzer(data: &[u8]) {
 
 /// `body` behind a valid model-file header (magic, version, length, checksum).
 pub fn with_header(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 32);
+    with_header_as(body, FORMAT_VERSION, b"0.1.0")
+}
+
+/// `body` behind a header of format `version`, writer `writer`, and the
+/// checksum that version computes.
+pub fn with_header_as(body: &[u8], version: u32, writer: &[u8]) -> Vec<u8> {
+    let writer = &writer[..writer.len().min(255)];
+    let mut out = Vec::with_capacity(body.len() + 32 + writer.len());
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
-    out.push(5);
-    out.extend_from_slice(b"0.1.0");
+    out.extend_from_slice(&[0; 4]);
+    out.push(writer.len() as u8);
+    out.extend_from_slice(writer);
     out.extend_from_slice(body);
+    let crc = tasnif::model::file::checksum(&out, version);
+    out[20..24].copy_from_slice(&crc.to_le_bytes());
     out
 }
 
@@ -99,6 +108,7 @@ const TEXTS: [&str; 3] = [
 /// file; an odd one as a body behind a valid header and checksum, so that
 /// the decoder and the checks behind the checksum get fuzzed too.
 pub fn model(data: &[u8]) {
+    gated_version(data);
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
@@ -110,6 +120,19 @@ pub fn model(data: &[u8]) {
     let Ok(model) = Classifier::from_bytes(&bytes) else {
         return;
     };
+    // the decoder consumes the whole body (and the whole file): one byte
+    // more after what loaded does not load
+    let mut longer = rest.to_vec();
+    longer.push(mode);
+    let longer = if mode & 1 == 0 {
+        longer
+    } else {
+        with_header(&longer)
+    };
+    assert!(
+        Classifier::from_bytes(&longer).is_err(),
+        "a model loads with a byte more at its end"
+    );
     let opts = PredictOptions {
         top_k: usize::from(mode >> 1 & 7),
         explain: usize::from(mode >> 4),
@@ -128,6 +151,65 @@ pub fn model(data: &[u8]) {
     }
     let again = model.to_bytes();
     Classifier::from_bytes(&again).expect("a saved model loads again");
+}
+
+/// A small gated model's file, trained once.
+fn gated_file() -> &'static [u8] {
+    static FILE: OnceLock<Vec<u8>> = OnceLock::new();
+    FILE.get_or_init(|| {
+        use tasnif::corpus::{Item, LabeledData};
+        let words = [
+            ("attack", "اختراق قراصنة هجوم خوادم"),
+            ("leak", "تسريب بيانات وثائق حسابات"),
+            ("none", "المباراة الفريق الدوري الملعب"),
+        ];
+        let mut pairs = Vec::new();
+        for (label, text) in words {
+            for n in 0..6 {
+                let t = format!("{text} {} خبر اليوم {n}", words[n % 3].1);
+                pairs.push((
+                    Item {
+                        id: format!("{label}/{n}"),
+                        source: Source::Text(t),
+                    },
+                    label.to_string(),
+                ));
+            }
+        }
+        let mut p = tasnif::train::TrainParams::new();
+        p.none_label = Some("none".into());
+        let m = tasnif::train::train(&LabeledData::from_pairs(pairs), &p, &ReadOptions::default())
+            .expect("the small gated model trains");
+        assert!(m.gate().is_some());
+        m.to_bytes()
+    })
+}
+
+/// A loaded gated model still has its gate. The first four bytes give a
+/// format version, the rest a writer's version string: a small gated
+/// model's file with that version byte (checksum left as it was), and its
+/// body behind a header of that version and writer with the checksum that
+/// version computes (as a forger would make it), either fail to load or
+/// load with their gate. Up to version 5 the version is outside the
+/// checksum, and only the strict decoding of each version's layout keeps
+/// a body from being read as an older one without its gate.
+pub fn gated_version(data: &[u8]) {
+    let Some((v, writer)) = data.split_first_chunk::<4>() else {
+        return;
+    };
+    let version = u32::from_le_bytes(*v);
+    let file = gated_file();
+    let mut flipped = file.to_vec();
+    flipped[8..12].copy_from_slice(v);
+    let body = &file[25 + usize::from(file[24])..];
+    for bytes in [flipped, with_header_as(body, version, writer)] {
+        if let Ok(m) = Classifier::from_bytes(&bytes) {
+            assert!(
+                m.gate().is_some(),
+                "read as format version {version} without its gate"
+            );
+        }
+    }
 }
 
 const ENCODINGS: [Encoding; 5] = [

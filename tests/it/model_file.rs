@@ -36,8 +36,8 @@ fn model_files_that_are_truncated_corrupted_or_of_another_version() {
     flipped[last] ^= 0x40;
     cases.push(("corrupted.tasnif", flipped, "corrupted model file"));
     let mut future = good.clone();
-    future[8] = 6;
-    cases.push(("future.tasnif", future, "format version 6 is not supported"));
+    future[8] = 7;
+    cases.push(("future.tasnif", future, "format version 7 is not supported"));
     for (name, bytes, problem) in cases {
         write(&f.path(name), &bytes);
         for cmd in [
@@ -110,10 +110,7 @@ fn every_flipped_byte_is_detected() {
     for i in 0..bytes.len() {
         let mut b = bytes.clone();
         b[i] ^= 0x01;
-        // a flip in the version string is harmless (it is informational); every other flip is caught
-        if (25..25 + bytes[24] as usize).contains(&i) {
-            continue;
-        }
+        // the header is inside the checksum, the writer's version too
         assert!(
             Classifier::from_bytes(&b).is_err(),
             "flip at byte {i} went unnoticed"
@@ -171,7 +168,8 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// `file` (a version 5 file) with format `version` and body `body`.
+/// `file` (a model file) with format `version` (1 to 5, whose checksum
+/// covers the body alone) and body `body`.
 fn with_body(file: &[u8], version: u32, body: &[u8]) -> Vec<u8> {
     let vlen = file[24] as usize;
     let mut out = file[..25 + vlen].to_vec();
@@ -183,12 +181,12 @@ fn with_body(file: &[u8], version: u32, body: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn model_files_of_versions_1_to_4_still_load_and_label_the_same() {
+fn model_files_of_versions_1_to_5_still_load_and_label_the_same() {
     let f = crate::common::Fixture::new(6);
-    let v5 = std::fs::read(f.path("model.tasnif")).expect("model");
+    let v6 = std::fs::read(f.path("model.tasnif")).expect("model");
     assert_eq!(
-        u32::from_le_bytes(v5[8..12].try_into().expect("4 bytes")),
-        5
+        u32::from_le_bytes(v6[8..12].try_into().expect("4 bytes")),
+        6
     );
     // Six documents per label are too few for the default refinement: it is
     // recorded as skipped (kind none, min_docs 150), and inspect says so.
@@ -200,12 +198,13 @@ fn model_files_of_versions_1_to_4_still_load_and_label_the_same() {
     // The refinement settings end the stage (29 bytes: kind, epochs,
     // margin, step, seed, balance, then min_docs 150 in two bytes), then
     // comes the "no gate" byte.
-    let vlen = v5[24] as usize;
-    let body = &v5[25 + vlen..];
+    let vlen = v6[24] as usize;
+    let body = &v6[25 + vlen..];
     assert_eq!(body.last(), Some(&0), "an ungated model ends with None");
     // Version 1's body is the stage alone; version 2's adds the "no gate"
     // byte; version 3's has the refinement without its balance (8 bytes)
-    // and least documents; version 4's without its least documents.
+    // and least documents; version 4's without its least documents;
+    // version 5's is version 6's (only its checksum covers less).
     let body1 = &body[..body.len() - 30];
     let mut body2 = body1.to_vec();
     body2.push(0);
@@ -218,11 +217,27 @@ fn model_files_of_versions_1_to_4_still_load_and_label_the_same() {
         ("v2.tasnif", 2, body2),
         ("v3.tasnif", 3, body3),
         ("v4.tasnif", 4, body4),
+        ("v5.tasnif", 5, body.to_vec()),
     ] {
-        std::fs::write(f.path(name), with_body(&v5, version, &b)).expect("write");
+        std::fs::write(f.path(name), with_body(&v6, version, &b)).expect("write");
     }
     let a = f.run(&["label", "corpus", "-m", "model.tasnif"]);
-    for old in ["v1.tasnif", "v2.tasnif", "v3.tasnif", "v4.tasnif"] {
+    for (v, old) in [
+        "v1.tasnif",
+        "v2.tasnif",
+        "v3.tasnif",
+        "v4.tasnif",
+        "v5.tasnif",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // inspect gives the file's format version, not the build's
+        let text = crate::common::stdout(&f.run(&["inspect", old]));
+        assert!(
+            text.contains(&format!("format version: {}\n", v + 1)),
+            "{old}: {text}"
+        );
         let b = f.run(&["label", "corpus", "-m", old]);
         assert!(
             a.status.success() && b.status.success(),
@@ -235,11 +250,17 @@ fn model_files_of_versions_1_to_4_still_load_and_label_the_same() {
             "{old}"
         );
     }
-    // a version 5 body read as version 4 (the version is outside the
-    // checksum) does not pass: its min_docs bytes are read as the gate's
-    let mut as_v4 = v5.clone();
+    // a version 6 file whose version byte says 4 fails its checksum; with
+    // a checksum made right for version 4 (over the body alone), the body
+    // does not pass either: its min_docs bytes are read as the gate's
+    let mut as_v4 = v6.clone();
     as_v4[8..12].copy_from_slice(&4u32.to_le_bytes());
-    let err = Classifier::from_bytes(&as_v4).expect_err("not a version 4 body");
+    let err = Classifier::from_bytes(&as_v4).expect_err("another version");
+    assert!(
+        matches!(err.kind(), ErrorKind::ChecksumMismatch { .. }),
+        "{err}"
+    );
+    let err = Classifier::from_bytes(&with_body(&v6, 4, body)).expect_err("not a version 4 body");
     assert!(err.to_string().contains("corrupted model file"), "{err}");
 }
 
@@ -307,9 +328,10 @@ fn a_gate_inside_a_gate_is_refused() {
     let settings = gated[g + gate_len..].to_vec();
     let vlen = gated[24] as usize;
     let with_crc = |mut file: Vec<u8>| {
-        let body = file[25 + vlen..].to_vec();
-        file[12..20].copy_from_slice(&(body.len() as u64).to_le_bytes());
-        file[20..24].copy_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        let body_len = (file.len() - 25 - vlen) as u64;
+        file[12..20].copy_from_slice(&body_len.to_le_bytes());
+        let crc = tasnif::model::file::checksum(&file, tasnif::model::FORMAT_VERSION);
+        file[20..24].copy_from_slice(&crc.to_le_bytes());
         file
     };
     // the gated model, its own gate damaged, its checksum made right again
@@ -328,4 +350,43 @@ fn a_gate_inside_a_gate_is_refused() {
     let nested = with_crc(nested);
     let err = Classifier::from_bytes(&nested).expect_err("a gate inside a gate");
     assert!(err.to_string().contains("a gate inside a gate"), "{err}");
+}
+
+/// A gated model whose format version byte is changed is refused, whatever
+/// the new value: the version is inside the checksum. Even with a checksum
+/// made right again for the claimed version (as an older version computes
+/// it, over the body alone), a body decodes only in its own layout, to its
+/// last byte, so no version reads it without its gate.
+#[test]
+fn a_gated_model_with_another_version_byte_is_refused() {
+    let bundled = tasnif::DEFAULT_MODEL;
+    let own = u32::from_le_bytes(bundled[8..12].try_into().expect("4 bytes"));
+    assert_eq!(own, tasnif::model::FORMAT_VERSION);
+    for v in 0..=255u8 {
+        if u32::from(v) == own {
+            continue;
+        }
+        let mut b = bundled.to_vec();
+        b[8] = v;
+        let err = Classifier::from_bytes(&b).expect_err("another version byte");
+        assert!(
+            matches!(
+                err.kind(),
+                ErrorKind::ChecksumMismatch { .. } | ErrorKind::UnsupportedVersion { .. }
+            ),
+            "version byte {v}: {err}"
+        );
+    }
+    let vlen = bundled[24] as usize;
+    let body = &bundled[25 + vlen..];
+    for v in tasnif::model::OLDEST_FORMAT_VERSION..own {
+        match Classifier::from_bytes(&with_body(bundled, v, body)) {
+            Err(e) => assert!(e.to_string().contains("corrupted model file"), "{v}: {e}"),
+            Ok(m) => {
+                // version 5's layout is version 6's: it reads the same model
+                assert_eq!(v, 5);
+                assert!(m.gate().is_some(), "read as version {v} without its gate");
+            }
+        }
+    }
 }
