@@ -77,6 +77,9 @@ pub enum ErrorKind {
         count: usize,
         min: usize,
     },
+    /// The vocabulary settings kept none of the terms seen: a model of no
+    /// terms would label every article by its priors alone.
+    EmptyVocabulary { terms_seen: u64 },
     /// A manifest (CSV, TSV, JSONL) or list line is malformed.
     Record { line: u64, message: String },
     /// A parameter is outside its valid range.
@@ -228,6 +231,11 @@ impl fmt::Display for ErrorKind {
             ErrorKind::TooFewDocuments { label, count, min } => write!(
                 f,
                 "label '{label}' has {count} document(s); training needs at least {min} per label"
+            ),
+            ErrorKind::EmptyVocabulary { terms_seen } => write!(
+                f,
+                "no terms are left to train on: the vocabulary settings (vectorizer min_df, max_df, \
+                 max_features, chi2; analyzer min_token_chars) keep none of the {terms_seen} distinct terms seen"
             ),
             ErrorKind::Record { line, message } => write!(f, "line {line}: {message}"),
             ErrorKind::InvalidParam { name, message } => write!(f, "invalid {name}: {message}"),

@@ -315,6 +315,9 @@ pub fn hint(e: &tasnif::Error) -> Option<&'static str> {
             Some("--encoding windows-1256 or --encoding utf-16 reads it as one")
         }
         K::TooLarge { .. } => Some("--max-bytes raises the limit"),
+        K::EmptyVocabulary { .. } => Some(
+            "a lower --min-df, a higher --max-df, or a lower min_token_chars in the --config file keeps more",
+        ),
         K::OutputExists => Some("pass --force to overwrite it"),
         K::NoGate { .. } => Some("give --none-label LABEL, or none_label in the --config file"),
         _ => None,

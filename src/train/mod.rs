@@ -72,7 +72,8 @@ impl Trace {
 ///
 /// # Errors
 /// Invalid parameters, an unreadable document (the error names it), fewer
-/// than two labels, or a label with too few documents.
+/// than two labels, a label with too few documents, or vocabulary settings
+/// that keep no term ([`ErrorKind::EmptyVocabulary`]).
 pub fn train(data: &LabeledData, params: &TrainParams, read: &ReadOptions) -> Result<Classifier> {
     let params = &params.check()?;
     if params.none_label.is_some() {
@@ -282,6 +283,11 @@ pub(crate) fn from_sums(
     summary: TrainingSummary,
     sums: NbCounts,
 ) -> Result<(Stage, Vec<f64>)> {
+    if fitted.vocab.is_empty() {
+        return Err(Error::new(ErrorKind::EmptyVocabulary {
+            terms_seen: summary.terms_seen,
+        }));
+    }
     let vp = &params.vectorizer;
     // The refinement as this training applies it: skipped when a label has
     // fewer documents than its least (see RefineParams::min_docs).

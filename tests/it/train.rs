@@ -557,3 +557,38 @@ fn refine_flags_set_the_perceptron_and_its_bytes_do_not_depend_on_threads() {
     );
     assert!(!f.path("bad.tasnif").exists());
 }
+
+/// Vocabulary settings that keep no term (a min_df above every document
+/// count, a max_df below every share, a min_token_chars above every word)
+/// are refused at training, naming the settings: no model of 0 terms is
+/// written, and exit code 1.
+#[test]
+fn settings_that_keep_no_term_are_refused_and_write_no_model() {
+    let f = Fixture::new(4);
+    std::fs::write(
+        f.path("long-tokens.json"),
+        r#"{"analyzer": {"min_token_chars": 60}}"#,
+    )
+    .expect("write");
+    for args in [
+        vec!["--min-df", "1000"],
+        vec!["--max-df", "0.01"],
+        vec!["--config", "long-tokens.json"],
+        vec!["--min-df", "1000", "--none-label", "economy"],
+    ] {
+        let mut cmd = vec!["train", "corpus", "-o", "empty.tasnif"];
+        cmd.extend(&args);
+        let out = f.run(&cmd);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("no terms are left to train on"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            !f.path("empty.tasnif").exists(),
+            "{args:?}: a model was written"
+        );
+    }
+}
