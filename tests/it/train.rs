@@ -122,7 +122,7 @@ fn inspect_shows_settings_labels_and_terms() {
             "sports",
             "technology",
             "most indicative terms",
-            "format version: 5",
+            "format version: 6",
             // the default perceptron skips labels this small
             "refinement: none (the perceptron refines only when every label has at least 150",
         ],
