@@ -48,7 +48,9 @@ pub struct GateSummary {
     pub macro_f1: f64,
     /// Flags, precision and recall of the topic documents had the gate
     /// threshold been each of [`SWEEP`] (from each document's probability
-    /// of any topic; empty when the outcomes do not have it).
+    /// of any topic, for the documents whose most probable topic beats the
+    /// none label: no threshold flags the others; empty when the outcomes
+    /// do not have it).
     pub at_thresholds: Vec<GateAt>,
 }
 
@@ -124,9 +126,19 @@ pub fn gate_summary(
         None => per_topic.keys().cloned().collect(),
     };
     let macro_f1 = mean_f1(&per_topic, &macro_labels);
+    // a document whose topic does not beat none is flagged at no threshold
     let scored: Option<Vec<(bool, f64)>> = outcomes
         .iter()
-        .map(|o| o.gate.map(|p| (o.truth != none, p)))
+        .map(|o| {
+            o.gate.map(|p| {
+                let p = if o.topic_beats_none {
+                    p
+                } else {
+                    f64::NEG_INFINITY
+                };
+                (o.truth != none, p)
+            })
+        })
         .collect();
     let at_thresholds = match scored {
         Some(docs) if !docs.is_empty() => sweep(&docs),

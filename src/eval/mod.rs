@@ -38,6 +38,10 @@ pub struct Outcome {
     /// For a gated model: the probability of any of the topics (see
     /// [`crate::model::Prediction::gate`]).
     pub gate: Option<f64>,
+    /// For a gated model: whether its most probable topic beats the none
+    /// label, without which no threshold gives it a topic (see
+    /// [`crate::model::Classifier::topic_beats_none`]); true otherwise.
+    pub topic_beats_none: bool,
 }
 
 /// The result of an evaluation.
@@ -139,6 +143,7 @@ pub(crate) fn outcomes_of(pairs: &[(&str, &str)]) -> Vec<Outcome> {
             predicted: p.to_string(),
             probability: 0.5,
             gate: None,
+            topic_beats_none: true,
         })
         .collect()
 }
@@ -198,7 +203,7 @@ pub fn evaluate_model_with_tags(
         explain: 0,
         gate_threshold,
     };
-    type Predicted = (LabelId, f64, Option<f64>, Vec<LabelId>);
+    type Predicted = (LabelId, f64, Option<f64>, bool, Vec<LabelId>);
     let preds: Vec<Result<Predicted>> = data
         .items
         .par_iter()
@@ -206,19 +211,26 @@ pub fn evaluate_model_with_tags(
             let text = item.text(read)?;
             let p = model.predict(&text, s, &opts);
             let t = tags.map_or_else(Vec::new, |(_, threshold)| p.tags(threshold));
-            Ok((p.label, p.probability, p.gate, t))
+            Ok((
+                p.label,
+                p.probability,
+                p.gate,
+                model.topic_beats_none(&p),
+                t,
+            ))
         })
         .collect();
     let mut outcomes = Vec::with_capacity(preds.len());
     let mut tagged = Vec::with_capacity(if tags.is_some() { preds.len() } else { 0 });
     for (i, p) in preds.into_iter().enumerate() {
-        let (label, probability, gate, t) = p?;
+        let (label, probability, gate, topic_beats_none, t) = p?;
         outcomes.push(Outcome {
             index: i,
             truth: data.labels.name(data.targets[i]).to_string(),
             predicted: model.labels().name(label).to_string(),
             probability,
             gate,
+            topic_beats_none,
         });
         if tags.is_some() {
             tagged.push(t);
@@ -515,6 +527,7 @@ pub(crate) fn predict_fold(
                 predicted: labels.name(p.label).to_string(),
                 probability: p.probability,
                 gate: p.gate,
+                topic_beats_none: fit.model().topic_beats_none(&p),
             }
         })
         .collect()

@@ -176,13 +176,25 @@ impl Gated {
         &self.settings
     }
 
+    /// Whether the most probable topic of `probabilities` (in
+    /// [`Gated::labels`] order) is more probable than the none label: an
+    /// article can get a topic only then, whatever the threshold.
+    pub fn topic_beats_none(&self, probabilities: &[f64]) -> bool {
+        let p_none = probabilities.get(self.none.index()).copied().unwrap_or(1.0);
+        self.topic_to_all
+            .iter()
+            .any(|t| probabilities.get(t.index()).is_some_and(|&p| p > p_none))
+    }
+
     /// The prediction from the topic stage's vector `topic_x` and the gate
     /// stage's vector `gate_x` of one text, whose analysis counted `script`.
     ///
     /// P(none) comes from the gate, P(topic) = (1 − P(none)) · P(topic |
     /// not none). The article gets the topic stage's label when P(any
     /// topic) = 1 − P(none) reaches the threshold (the model's, or the one
-    /// `opts` gives), else the none label. Without enough Arabic (see
+    /// `opts` gives) and that topic is more probable than none (a tie is
+    /// none), else the none label. So a topic label is never less probable
+    /// than none: below a threshold of 1/2, the second rule decides. Without enough Arabic (see
     /// [`GateSettings::min_terms`]) the gate does not weigh the article: it
     /// is the none label with probability 1, with no explanation.
     pub fn predict_vectors(
@@ -228,7 +240,11 @@ impl Gated {
         }
         probabilities[self.none.index()] = p_none;
         let threshold = opts.gate_threshold.unwrap_or(self.settings.threshold);
-        let flagged = enough && p_any >= threshold;
+        // A topic needs the threshold, and more probability than none: no
+        // record's label is less probable than the none label it beat (a
+        // tie, as for a text the gate knows nothing of, is none).
+        let beats_none = p_any * topic.probability > p_none;
+        let flagged = enough && p_any >= threshold && beats_none;
         let n = if enough { opts.explain } else { 0 };
         let (label, explain) = if flagged {
             (self.topic_to_all[topic.label.index()], topic.explain)
@@ -379,6 +395,41 @@ mod tests {
         assert_eq!(label, "none");
         assert!(p.gate.expect("gate") < 0.5);
         assert_eq!(p.probability, 1.0 - p.gate.expect("gate"));
+    }
+
+    /// A text the gate knows nothing of, with even gate priors, is a tie:
+    /// P(none) = P(any topic) = 1/2, spread over two topics at 1/4 each. It
+    /// is none, whatever the threshold: no topic label below none's probability.
+    #[test]
+    fn no_topic_label_is_less_probable_than_none() {
+        for threshold in [0.5, 0.2, 0.01] {
+            let m = model(threshold, 0);
+            let (label, p) = predict(&m, "كلمة مجهولة تماما", &PredictOptions::default());
+            assert_eq!(p.gate, Some(0.5), "a tie at the gate");
+            assert_eq!(label, "none", "threshold {threshold}: {p:?}");
+            assert_eq!(p.probability, 0.5);
+            assert!(!m.gated().expect("gated").topic_beats_none(&p.probabilities));
+        }
+        // on any text and threshold, a topic label beats none
+        let none = |m: &Classifier| m.labels().id("none").expect("none").index();
+        for text in [
+            "اختراق",
+            "تسريب مباراة",
+            "قراصنة تسريب تسريب",
+            "مباراة اختراق",
+            "اختراق قراصنة",
+        ] {
+            for threshold in [0.01, 0.3, 0.5, 0.9] {
+                let m = model(threshold, 0);
+                let (label, p) = predict(&m, text, &PredictOptions::default());
+                if label != "none" {
+                    assert!(
+                        p.probability > p.probabilities[none(&m)],
+                        "{text} at {threshold}: {p:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

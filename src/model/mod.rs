@@ -176,6 +176,15 @@ impl Classifier {
         }
     }
 
+    /// Whether `p` (a prediction of this model) could be given a topic at
+    /// some threshold: for a gated model, its most probable topic is more
+    /// probable than the none label (see [`Gated::predict_vectors`]); always
+    /// true for a one-stage model.
+    pub fn topic_beats_none(&self, p: &Prediction) -> bool {
+        self.gated()
+            .is_none_or(|g| g.topic_beats_none(&p.probabilities))
+    }
+
     /// Labels from feature vectors already made: `x` by
     /// [`Classifier::stage`]'s vectorizer and, for a gated model, `gate_x`
     /// by the gate's, from a text whose analysis counted `script`.

@@ -36,8 +36,10 @@ pub struct Prediction {
     /// The probability of every label, in label order; sums to 1.
     pub probabilities: Vec<f64>,
     /// The `top_k` most probable labels, most probable first (ties in
-    /// label order). With a gate threshold below 1/2, the chosen label
-    /// need not be the first.
+    /// label order). A topic label is never less probable than the none
+    /// label; with a gate threshold above 1/2, the none label can be chosen
+    /// while a topic is more probable, so the chosen label need not be the
+    /// first.
     pub top: Vec<(LabelId, f64)>,
     /// The terms that added most to the chosen label's score over the
     /// runner-up's, with that contribution (in probability log-odds units).
