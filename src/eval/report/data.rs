@@ -466,6 +466,7 @@ mod tests {
             predicted: predicted.into(),
             probability: p,
             gate: None,
+            topic_beats_none: true,
         }
     }
 

@@ -14,6 +14,7 @@
 //!     predicted: if right { "a".into() } else { "b".into() },
 //!     probability: p,
 //!     gate: None,
+//!     topic_beats_none: true,
 //! };
 //! let c = calibration(&[o(0.95, true), o(0.95, false), o(0.55, true)], 10);
 //! assert_eq!(c.bins[9].count, 2);
