@@ -272,11 +272,20 @@ pub fn decode(data: &[u8]) {
 }
 
 /// Valid UTF-8 plus one byte never decodes as another encoding. The first
-/// two bytes choose a position and the third a byte; when the rest is
-/// valid UTF-8 with at least four multi-byte characters, that byte inserted
-/// there, or the text cut in the middle of the character at or after that
-/// position, reads under `auto` as UTF-8 or not at all: never as
+/// two bytes choose a position and the third a byte; when the rest is valid
+/// UTF-8, that byte inserted there (if the text has at least five
+/// multi-byte characters), or the text cut in the middle of the first
+/// multi-byte character at or after that position (if a whole one comes
+/// before the cut), reads under `auto` as UTF-8 or not at all: never as
 /// Windows-1256 or UTF-16.
+///
+/// The bounds are the rule's: bytes are damaged UTF-8 when they hold at
+/// least as many well-formed multi-byte characters as bad sequences. One
+/// byte inserted breaks at most one character into at most four bad
+/// sequences (`F0 61 9F 98 80`); a cut leaves one bad sequence. With fewer
+/// characters, the bytes could as well be Windows-1256 (the fuzzer's first
+/// find: `19 D8`, a control character and the first byte of ش, is ط in
+/// Windows-1256).
 pub fn utf8_plus_one(data: &[u8]) {
     let [lo, hi, byte, rest @ ..] = data else {
         return;
@@ -284,17 +293,22 @@ pub fn utf8_plus_one(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(rest) else {
         return;
     };
-    if text.chars().filter(|c| !c.is_ascii()).count() < 4 {
-        return;
-    }
     let at = usize::from(u16::from_le_bytes([*lo, *hi])) % (rest.len() + 1);
-    let mut stray = rest.to_vec();
-    stray.insert(at, *byte);
+    let mut cases = Vec::new();
+    if text.chars().filter(|c| !c.is_ascii()).count() >= 5 {
+        let mut stray = rest.to_vec();
+        stray.insert(at, *byte);
+        cases.push(stray);
+    }
     let cut = text
         .char_indices()
         .find(|&(i, c)| i >= at && c.len_utf8() > 1)
-        .map(|(i, _)| rest[..=i].to_vec());
-    for bytes in std::iter::once(stray).chain(cut) {
+        .map(|(i, _)| i)
+        .filter(|&i| text[..i].chars().any(|c| !c.is_ascii()));
+    if let Some(i) = cut {
+        cases.push(rest[..=i].to_vec());
+    }
+    for bytes in cases {
         if let Ok(t) = decode_text(bytes.clone(), Encoding::Auto) {
             assert_eq!(
                 t.encoding,
