@@ -149,25 +149,41 @@ impl Stage {
     }
 
     /// The `n` terms with the largest weight for each label relative to the
-    /// mean over labels: what the stage finds most indicative of it.
+    /// mean over labels: what the stage finds most indicative of it (ties
+    /// in term order).
+    ///
+    /// Linear in the size of the weight matrix: the means are worked out
+    /// once, and each label's `n` best are selected, not sorted out of all
+    /// terms (with K labels and V terms, K·V steps, not K²·V; 1,000 labels
+    /// took 8.3 s before, see TESTING.md).
     pub fn top_terms(&self, n: usize) -> Vec<Vec<(String, f64)>> {
         let w = self.nb.weights();
         let k = self.labels.len();
+        let means: Vec<f64> = w
+            .rows()
+            .into_iter()
+            .map(|row| row.sum() / k as f64)
+            .collect();
+        let better = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        let mut v: Vec<(usize, f64)> = Vec::with_capacity(means.len());
         (0..k)
             .map(|c| {
-                let mut v: Vec<(usize, f64)> = w
-                    .rows()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(t, row)| {
-                        let mean = row.sum() / k as f64;
-                        (t, row[c] - mean)
-                    })
-                    .collect();
-                v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                v.into_iter()
-                    .take(n)
-                    .map(|(t, s)| {
+                v.clear();
+                v.extend(
+                    w.column(c)
+                        .iter()
+                        .zip(&means)
+                        .enumerate()
+                        .map(|(t, (x, m))| (t, x - m)),
+                );
+                let n = n.min(v.len());
+                if n > 0 && n < v.len() {
+                    v.select_nth_unstable_by(n - 1, better);
+                }
+                v.truncate(n);
+                v.sort_by(better);
+                v.iter()
+                    .map(|&(t, s)| {
                         (
                             self.vectorizer
                                 .vocabulary()
@@ -179,5 +195,88 @@ impl Stage {
                     .collect()
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{VectorizerParams, Vocabulary};
+    use crate::nb::{NbCounts, NbParams};
+    use crate::text::{Analyzer, AnalyzerConfig};
+    use linfa::ParamGuard;
+
+    /// A stage of `k` labels over `v` terms with pseudo-random counts.
+    fn stage(k: usize, v: usize) -> Stage {
+        let terms: Vec<String> = (0..v).map(|t| format!("t{t:05}")).collect();
+        let vocab = Vocabulary::from_terms(terms);
+        let mut sums = NbCounts::new(v, k).expect("counts");
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for l in 0..k {
+            for t in 0..v {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // a few equal counts, so that ties are there to be broken
+                let c = (x % 5) as f64;
+                if c > 0.0 {
+                    sums.add(&[TermId(t as u32)], &[c], LabelId::from_index(l), 1.0)
+                        .expect("add");
+                }
+            }
+        }
+        let vectorizer = Vectorizer::from_parts(
+            Analyzer::new(AnalyzerConfig::default()),
+            VectorizerParams::default(),
+            vocab,
+            vec![1.0; v],
+        )
+        .expect("vectorizer");
+        let nb = NbParams::new()
+            .check()
+            .expect("params")
+            .fit_counts_into(sums)
+            .expect("fit");
+        let summary = TrainingSummary {
+            docs_per_label: vec![1; k],
+            vocabulary_size: v as u64,
+            terms_seen: v as u64,
+        };
+        let names = (0..k).map(|l| format!("label{l:03}"));
+        Stage::new(
+            vectorizer,
+            nb,
+            LabelSet::from_names(names),
+            1.0,
+            summary,
+            RefineParams::default(),
+        )
+    }
+
+    /// The selection gives what sorting every term by its weight above the
+    /// mean gives, ties in term order, for any n.
+    #[test]
+    fn top_terms_are_the_sorted_best_terms_of_each_label() {
+        let s = stage(7, 300);
+        let w = s.nb().weights();
+        for n in [0, 1, 5, 299, 300, 1000] {
+            let got = s.top_terms(n);
+            assert_eq!(got.len(), 7);
+            for (c, terms) in got.iter().enumerate() {
+                let mut all: Vec<(usize, f64)> = (0..300)
+                    .map(|t| {
+                        let row = w.row(t);
+                        (t, row[c] - row.sum() / 7.0)
+                    })
+                    .collect();
+                all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                let want: Vec<(String, f64)> = all
+                    .into_iter()
+                    .take(n)
+                    .map(|(t, x)| (format!("t{t:05}"), x))
+                    .collect();
+                assert_eq!(terms, &want, "label {c}, n {n}");
+            }
+        }
     }
 }
