@@ -304,7 +304,7 @@ pub fn utf8_plus_one(data: &[u8]) {
         .char_indices()
         .find(|&(i, c)| i >= at && c.len_utf8() > 1)
         .map(|(i, _)| i)
-        .filter(|&i| text[..i].chars().any(|c| !c.is_ascii()));
+        .filter(|&i| !text[..i].is_ascii());
     if let Some(i) = cut {
         cases.push(rest[..=i].to_vec());
     }
