@@ -14,14 +14,26 @@ use std::sync::mpsc::sync_channel;
 
 use rayon::prelude::*;
 
-use crate::corpus::{Item, ReadOptions, TextEncoding};
+use crate::corpus::{Item, ReadOptions, Source, TextEncoding};
 use crate::error::{Error, ErrorKind};
 use crate::model::{Classifier, PredictOptions, PredictScratch, Prediction};
 
-/// Documents scored per parallel step.
+/// Documents scored per parallel step, at most.
 pub const CHUNK: usize = 256;
+/// Bytes of inline text (JSON lines of standard input) per parallel step: a
+/// chunk is closed when its texts reach this many bytes, even with fewer
+/// than [`CHUNK`] documents, so it holds at most this plus one text (news
+/// articles of a few KB fill [`CHUNK`] first). With
+/// at most `2 * QUEUE + 3` chunks alive (waiting, being scored, being
+/// written, being filled), inline texts take at most about
+/// 7 × (`CHUNK_BYTES` + the largest text) of memory, not 7 × 256 texts.
+pub const CHUNK_BYTES: usize = 4 << 20;
 /// Chunks waiting between two stages.
 const QUEUE: usize = 2;
+/// The most worker threads a labeling or training run may ask for (`-j`,
+/// Python's `threads=`): far more than any machine has cores, few enough
+/// that asking for them cannot exhaust the process's threads or memory.
+pub const MAX_THREADS: usize = 256;
 
 /// Options of a labeling run.
 #[derive(Debug, Clone, Copy, Default)]
@@ -72,7 +84,7 @@ where
         s.spawn(move || {
             let mut items = items;
             loop {
-                let chunk: Vec<Item> = items.by_ref().take(CHUNK).collect();
+                let chunk = next_chunk(&mut items);
                 if chunk.is_empty() || in_tx.send(chunk).is_err() {
                     break;
                 }
@@ -97,6 +109,21 @@ where
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
+}
+
+/// The next chunk of `items`: up to [`CHUNK`] items, fewer when their
+/// inline texts reach [`CHUNK_BYTES`].
+fn next_chunk(items: &mut impl Iterator<Item = Item>) -> Vec<Item> {
+    let mut chunk = Vec::new();
+    let mut bytes = 0usize;
+    while chunk.len() < CHUNK && bytes < CHUNK_BYTES {
+        let Some(item) = items.next() else { break };
+        if let Source::Text(t) = &item.source {
+            bytes += t.len();
+        }
+        chunk.push(item);
+    }
+    chunk
 }
 
 /// Labels documents already in memory (texts handed over by another

@@ -61,7 +61,7 @@ pub struct BenchOpArgs {
     list: PathBuf,
     #[arg(long)]
     model: PathBuf,
-    #[arg(short = 'j', long)]
+    #[arg(short = 'j', long, value_name = "N", value_parser = super::parse_jobs)]
     jobs: Option<usize>,
     #[arg(long, default_value_t = 1)]
     copies: u64,

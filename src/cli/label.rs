@@ -1,5 +1,7 @@
 //! `tasnif label`.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -52,8 +54,8 @@ pub struct LabelArgs {
     /// [default: the model's own, chosen at training].
     #[arg(long, value_name = "P", value_parser = parse_threshold)]
     gate_threshold: Option<f64>,
-    /// Worker threads (default: all cores).
-    #[arg(short = 'j', long)]
+    /// Worker threads, 1 to 256 (default: all cores).
+    #[arg(short = 'j', long, value_name = "N", value_parser = super::parse_jobs)]
     jobs: Option<usize>,
     #[command(flatten)]
     read: ReadOpts,
@@ -140,12 +142,7 @@ where
     I: IntoIterator<Item = Item>,
     I::IntoIter: Send,
 {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(j) = jobs {
-        anyhow::ensure!(j >= 1, "-j must be at least 1");
-        pool = pool.num_threads(j);
-    }
-    let pool = pool.build().context("starting worker threads")?;
+    let pool = super::worker_pool(jobs)?;
     let progress = if show_progress {
         let pb = ProgressBar::new_spinner();
         pb.set_style(
@@ -158,6 +155,10 @@ where
     };
     let items = items.into_iter();
     let (mut failed, mut total) = (0usize, 0usize);
+    // ids seen so far, as 64-bit hashes (8 bytes a record, not the ids):
+    // an id given again is warned of, once
+    let mut ids: HashSet<u64, BuildHasherDefault<DefaultHasher>> = HashSet::default();
+    let mut warned: HashSet<u64, BuildHasherDefault<DefaultHasher>> = HashSet::default();
     out.write_all(&fmt.header())?;
     pool.install(|| {
         label_stream(
@@ -168,8 +169,17 @@ where
                 let line = fmt.render(&item.id, &r);
                 (line, r.err().map(|e| super::with_hint(&e)))
             },
-            |_, (line, err): (Vec<u8>, Option<String>)| -> io::Result<()> {
+            |item, (line, err): (Vec<u8>, Option<String>)| -> io::Result<()> {
                 total += 1;
+                let h = BuildHasherDefault::<DefaultHasher>::default().hash_one(&item.id);
+                if !ids.insert(h) && warned.insert(h) {
+                    progress.suspend(|| {
+                        warn!(
+                            "tasnif: warning: the id '{}' is given to more than one input; their records share it",
+                            item.id
+                        );
+                    });
+                }
                 if let Some(e) = err {
                     failed += 1;
                     progress.suspend(|| warn!("tasnif: {e}"));

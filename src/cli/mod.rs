@@ -239,6 +239,28 @@ pub enum Chi2 {
     Keep(usize),
 }
 
+/// `-j N`: a worker-thread count from 1 to [`tasnif::batch::MAX_THREADS`].
+pub(crate) fn parse_jobs(s: &str) -> Result<usize, String> {
+    let max = tasnif::batch::MAX_THREADS;
+    match s.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a thread count from 1 to {max}, got `{s}`"
+        )),
+    }
+}
+
+/// A worker pool of `jobs` threads (all cores when `None`), the count
+/// checked as `-j` is.
+pub(crate) fn worker_pool(jobs: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = jobs {
+        parse_jobs(&j.to_string()).map_err(|e| anyhow::anyhow!("-j: {e}"))?;
+        pool = pool.num_threads(j);
+    }
+    anyhow::Context::context(pool.build(), "starting worker threads")
+}
+
 fn parse_chi2(s: &str) -> Result<Chi2, String> {
     if s == "all" {
         return Ok(Chi2::All);

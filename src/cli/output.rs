@@ -108,16 +108,21 @@ impl RecordFormat<'_> {
                 row.push(join(
                     rec.top
                         .iter()
-                        .map(|s| format!("{}:{}", s.label, s.probability))
+                        .map(|s| format!("{}:{}", list_part(s.label), s.probability))
                         .collect(),
                 ));
                 if let Some(tags) = &rec.tags {
-                    row.push(tags.join(";"));
+                    row.push(
+                        tags.iter()
+                            .map(|t| list_part(t))
+                            .collect::<Vec<_>>()
+                            .join(";"),
+                    );
                 }
                 for ex in [&rec.explain, &rec.evidence].into_iter().flatten() {
                     row.push(join(
                         ex.iter()
-                            .map(|t| format!("{}:{}", t.term, t.weight))
+                            .map(|t| format!("{}:{}", list_part(t.term), t.weight))
                             .collect(),
                     ));
                 }
@@ -127,5 +132,34 @@ impl RecordFormat<'_> {
             }
         }
         out
+    }
+}
+
+/// A label or term inside a CSV/TSV list cell (`label:p;label:p`): `\\`,
+/// `:` and `;` are escaped with a backslash, so that a label holding them
+/// still splits back unambiguously. Other text is unchanged.
+fn list_part(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['\\', ':', ';']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        if matches!(c, '\\' | ':' | ';') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_part;
+
+    #[test]
+    fn list_parts_escape_the_separators_only() {
+        assert_eq!(list_part("attack"), "attack");
+        assert_eq!(list_part("هجوم"), "هجوم");
+        assert_eq!(list_part("a:b;c\\d"), "a\\:b\\;c\\\\d");
     }
 }

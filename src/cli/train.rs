@@ -25,9 +25,9 @@ pub struct TrainArgs {
     /// Overwrite the model file if it exists.
     #[arg(long)]
     force: bool,
-    /// Worker threads (default: all cores). The model's bytes do not
+    /// Worker threads, 1 to 256 (default: all cores). The model's bytes do not
     /// depend on it.
-    #[arg(short = 'j', long)]
+    #[arg(short = 'j', long, value_name = "N", value_parser = super::parse_jobs)]
     jobs: Option<usize>,
     #[command(flatten)]
     opts: TrainOpts,
@@ -52,12 +52,7 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     let params = a.opts.params()?;
     let start = Instant::now();
     let read = a.read.options();
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(j) = a.jobs {
-        anyhow::ensure!(j >= 1, "-j must be at least 1");
-        pool = pool.num_threads(j);
-    }
-    let pool = pool.build().context("starting worker threads")?;
+    let pool = super::worker_pool(a.jobs)?;
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
     let model = pool.install(|| -> anyhow::Result<_> {
         Ok(match super::em::train(&a.em, &data, &params, &read)? {
