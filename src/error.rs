@@ -60,6 +60,10 @@ pub enum ErrorKind {
     /// (`target`: that folder), or through links back to itself (`target`:
     /// the link's own target). Following it would walk forever.
     SymlinkLoop { target: PathBuf },
+    /// A folder reached a second time in one walk, through a symbolic link
+    /// (`first`: where the walk read it). Walking it again would repeat its
+    /// files, and chains of links would repeat them exponentially.
+    AlreadyWalked { first: PathBuf },
     /// A symbolic link whose target does not exist.
     BrokenLink { target: PathBuf },
     /// The document holds no text: no letter or digit (empty, or only white
@@ -67,6 +71,17 @@ pub enum ErrorKind {
     Empty,
     /// The document is larger than the configured limit.
     TooLarge { bytes: u64, limit: u64 },
+    /// An input file other than an article (a model, a manifest, a list, a
+    /// config, training JSON lines) is larger than its kind's cap (see
+    /// [`crate::corpus::FileKind`]).
+    FileTooLarge {
+        /// What the file is read as ("model file", "manifest", ...).
+        what: &'static str,
+        /// Its size, or the cap + 1 when it is a stream read up to the cap.
+        bytes: u64,
+        /// The cap.
+        limit: u64,
+    },
     /// A directory or list held no documents.
     NoDocuments,
     /// Training needs at least two labels.
@@ -209,6 +224,11 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::Binary => write!(f, "binary file (contains NUL bytes), not text"),
             ErrorKind::NotRegularFile { kind } => write!(f, "not a regular file ({kind})"),
+            ErrorKind::AlreadyWalked { first } => write!(
+                f,
+                "a folder already read as {} (through a symbolic link); not read again",
+                first.display()
+            ),
             ErrorKind::SymlinkLoop { target } => write!(
                 f,
                 "symbolic link loop (leads back to {}); not followed",
@@ -220,6 +240,15 @@ impl fmt::Display for ErrorKind {
                 target.display()
             ),
             ErrorKind::Empty => write!(f, "empty document (no letters or digits)"),
+            ErrorKind::FileTooLarge { what, bytes, limit } => write!(
+                f,
+                "{what} is {} bytes, over the limit of {limit} bytes",
+                if *bytes > *limit && *bytes == limit.saturating_add(1) {
+                    format!("more than {limit}")
+                } else {
+                    bytes.to_string()
+                }
+            ),
             ErrorKind::TooLarge { bytes, limit } => {
                 write!(f, "document is {bytes} bytes, over the limit of {limit} bytes")
             }

@@ -109,13 +109,18 @@ fn dir_id(_dir: &Path) -> Option<(u64, u64)> {
 /// order (sorting each directory's entries gives the order of sorting full
 /// paths, since paths compare component by component), holding one listing
 /// per level. Symbolic links are followed, except one that leads back to a
-/// folder the walk is inside (a loop). A directory that cannot be read, a
-/// loop and a bad `*.txt` entry are each an `Err`, and the walk goes on.
+/// folder the walk is inside (a loop) or to a folder the walk has already
+/// read: each folder is read once, so links cannot multiply the files (37
+/// links in a chain once gave 262,144 records). A directory that cannot be
+/// read, a loop, a folder reached again and a bad `*.txt` entry are each an
+/// `Err`, and the walk goes on.
 struct SortedWalk {
     root: Option<PathBuf>,
     stack: Vec<std::vec::IntoIter<Entry>>,
     /// The folders being walked, outermost first, with their identities.
     open: Vec<(Option<(u64, u64)>, PathBuf)>,
+    /// Every folder read so far, by identity, with the path it was read at.
+    seen: std::collections::HashMap<(u64, u64), PathBuf>,
 }
 
 impl SortedWalk {
@@ -124,6 +129,7 @@ impl SortedWalk {
             root: Some(root),
             stack: Vec::new(),
             open: Vec::new(),
+            seen: std::collections::HashMap::new(),
         }
     }
 
@@ -136,6 +142,17 @@ impl SortedWalk {
                     target: ancestor.clone(),
                 },
             ));
+        }
+        if let Some(id) = id {
+            if let Some(first) = self.seen.get(&id) {
+                return Err(Error::at(
+                    &dir,
+                    ErrorKind::AlreadyWalked {
+                        first: first.clone(),
+                    },
+                ));
+            }
+            self.seen.insert(id, dir.clone());
         }
         let listing = list_dir(&dir)?;
         self.stack.push(listing.into_iter());
@@ -257,7 +274,7 @@ impl Iterator for Inputs {
                 ));
                 continue;
             }
-            let id = arg.display().to_string();
+            let id = path_id(&arg);
             match std::fs::metadata(&arg) {
                 Err(e) => {
                     return Some(Item {
@@ -302,15 +319,15 @@ impl Iterator for TxtWalk {
     fn next(&mut self) -> Option<Item> {
         let item = match self.walk.next() {
             Some(Ok(path)) => Item {
-                id: path.display().to_string(),
+                id: path_id(&path),
                 source: Source::File(path),
             },
             Some(Err(e)) => Item {
-                id: e.path().unwrap_or(&self.root).display().to_string(),
+                id: path_id(e.path().unwrap_or(&self.root)),
                 source: Source::Failed(Box::new(e)),
             },
             None if !self.found => Item {
-                id: self.root.display().to_string(),
+                id: path_id(&self.root),
                 source: Source::Failed(Box::new(Error::at(&self.root, ErrorKind::NoDocuments))),
             },
             None => return None,
@@ -321,12 +338,41 @@ impl Iterator for TxtWalk {
 }
 
 /// The id of a document at the relative path `rel`: its components joined
-/// by `/` on every platform.
+/// by `/` on every platform, each as [`path_id`] gives it.
 pub(crate) fn rel_id(rel: &Path) -> String {
     rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .map(|c| name_id(c.as_os_str()))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The id of a path given or found: the path itself when it is valid
+/// UTF-8, else the path with each byte that is not UTF-8 written as `\xHH`
+/// (and a backslash as `\\`), so that two names that differ only in such
+/// bytes keep different ids (a lossy conversion gives both U+FFFD).
+pub(crate) fn path_id(path: &Path) -> String {
+    name_id(path.as_os_str())
+}
+
+fn name_id(name: &std::ffi::OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_string();
+    }
+    #[cfg(unix)]
+    {
+        use std::fmt::Write;
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(&chunk.valid().replace('\\', "\\\\"));
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\x{b:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    name.to_string_lossy().into_owned()
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ pub fn read_groups(
             ))
         }
     };
-    let bytes = super::read_whole(path)?;
+    let bytes = super::read_whole(path, super::FileKind::List)?;
     let (text, _) = super::encoding::decode(bytes, encoding).map_err(|k| Error::at(path, k))?;
     let table = parse_groups(&text, path, delimiter, column.unwrap_or("group"))?;
     assign(table, path, data)

@@ -20,7 +20,7 @@ pub fn read_secondary(
     delimiter: u8,
     encoding: Encoding,
 ) -> Result<std::collections::HashMap<String, String>> {
-    let bytes = super::read_whole(path)?;
+    let bytes = super::read_whole(path, super::FileKind::Data)?;
     Ok(manifest_rows(bytes, path, delimiter, encoding)?
         .into_iter()
         .filter_map(|(item, _, sec)| sec.map(|s| (item.id, s)))
@@ -41,7 +41,7 @@ pub fn read_manifest(
     delimiter: u8,
     encoding: Encoding,
 ) -> Result<Vec<(Item, String)>> {
-    let bytes = super::read_whole(path)?;
+    let bytes = super::read_whole(path, super::FileKind::Data)?;
     parse_manifest(bytes, path, delimiter, encoding)
 }
 
@@ -171,11 +171,20 @@ pub(super) fn record_line(rec: &csv::Result<csv::StringRecord>, i: usize) -> u64
 }
 
 /// The `id` of a JSON line: a string that is not blank, or a number.
-fn id_of(v: &Value) -> Option<String> {
+/// The record's `id`: a string, or an integer written as its digits; none
+/// when it is missing, null or blank. A number that is not a 64-bit integer
+/// (a fraction, an exponent, more digits than 64 bits hold) is an error:
+/// JSON readers keep it as a float, which would change its digits
+/// (18446744073709551617 would read as 18446744073709552000).
+fn id_of(v: &Value) -> std::result::Result<Option<String>, String> {
     match v.get("id") {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string())),
+        Some(Value::Number(n)) => Err(format!(
+            "field 'id' is the number {n}, which is not a 64-bit integer and may have lost digits; \
+             give it as a string"
+        )),
+        _ => Ok(None),
     }
 }
 
@@ -198,12 +207,13 @@ fn string_field(v: &mut Value, name: &str) -> std::result::Result<String, String
 
 /// Reads a labeled JSONL file: one object per line with `text`, `label` and
 /// an optional `id` (default `FILE:LINE`). Blank lines are skipped. JSON is
-/// UTF-8 by definition (RFC 8259), whatever `--encoding` says.
+/// UTF-8 by definition (RFC 8259), whatever `--encoding` says; a UTF-8
+/// byte-order mark at the start is skipped.
 ///
 /// # Errors
 /// Unreadable file, a line that is not a JSON object, or a missing field.
 pub fn read_jsonl_labeled(path: &Path) -> Result<Vec<(Item, String)>> {
-    let bytes = super::read_whole(path)?;
+    let bytes = super::read_whole(path, super::FileKind::Data)?;
     parse_jsonl_labeled(bytes, path)
 }
 
@@ -220,8 +230,10 @@ pub fn parse_jsonl_labeled(bytes: Vec<u8>, path: &Path) -> Result<Vec<(Item, Str
             format!("not valid UTF-8 (byte {offset} of the file); JSON lines must be UTF-8"),
         )
     })?;
+    // a byte-order mark (Notepad writes one) is not part of the first line
+    let body = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in body.lines().enumerate() {
         let n = i as u64 + 1;
         if line.trim().is_empty() {
             continue;
@@ -232,7 +244,9 @@ pub fn parse_jsonl_labeled(bytes: Vec<u8>, path: &Path) -> Result<Vec<(Item, Str
         if label.trim().is_empty() {
             return Err(Error::record(path, n, "empty field 'label'"));
         }
-        let id = id_of(&v).unwrap_or_else(|| format!("{}:{n}", path.display()));
+        let id = id_of(&v)
+            .map_err(|m| Error::record(path, n, m))?
+            .unwrap_or_else(|| format!("{}:{n}", path.display()));
         out.push((
             Item {
                 id,
@@ -360,16 +374,23 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
                     return Some(failed(fallback, e.to_string()));
                 }
             };
-            let Ok(line) = String::from_utf8(line) else {
+            let Ok(mut line) = String::from_utf8(line) else {
                 return Some(failed(fallback, "not valid UTF-8".into()));
             };
+            if n == 1 && line.starts_with('\u{FEFF}') {
+                // a byte-order mark (Notepad writes one) is not part of the line
+                line.drain(..'\u{FEFF}'.len_utf8());
+            }
             if line.trim().is_empty() {
                 continue;
             }
             return Some(match parse_line(&line) {
                 Err(m) => failed(fallback, m),
                 Ok(mut v) => {
-                    let id = id_of(&v).unwrap_or(fallback);
+                    let id = match id_of(&v) {
+                        Ok(id) => id.unwrap_or(fallback),
+                        Err(m) => return Some(failed(fallback, m)),
+                    };
                     match string_field(&mut v, "text") {
                         Ok(t) => Item {
                             id,

@@ -201,6 +201,24 @@ pub fn load_labeled(data: &Path, list: Option<&Path>, encoding: Encoding) -> Res
             }
         }
     };
+    // two documents with one id would be one in a list, a groups file and
+    // the predictions: refused, as a UNIQUE column refuses them
+    let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+    if let Some((item, _)) = pairs
+        .iter()
+        .find(|(item, _)| !seen.insert(item.id.as_str()))
+    {
+        return Err(Error::at(
+            data,
+            ErrorKind::Invalid {
+                message: format!(
+                    "the id '{}' is given to two documents; ids must be unique",
+                    item.id
+                ),
+            },
+        ));
+    }
+    drop(seen);
     let pairs = match list {
         Some(list) => filter_by_list(pairs, list)?,
         None => pairs,
@@ -225,17 +243,29 @@ pub(crate) fn utf8_error_line(e: &std::string::FromUtf8Error) -> u64 {
 }
 
 /// The entries of a list file (one path per line; blank lines and `#`
-/// comments skipped), each with its line number.
+/// comments skipped), each with its line number. An entry listed twice is
+/// an error naming both lines.
 fn read_list(list: &Path) -> Result<Vec<(String, u64)>> {
-    let text = String::from_utf8(read_whole(list)?)
+    let text = String::from_utf8(read_whole(list, FileKind::List)?)
         .map_err(|e| Error::record(list, utf8_error_line(&e), "not valid UTF-8"))?;
-    Ok(text
+    let entries: Vec<(String, u64)> = text
         .lines()
         .enumerate()
         .map(|(i, line)| (line.trim(), i as u64 + 1))
         .filter(|(l, _)| !l.is_empty() && !l.starts_with('#'))
         .map(|(l, n)| (l.to_string(), n))
-        .collect())
+        .collect();
+    let mut first = HashMap::with_capacity(entries.len());
+    for (entry, n) in &entries {
+        if let Some(m) = first.insert(entry.as_str(), *n) {
+            return Err(Error::record(
+                list,
+                *n,
+                format!("'{entry}' is listed twice (also on line {m})"),
+            ));
+        }
+    }
+    Ok(entries)
 }
 
 /// The documents named in a list file, as files under `data` (paths
@@ -266,7 +296,7 @@ fn filter_by_list(pairs: Vec<(Item, String)>, list: &Path) -> Result<Vec<(Item, 
                 return Err(Error::record(
                     list,
                     line,
-                    format!("'{id}' is not in the data (or is listed twice)"),
+                    format!("'{id}' is not in the data"),
                 ))
             }
         }
@@ -365,13 +395,65 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
-/// Reads a whole file named by the user (a model, a manifest, a list, a
-/// settings file). A FIFO is read like a file (`<(command)` works); a
-/// device or a socket is refused, since reading `/dev/zero` would never end.
+/// The kinds of input file read whole, each with a byte cap: a larger file
+/// is refused from its size before it is read, and a stream (a FIFO) is
+/// read up to the cap and no further. Articles have their own limit,
+/// `--max-bytes` ([`ReadOptions::max_bytes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A model file: [`FileKind::MODEL_CAP`].
+    Model,
+    /// Training data held in memory whole: a CSV/TSV manifest (which may
+    /// hold the texts) or a JSON-lines file: [`FileKind::DATA_CAP`].
+    Data,
+    /// A list of paths, a groups file or a training config:
+    /// [`FileKind::LIST_CAP`].
+    List,
+}
+
+impl FileKind {
+    /// 1 GiB: the bundled model is about 1.2 MB, a model of a million
+    /// terms and 1,000 labels about 100 MB per stage.
+    pub const MODEL_CAP: u64 = 1 << 30;
+    /// 4 GiB: the ANT corpus (20,839 articles) is about 100 MB as JSON lines.
+    pub const DATA_CAP: u64 = 4 << 30;
+    /// 256 MiB: about five million paths.
+    pub const LIST_CAP: u64 = 256 << 20;
+
+    /// The cap in bytes.
+    #[must_use]
+    pub fn cap(self) -> u64 {
+        match self {
+            FileKind::Model => FileKind::MODEL_CAP,
+            FileKind::Data => FileKind::DATA_CAP,
+            FileKind::List => FileKind::LIST_CAP,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            FileKind::Model => "model file",
+            FileKind::Data => "data file",
+            FileKind::List => "list, groups or config file",
+        }
+    }
+}
+
+/// Reads a whole input file of kind `kind`: a regular file or a FIFO (a
+/// device is refused: reading `/dev/zero` would never end), held to the
+/// kind's cap ([`FileKind::cap`]). A FIFO is read like a file
+/// (`<(command)` works).
 ///
 /// # Errors
-/// The file cannot be read, is a directory, a device or a socket.
-pub(crate) fn read_whole(path: &Path) -> Result<Vec<u8>> {
+/// The file cannot be read, is a directory, a device or a socket, or is
+/// over the cap.
+pub(crate) fn read_whole(path: &Path, kind: FileKind) -> Result<Vec<u8>> {
+    read_capped(path, kind, kind.cap())
+}
+
+/// [`read_whole`] with the cap given.
+pub(crate) fn read_capped(path: &Path, kind: FileKind, cap: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let ft = meta.file_type();
     #[cfg(unix)]
@@ -392,7 +474,28 @@ pub(crate) fn read_whole(path: &Path) -> Result<Vec<u8>> {
             },
         ));
     }
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+    let too_large = |bytes| {
+        Error::at(
+            path,
+            ErrorKind::FileTooLarge {
+                what: kind.what(),
+                bytes,
+                limit: cap,
+            },
+        )
+    };
+    if meta.len() > cap {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// What kind of file system entry a non-regular, non-directory file is.

@@ -54,7 +54,7 @@ pub fn load_unlabeled(path: &Path, list: Option<&Path>) -> Result<Vec<Item>> {
                     ));
                 }
                 // read_whole refuses devices (reading /dev/zero would never end)
-                let bytes = super::read_whole(path)?;
+                let bytes = super::read_whole(path, super::FileKind::Data)?;
                 let name = path.display().to_string();
                 JsonlInputs::new(std::io::Cursor::new(bytes), &name).collect()
             }

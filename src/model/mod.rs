@@ -231,7 +231,7 @@ impl Classifier {
     /// # Errors
     /// The file cannot be read, or see [`Classifier::from_bytes`]; the error names the file.
     pub fn load(path: &Path) -> Result<Classifier> {
-        let bytes = crate::corpus::read_whole(path)?;
+        let bytes = crate::corpus::read_whole(path, crate::corpus::FileKind::Model)?;
         Classifier::from_bytes(&bytes).map_err(|e| e.with_path(path))
     }
 

@@ -137,8 +137,11 @@ impl TrainParams {
     /// The file cannot be read, is not JSON of this shape (the error names
     /// the line and column), or holds invalid values.
     pub fn from_json_file(path: &Path) -> Result<TrainParams> {
-        let text = String::from_utf8(crate::corpus::read_whole(path)?)
-            .map_err(|_| Error::record(path, 1, "not valid UTF-8"))?;
+        let text = String::from_utf8(crate::corpus::read_whole(
+            path,
+            crate::corpus::FileKind::List,
+        )?)
+        .map_err(|_| Error::record(path, 1, "not valid UTF-8"))?;
         let given: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::record(path, e.line() as u64, e.to_string()))?;
         // Fields left out, at any depth, keep the defaults of `tasnif train`.
