@@ -7,7 +7,6 @@
 //! (serde_json writes the shortest decimal that reads back as the same
 //! double, and Python parses it exactly).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -16,9 +15,9 @@ use pyo3::exceptions::{
     PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString};
 use rayon::ThreadPool;
-use tasnif::batch::{label_items, BatchOptions};
+use tasnif::batch::{label_items, BatchOptions, MAX_THREADS};
 use tasnif::corpus::{load_labeled, Encoding, Item, ReadOptions, Source, DEFAULT_MAX_BYTES};
 use tasnif::error::{Error, ErrorKind};
 use tasnif::model::{Classifier, PredictOptions};
@@ -41,22 +40,31 @@ fn py_err(e: tasnif::Error) -> PyErr {
     }
 }
 
-/// Worker pools, one per thread count, made in this process. A pool made
-/// before `fork` has no threads in the child, so pools are keyed by process
-/// id and a child makes its own (the parent's are leaked, never dropped:
-/// dropping would signal threads that do not exist here).
+/// Worker pools made in this process, the most recently used last. A pool
+/// made before `fork` has no threads in the child, so pools are keyed by
+/// process id and a child makes its own (the parent's are leaked, never
+/// dropped: dropping would signal threads that do not exist here). At most
+/// [`POOLS_KEPT`] pools are kept: asking for a new thread count drops the
+/// least recently used one, so the threads alive stay under
+/// `POOLS_KEPT * MAX_THREADS` whatever counts are asked for.
 static POOLS: Mutex<Option<Pools>> = Mutex::new(None);
 
-/// The process id and its pools by thread count.
-type Pools = (u32, HashMap<usize, Arc<ThreadPool>>);
+/// The process id and its pools with their thread counts, least recently
+/// used first.
+type Pools = (u32, Vec<(usize, Arc<ThreadPool>)>);
 
-/// Threads when none are asked for: `RAYON_NUM_THREADS`, else every core.
+/// How many worker pools (of different thread counts) are kept alive.
+const POOLS_KEPT: usize = 4;
+
+/// Threads when none are asked for: `RAYON_NUM_THREADS`, else every core,
+/// at most [`MAX_THREADS`].
 fn default_threads() -> usize {
     std::env::var("RAYON_NUM_THREADS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(MAX_THREADS)
 }
 
 fn pool(threads: Option<usize>) -> PyResult<Arc<ThreadPool>> {
@@ -68,9 +76,16 @@ fn pool(threads: Option<usize>) -> PyResult<Arc<ThreadPool>> {
             std::mem::forget(stale);
         }
     }
-    let (_, pools) = guard.get_or_insert_with(|| (pid, HashMap::new()));
-    if let Some(p) = pools.get(&n) {
-        return Ok(p.clone());
+    let (_, pools) = guard.get_or_insert_with(|| (pid, Vec::new()));
+    if let Some(i) = pools.iter().position(|(k, _)| *k == n) {
+        let entry = pools.remove(i);
+        let p = entry.1.clone();
+        pools.push(entry);
+        return Ok(p);
+    }
+    if pools.len() >= POOLS_KEPT {
+        // its threads end once no call still holds it
+        pools.remove(0);
     }
     let p = rayon::ThreadPoolBuilder::new()
         .num_threads(n)
@@ -78,7 +93,7 @@ fn pool(threads: Option<usize>) -> PyResult<Arc<ThreadPool>> {
         .build()
         .map_err(|e| PyOSError::new_err(format!("cannot start {n} worker threads: {e}")))?;
     let p = Arc::new(p);
-    pools.insert(n, p.clone());
+    pools.push((n, p.clone()));
     Ok(p)
 }
 
@@ -93,7 +108,15 @@ fn count(name: &str, v: i64, min: i64) -> PyResult<usize> {
 }
 
 fn threads_arg(threads: Option<i64>) -> PyResult<Option<usize>> {
-    threads.map(|t| count("threads", t, 1)).transpose()
+    let Some(t) = threads else {
+        return Ok(None);
+    };
+    if t > MAX_THREADS as i64 {
+        return Err(PyValueError::new_err(format!(
+            "threads must be at most {MAX_THREADS}, got {t}"
+        )));
+    }
+    count("threads", t, 1).map(Some)
 }
 
 fn type_name(v: &Bound<'_, PyAny>) -> String {
@@ -103,7 +126,8 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
 }
 
 /// Refuses a single string where a sequence of strings is expected
-/// (iterating it would label each character).
+/// (iterating it would label each character), and a mapping (iterating it
+/// would label its keys).
 fn sequence<'py>(
     name: &str,
     v: &Bound<'py, PyAny>,
@@ -111,6 +135,14 @@ fn sequence<'py>(
     if v.is_instance_of::<PyString>() || v.is_instance_of::<PyBytes>() {
         return Err(PyTypeError::new_err(format!(
             "{name} must be a list (or other iterable) of str, not a single {}; wrap it in a list",
+            type_name(v)
+        )));
+    }
+    // iterating a mapping gives its keys, which are seldom what was meant
+    if v.is_instance_of::<PyDict>() || v.is_instance_of::<pyo3::types::PyMapping>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be a list (or other iterable) of str, not a mapping ({}); \
+             pass list(d.values()) for its values or list(d) for its keys",
             type_name(v)
         )));
     }
@@ -163,12 +195,27 @@ impl Model {
         Ok(Model { inner })
     }
 
-    /// Reads a model from the bytes of a model file (what `to_bytes` gives).
+    /// Reads a model from the bytes of a model file (what `to_bytes` gives):
+    /// bytes, bytearray or memoryview.
     ///
-    /// Raises ValueError if the bytes are not a valid model.
+    /// Raises TypeError for any other type, ValueError if the bytes are not
+    /// a valid model.
     #[staticmethod]
-    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Model> {
-        let inner = py.detach(|| Classifier::from_bytes(data)).map_err(py_err)?;
+    fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Model> {
+        let owned;
+        let bytes: &[u8] = if let Ok(b) = data.cast::<PyBytes>() {
+            b.as_bytes()
+        } else if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<PyMemoryView>() {
+            // bytes(x) copies a bytearray or any memoryview (strided too)
+            owned = py.get_type::<PyBytes>().call1((data,))?.cast_into::<PyBytes>()?;
+            owned.as_bytes()
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "data must be bytes, bytearray or memoryview, not {}",
+                type_name(data)
+            )));
+        };
+        let inner = py.detach(|| Classifier::from_bytes(bytes)).map_err(py_err)?;
         Ok(Model { inner })
     }
 
@@ -281,12 +328,10 @@ impl Model {
             .zip(texts)
             .map(|(id, text)| {
                 let source = match text {
-                    Some(t) => Source::Text(t),
-                    None => Source::Failed(Box::new(Error::at(
+                    Ok(t) => Source::Text(t),
+                    Err(message) => Source::Failed(Box::new(Error::at(
                         id.as_str(),
-                        ErrorKind::Invalid {
-                            message: "no text (None)".into(),
-                        },
+                        ErrorKind::Invalid { message },
                     ))),
                 };
                 Item { id, source }
@@ -358,15 +403,25 @@ fn tag_threshold(multi: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
     }
 }
 
-/// Each text as a `String`, or `None` for a Python None.
-fn read_texts(texts: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
+/// Each text as a `String`, or why that one text cannot be labeled: a
+/// Python None, or a str that is not valid Unicode (a lone surrogate, as
+/// `os.fsdecode` or `errors="surrogateescape"` make). Either is that
+/// record's error; the batch goes on.
+fn read_texts(texts: &Bound<'_, PyAny>) -> PyResult<Vec<Result<String, String>>> {
     let mut out = Vec::with_capacity(texts.len().unwrap_or(0));
     for (i, t) in sequence("texts", texts)?.enumerate() {
         let t = t?;
         if t.is_none() {
-            out.push(None);
+            out.push(Err("no text (None)".to_string()));
         } else if let Ok(s) = t.cast::<PyString>() {
-            out.push(Some(s.to_cow()?.into_owned()));
+            out.push(match s.to_cow() {
+                Ok(s) => Ok(s.into_owned()),
+                Err(_) => Err(
+                    "the text is not valid Unicode (it holds a lone surrogate); \
+                     decode its bytes with errors=\"replace\" to label it"
+                        .to_string(),
+                ),
+            });
         } else {
             return Err(PyTypeError::new_err(format!(
                 "texts[{i}] is {}, expected str",

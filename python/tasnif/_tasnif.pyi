@@ -57,8 +57,9 @@ class Model:
         """The bundled Arabic cybersecurity-news model (attack, leak, other,
         partnership, policy)."""
     @staticmethod
-    def from_bytes(data: bytes) -> "Model":
-        """Reads a model from a model file's bytes. Raises ValueError if they are not one."""
+    def from_bytes(data: Union[bytes, bytearray, memoryview]) -> "Model":
+        """Reads a model from a model file's bytes (bytes, bytearray or memoryview).
+        Raises TypeError for another type, ValueError if they are not a model file."""
     def to_bytes(self) -> bytes:
         """The model file's bytes."""
     def save(self, path: _Path, overwrite: bool = False) -> None:

@@ -106,6 +106,11 @@ def test_empty_batch():
     (lambda m: m.label(["a"], top_k=0), ValueError, "top_k must be at least 1"),
     (lambda m: m.label(["a"], explain=-2), ValueError, "explain must be at least 0"),
     (lambda m: m.label(["a"], threads=0), ValueError, "threads must be at least 1"),
+    (lambda m: m.label(["a"], threads=257), ValueError, "threads must be at most 256"),
+    (lambda m: m.label(["a"], threads=10**7), ValueError, "threads must be at most 256"),
+    (lambda m: m.label({"k": "نص"}), TypeError, "not a mapping (dict)"),
+    (lambda m: m.label(["a"], ids={"x": 1}), TypeError, "not a mapping (dict)"),
+    (lambda m: tasnif.Model.from_bytes("text"), TypeError, "not str"),
     (lambda m: m.label(["a"], multi=0), ValueError, "multi must be a probability in"),
     (lambda m: m.label(["a"], multi=1.5), ValueError, "multi must be a probability in"),
     (lambda m: m.label(["a"], multi="high"), TypeError, "multi must be a probability or True"),
@@ -133,6 +138,24 @@ def test_bad_model_files_raise(tmp_path):
             tasnif.Model.from_bytes(data)
     with pytest.raises(IsADirectoryError, match="is a directory"):
         tasnif.Model.load(tmp_path)
+
+
+def test_from_bytes_takes_bytearray_and_memoryview():
+    good = tasnif.Model.default().to_bytes()
+    for data in [bytearray(good), memoryview(good), memoryview(bytearray(good))]:
+        assert tasnif.Model.from_bytes(data).to_bytes() == good
+    with pytest.raises(ValueError, match="truncated model file"):
+        tasnif.Model.from_bytes(memoryview(good)[:100])
+
+
+def test_a_lone_surrogate_is_one_records_error():
+    m = tasnif.Model.default()
+    texts = ["تسريب بيانات ملايين المستخدمين", "bad \udcff text", None, "اختراق خوادم"]
+    got = m.label(texts)
+    assert [("error" in r) for r in got] == [False, True, True, False]
+    assert "lone surrogate" in got[1]["error"]
+    assert got[0] == m.label(texts[:1])[0]
+    assert got[3]["label"] == m.label(texts[3:])[0]["label"]
 
 
 def test_pickle_is_the_model_file(tmp_path):
@@ -171,6 +194,25 @@ def test_threads_do_not_change_records(seed_articles):
     # A record depends on its text alone, not on the batch.
     assert [m.label([t], ids=[str(i)], top_k=5, explain=4)[0]
             for i, t in enumerate(texts[:20])] == one[:20]
+
+
+def live_threads() -> int:
+    return len(list(Path("/proc/self/task").iterdir()))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
+def test_thread_pools_stay_bounded():
+    m = tasnif.Model.default()
+    before = live_threads()
+    for n in range(1, 61):
+        m.label(["نص"], threads=n)
+    # the last four pools are kept (57 + 58 + 59 + 60 threads at most); a
+    # dropped pool's threads end soon after, not at once
+    bound = before + 57 + 58 + 59 + 60
+    deadline = time.monotonic() + 20
+    while live_threads() > bound and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert live_threads() <= bound, live_threads()
 
 
 def test_labeling_releases_the_gil(seed_articles):
