@@ -77,8 +77,8 @@ pub enum ErrorKind {
     FileTooLarge {
         /// What the file is read as ("model file", "manifest", ...).
         what: &'static str,
-        /// Its size, or the cap + 1 when it is a stream read up to the cap.
-        bytes: u64,
+        /// Its size; `None` for a stream (a FIFO) that went on past the cap.
+        bytes: Option<u64>,
         /// The cap.
         limit: u64,
     },
@@ -240,15 +240,16 @@ impl fmt::Display for ErrorKind {
                 target.display()
             ),
             ErrorKind::Empty => write!(f, "empty document (no letters or digits)"),
-            ErrorKind::FileTooLarge { what, bytes, limit } => write!(
-                f,
-                "{what} is {} bytes, over the limit of {limit} bytes",
-                if *bytes > *limit && *bytes == limit.saturating_add(1) {
-                    format!("more than {limit}")
-                } else {
-                    bytes.to_string()
-                }
-            ),
+            ErrorKind::FileTooLarge { what, bytes, limit } => match bytes {
+                Some(bytes) => write!(
+                    f,
+                    "{what} is {bytes} bytes, over the limit of {limit} bytes"
+                ),
+                None => write!(
+                    f,
+                    "{what} goes on past the limit of {limit} bytes; not read further"
+                ),
+            },
             ErrorKind::TooLarge { bytes, limit } => {
                 write!(f, "document is {bytes} bytes, over the limit of {limit} bytes")
             }

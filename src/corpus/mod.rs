@@ -485,7 +485,7 @@ pub(crate) fn read_capped(path: &Path, kind: FileKind, cap: u64) -> Result<Vec<u
         )
     };
     if meta.len() > cap {
-        return Err(too_large(meta.len()));
+        return Err(too_large(Some(meta.len())));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
@@ -493,7 +493,8 @@ pub(crate) fn read_capped(path: &Path, kind: FileKind, cap: u64) -> Result<Vec<u
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > cap {
-        return Err(too_large(bytes.len() as u64));
+        // a stream, or a file that grew while it was read
+        return Err(too_large(None));
     }
     Ok(bytes)
 }
@@ -565,7 +566,53 @@ fn check_text(s: &str) -> std::result::Result<(), ErrorKind> {
 
 #[cfg(test)]
 mod read_tests {
-    use super::read_sized;
+    use super::{read_capped, read_sized, FileKind};
+
+    #[cfg(unix)]
+    #[test]
+    fn a_whole_read_stops_at_its_cap_on_a_file_and_on_an_endless_fifo() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().expect("temp");
+        let path = dir.path().join("list.txt");
+        std::fs::write(&path, b"0123456789").expect("write");
+        assert_eq!(
+            read_capped(&path, FileKind::List, 10).expect("read"),
+            b"0123456789"
+        );
+        let e = read_capped(&path, FileKind::List, 9).expect_err("over");
+        assert!(
+            e.to_string().contains(
+                "list.txt: list, groups or config file is 10 bytes, over the limit of 9 bytes"
+            ),
+            "{e}"
+        );
+        // a FIFO fed without end (as `<(yes)` or /dev/zero would be)
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("c path");
+        // SAFETY: a valid C string
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let writer_path = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            let mut w = std::fs::OpenOptions::new()
+                .write(true)
+                .open(writer_path)
+                .expect("open");
+            let block = [b'x'; 4096];
+            // stops when the reader closes the FIFO (EPIPE), bounded anyway
+            for _ in 0..100_000 {
+                if w.write_all(&block).is_err() {
+                    break;
+                }
+            }
+        });
+        let e = read_capped(&fifo, FileKind::Model, 64 * 1024).expect_err("endless");
+        assert!(
+            e.to_string()
+                .contains("model file goes on past the limit of 65536 bytes"),
+            "{e}"
+        );
+        writer.join().expect("writer");
+    }
 
     #[test]
     fn a_sized_read_gets_the_whole_file_whatever_the_size_said() {

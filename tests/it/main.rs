@@ -17,6 +17,8 @@ mod gate;
 #[cfg(unix)]
 mod inputs;
 mod label;
+#[cfg(unix)]
+mod limits;
 mod model_file;
 mod nb_linfa;
 #[cfg(unix)]
