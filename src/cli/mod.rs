@@ -357,7 +357,11 @@ pub fn with_hint(e: &tasnif::Error) -> String {
 /// Options for reading documents.
 #[derive(Debug, Clone, Args)]
 pub struct ReadOpts {
-    /// Largest article in bytes; larger ones are reported as errors.
+    /// Largest article in bytes; larger ones are reported as errors. Other
+    /// input files have fixed caps: a model 1 GiB, a manifest or JSON-lines
+    /// file 4 GiB, a list, groups file or config 256 MiB. `label -` moves
+    /// articles in chunks of at most 256 or 4 MiB of text (see TESTING.md,
+    /// "Limits").
     #[arg(long, default_value_t = tasnif::corpus::DEFAULT_MAX_BYTES)]
     max_bytes: u64,
     /// Encoding of article files (and of CSV/TSV manifests).

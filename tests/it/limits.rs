@@ -316,3 +316,26 @@ fn csv_list_cells_escape_their_separators() {
         "top cell {top}"
     );
 }
+
+/// `--help` states the limits, and they are the library's.
+#[test]
+fn help_states_the_limits() {
+    use tasnif::corpus::FileKind;
+    assert_eq!(FileKind::MODEL_CAP, 1 << 30);
+    assert_eq!(FileKind::DATA_CAP, 4 << 30);
+    assert_eq!(FileKind::LIST_CAP, 256 << 20);
+    assert_eq!(tasnif::batch::MAX_THREADS, 256);
+    assert_eq!(tasnif::batch::CHUNK_BYTES, 4 << 20);
+    for cmd in ["label", "train"] {
+        let out = tasnif(&[cmd, "--help"]);
+        let help = stdout(&out)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_contains_all(
+            &help,
+            &["1 to 256", "a model 1 GiB", "4 GiB", "256 MiB"],
+            cmd,
+        );
+    }
+}

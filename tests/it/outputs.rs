@@ -292,7 +292,13 @@ fn label_into_a_closed_pipe_stops_quietly() {
     let out = child.wait_with_output().expect("ends");
     no_panic(&out);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stderr(&out), "", "a closed pipe is not an error");
+    // the folder given 300 times gives each id again: those warnings only
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .all(|l| l.contains("is given to more than one input")),
+        "a closed pipe is not an error: {err}"
+    );
 }
 
 /// Standard output or standard error on a full device: an error (or, for
