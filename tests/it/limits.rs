@@ -48,6 +48,7 @@ fn thread_counts_above_the_maximum_are_refused() {
 /// Runs tasnif with `input` on standard input and returns its exit code
 /// and its own peak resident memory in KiB (from `wait4`, which reports
 /// on that child alone).
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its rusage
 fn peak_rss_kib(dir: &std::path::Path, args: &[&str], input: Vec<u8>) -> (i32, i64) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tasnif"))
         .args(args)
