@@ -108,8 +108,8 @@ def test_empty_batch():
     (lambda m: m.label(["a"], threads=0), ValueError, "threads must be at least 1"),
     (lambda m: m.label(["a"], threads=257), ValueError, "threads must be at most 256"),
     (lambda m: m.label(["a"], threads=10**7), ValueError, "threads must be at most 256"),
-    (lambda m: m.label({"k": "نص"}), TypeError, "not a mapping (dict)"),
-    (lambda m: m.label(["a"], ids={"x": 1}), TypeError, "not a mapping (dict)"),
+    (lambda m: m.label({"k": "نص"}), TypeError, "texts must be a list .* not a mapping"),
+    (lambda m: m.label(["a"], ids={"x": 1}), TypeError, "ids must be a list .* not a mapping"),
     (lambda m: tasnif.Model.from_bytes("text"), TypeError, "not str"),
     (lambda m: m.label(["a"], multi=0), ValueError, "multi must be a probability in"),
     (lambda m: m.label(["a"], multi=1.5), ValueError, "multi must be a probability in"),
@@ -152,7 +152,7 @@ def test_a_lone_surrogate_is_one_records_error():
     m = tasnif.Model.default()
     texts = ["تسريب بيانات ملايين المستخدمين", "bad \udcff text", None, "اختراق خوادم"]
     got = m.label(texts)
-    assert [("error" in r) for r in got] == [False, True, True, False]
+    assert [r["error"] is not None for r in got] == [False, True, True, False]
     assert "lone surrogate" in got[1]["error"]
     assert got[0] == m.label(texts[:1])[0]
     assert got[3]["label"] == m.label(texts[3:])[0]["label"]
