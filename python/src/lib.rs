@@ -207,7 +207,10 @@ impl Model {
             b.as_bytes()
         } else if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<PyMemoryView>() {
             // bytes(x) copies a bytearray or any memoryview (strided too)
-            owned = py.get_type::<PyBytes>().call1((data,))?.cast_into::<PyBytes>()?;
+            owned = py
+                .get_type::<PyBytes>()
+                .call1((data,))?
+                .cast_into::<PyBytes>()?;
             owned.as_bytes()
         } else {
             return Err(PyTypeError::new_err(format!(
@@ -215,7 +218,9 @@ impl Model {
                 type_name(data)
             )));
         };
-        let inner = py.detach(|| Classifier::from_bytes(bytes)).map_err(py_err)?;
+        let inner = py
+            .detach(|| Classifier::from_bytes(bytes))
+            .map_err(py_err)?;
         Ok(Model { inner })
     }
 
