@@ -288,7 +288,7 @@ pub fn train(
     };
     let (em, weights) = opts.params()?;
     if weights.len() > 1 {
-        anyhow::bail!("train takes one --unlabeled-weight (a list is for eval --learning-curve)");
+        usage!("train takes one --unlabeled-weight (a list is for eval --learning-curve)");
     }
     tasnif::train::em::check_inputs(data, params, &em)?;
     let pooled = tasnif::train::em::count_pooled(data, &items, params, read)?;

@@ -157,13 +157,13 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     };
     // clap does not enforce `requires = "cv"` beside `-m`'s own rules
     if a.groups.is_some() && a.cv.is_none() {
-        anyhow::bail!("--groups chooses the folds of --cv K, and there is no --cv");
+        usage!("--groups chooses the folds of --cv K, and there is no --cv");
     }
     if a.multi && a.model.is_none() {
-        anyhow::bail!("--multi scores the tags of a model: give -m MODEL");
+        usage!("--multi scores the tags of a model: give -m MODEL");
     }
     if a.em.unlabeled.is_some() && !a.learning_curve {
-        anyhow::bail!("--unlabeled works with --cv K --learning-curve in eval");
+        usage!("--unlabeled works with --cv K --learning-curve in eval");
     }
     let read = a.read.options();
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
@@ -199,7 +199,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     // evaluation so that a bad threshold or manifest stops it early
     let secondary = if a.multi {
         if !(a.threshold > 0.0 && a.threshold <= 1.0) {
-            anyhow::bail!("--threshold {} is not a probability in (0, 1]", a.threshold);
+            usage!("--threshold {} is not a probability in (0, 1]", a.threshold);
         }
         match a.data.extension().and_then(|e| e.to_str()) {
             Some(e) if e.eq_ignore_ascii_case("csv") => {
@@ -279,7 +279,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             let d = ReportData::build(&ev, &data, mref, source, command_line(), &opts);
             (d, ev)
         }
-        (None, None) => anyhow::bail!("give a model (-m MODEL) or --cv K"),
+        (None, None) => usage!("give a model (-m MODEL) or --cv K"),
     };
     let secs = start.elapsed().as_secs_f64();
     out!("{}", render_terminal(&d, a.color.enabled()));
@@ -357,7 +357,7 @@ impl ReportTarget {
                 };
                 ReportTarget::Markdown(path.to_path_buf(), dir, name)
             }
-            _ => anyhow::bail!(
+            _ => usage!(
                 "report file {}: unknown extension (expected .html or .md)",
                 path.display()
             ),

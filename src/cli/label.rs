@@ -74,7 +74,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
     let mut paths = a.paths.clone();
     if paths.is_empty() {
         if io::stdin().is_terminal() {
-            anyhow::bail!(
+            usage!(
                 "no input: give files, directories, or - to read JSON lines from standard input"
             );
         }
@@ -117,9 +117,9 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
     }
     if failed > 0 {
         warn!("tasnif: {failed} of {total} inputs failed");
-        Ok(2)
+        Ok(super::exit::PARTIAL)
     } else {
-        Ok(0)
+        Ok(super::exit::SUCCESS)
     }
 }
 

@@ -27,6 +27,13 @@ macro_rules! warn {
     }};
 }
 
+/// Returns a [`Usage`] error (exit code 64) from the enclosing function.
+macro_rules! usage {
+    ($($t:tt)*) => {
+        return Err($crate::cli::Usage(format!($($t)*)).into())
+    };
+}
+
 mod bench;
 mod em;
 mod eval;
@@ -45,12 +52,47 @@ use tasnif::nb::{NbKind, Priors, RefineKind};
 use tasnif::text::StemmerKind;
 use tasnif::train::{TrainOverrides, TrainParams};
 
-const AFTER_HELP: &str = "Examples:
+/// The process exit codes, in the style of ripgrep (and of BSD's
+/// sysexits.h for usage errors), listed at the end of every `--help`.
+pub mod exit {
+    /// Everything asked was done.
+    pub const SUCCESS: u8 = 0;
+    /// An error stopped the command; its outputs were not written.
+    pub const ERROR: u8 = 1;
+    /// Some inputs failed (each has a record with its error); the others were labeled.
+    pub const PARTIAL: u8 = 2;
+    /// The command line is wrong: an unknown option, a bad value, options
+    /// that do not go together (EX_USAGE).
+    pub const USAGE: u8 = 64;
+}
+
+/// The exit codes, as `--help` lists them after the examples.
+macro_rules! exit_codes {
+    () => {
+        "Exit status:
+  0    success
+  1    error: the command stopped and wrote no output
+  2    some inputs failed (label: each has a record with \"error\")
+  64   usage error: unknown option, bad value, options that do not go together
+  130  interrupted (Ctrl-C; 128 + the signal number for SIGTERM and SIGHUP)"
+    };
+}
+
+/// A command's `after_help`: its examples, then the exit codes.
+macro_rules! after_help {
+    ($examples:literal) => {
+        concat!($examples, "\n\n", exit_codes!())
+    };
+}
+
+const AFTER_HELP: &str = after_help!(
+    "Examples:
   tasnif label seeds/                       label articles with the bundled cyber-topics model
   tasnif train corpus/ -o news.tasnif       train on a folder with one sub-folder per topic
   tasnif eval test/ -m news.tasnif          evaluate a model on labeled articles
   tasnif eval corpus/ --cv 5                cross-validate the training settings
-  tasnif inspect news.tasnif                show a model's settings and top terms";
+  tasnif inspect news.tasnif                show a model's settings and top terms"
+);
 
 /// tasnif (تصنيف): tag Arabic news articles with topics.
 #[derive(Debug, Parser)]
@@ -63,41 +105,41 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Train a model on labeled articles.
-    #[command(after_help = "Examples:
+    #[command(after_help = after_help!("Examples:
   tasnif train corpus/ -o news.tasnif
   tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt -o /tmp/a.tasnif
   tasnif train labels.csv -o cyber.tasnif --stemmer snowball --nb multinomial --alpha 0.1
-  tasnif train labels.csv -o cyber.tasnif --unlabeled archive/ --unlabeled-weight 0.01   semi-supervised (EM)")]
+  tasnif train labels.csv -o cyber.tasnif --unlabeled archive/ --unlabeled-weight 0.01   semi-supervised (EM)"))]
     Train(train::TrainArgs),
     /// Label articles with a model (one record per article).
-    #[command(after_help = "Examples:
+    #[command(after_help = after_help!("Examples:
   tasnif label seeds/                               bundled model, JSON lines on stdout
   tasnif label archive/ -m news.tasnif -o out.csv --format csv -j 2
-  echo '{\"id\":\"a1\",\"text\":\"...\"}' | tasnif label - --top-k 3 --explain 5")]
+  echo '{\"id\":\"a1\",\"text\":\"...\"}' | tasnif label - --top-k 3 --explain 5"))]
     Label(label::LabelArgs),
     /// Evaluate a model on labeled articles, or cross-validate training settings.
-    #[command(after_help = "Examples:
+    #[command(after_help = after_help!("Examples:
   tasnif eval ../shared/data/ant-multisource -m /tmp/a.tasnif --list ../shared/data/ant-multisource/split/test.txt
   tasnif eval corpus/ --cv 5 --seed 42 --json cv.json
   tasnif eval test/ -m news.tasnif --report report.html     one self-contained page with charts
   tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/
-  tasnif eval labels.csv --cv 5 --learning-curve --unlabeled archive/ --unlabeled-weight 0.01,0.1")]
+  tasnif eval labels.csv --cv 5 --learning-curve --unlabeled archive/ --unlabeled-weight 0.01,0.1"))]
     Eval(eval::EvalArgs),
     /// Search training settings by cross-validation; write the best to a config file.
-    #[command(after_help = "Examples:
+    #[command(after_help = after_help!("Examples:
   tasnif tune ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --cv 5
-  tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --config tasnif-tune.json -o news.tasnif")]
+  tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --config tasnif-tune.json -o news.tasnif"))]
     Tune(tune::TuneArgs),
     /// Measure train and label speed and memory on a corpus and its split.
-    #[command(after_help = "Examples:
+    #[command(after_help = after_help!("Examples:
   tasnif bench                                   the reference split in $TASNIF_DATA or ../shared/data
-  tasnif bench corpus/ --train-list a.txt --test-list b.txt --runs 3 --json bench.json")]
+  tasnif bench corpus/ --train-list a.txt --test-list b.txt --runs 3 --json bench.json"))]
     Bench(bench::BenchArgs),
     #[command(hide = true)]
     BenchOp(bench::BenchOpArgs),
     /// Show a model's settings, labels, training summary and top terms.
-    #[command(after_help = "Example:
-  tasnif inspect news.tasnif --top-terms 20")]
+    #[command(after_help = after_help!("Example:
+  tasnif inspect news.tasnif --top-terms 20"))]
     Inspect(inspect::InspectArgs),
 }
 
@@ -349,9 +391,37 @@ impl ReadOpts {
     }
 }
 
-/// Parses the command line (exits with a usage message on bad arguments).
-pub fn parse() -> Cli {
-    Cli::parse()
+/// Parses the command line. On a bad one, prints clap's message and gives
+/// [`exit::USAGE`]; `--help` and `--version` print and give [`exit::SUCCESS`].
+pub fn parse() -> Result<Cli, u8> {
+    Cli::try_parse().map_err(|e| {
+        // nothing more to do if the message cannot be written
+        let _ = e.print();
+        if e.use_stderr() {
+            exit::USAGE
+        } else {
+            exit::SUCCESS
+        }
+    })
+}
+
+/// A wrong command line found after parsing (options that do not go
+/// together, a value clap cannot check): printed as an error, exit code
+/// [`exit::USAGE`] like clap's own usage errors.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// True when `e` is a usage error (exit code [`exit::USAGE`]).
+pub fn is_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<Usage>())
 }
 
 /// Runs a parsed command; returns the process exit code.

@@ -464,7 +464,7 @@ fn a_bad_unlabeled_path_or_weight_is_refused_before_training() {
     assert_contains_all(&stderr(&out), &["none_label", "'sports'", "EM"], "stderr");
     // EM flags without --unlabeled are refused by the argument parser
     let out = f.run(&["train", "corpus", "-o", "x.tasnif", "--em-iterations", "3"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
     assert!(!f.path("x.tasnif").exists());
 }
 

@@ -198,7 +198,7 @@ fn the_gate_threshold_decides_at_label_time() {
     // bad values and a model without a gate are refused
     for bad in ["0", "1.5", "x"] {
         let out = f.run(&["label", "corpus", "-m", "g.tasnif", "--gate-threshold", bad]);
-        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert_eq!(out.status.code(), Some(64), "{bad}");
     }
     f.refused(
         &[
@@ -222,7 +222,7 @@ fn the_gate_threshold_decides_at_label_time() {
             "-o",
             "x.tasnif",
         ]);
-        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(64), "{bad}: {}", stderr(&out));
     }
     f.refused(
         &[

@@ -769,7 +769,7 @@ fn color_only_when_asked_or_on_a_terminal() {
 fn bad_report_arguments_are_refused_before_any_work() {
     let f = noisy_fixture(8, false);
     let out = f.run(&["eval", "corpus", "-m", "model.tasnif", "--report", "r.pdf"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64), "a usage error");
     let err = stderr(&out);
     assert!(
         err.contains("r.pdf") && err.contains("unknown extension"),

@@ -417,7 +417,7 @@ fn chi2_flag_keeps_that_many_terms_and_zero_is_refused() {
     let zero = f.run(&["train", "corpus", "--chi2", "0", "-o", "zero.tasnif"]);
     assert_eq!(
         zero.status.code(),
-        Some(2),
+        Some(64),
         "clap refuses 0: {}",
         stderr(&zero)
     );
@@ -549,7 +549,7 @@ fn refine_flags_set_the_perceptron_and_its_bytes_do_not_depend_on_threads() {
         "--refine",
         "sideways",
     ]);
-    assert_eq!(o.status.code(), Some(2), "a usage error");
+    assert_eq!(o.status.code(), Some(64), "a usage error");
     assert!(
         stderr(&o).contains("possible values: none, perceptron"),
         "{}",
