@@ -37,6 +37,7 @@ macro_rules! usage {
 mod bench;
 mod em;
 mod eval;
+mod help;
 mod inspect;
 mod label;
 mod output;
@@ -66,37 +67,9 @@ pub mod exit {
     pub const USAGE: u8 = 64;
 }
 
-/// The exit codes, as `--help` lists them after the examples.
-macro_rules! exit_codes {
-    () => {
-        "Exit status:
-  0    success
-  1    error: the command stopped and wrote no output
-  2    some inputs failed (label: each has a record with \"error\")
-  64   usage error: unknown option, bad value, options that do not go together
-  130  interrupted (Ctrl-C; 128 + the signal number for SIGTERM and SIGHUP)"
-    };
-}
-
-/// A command's `after_help`: its examples, then the exit codes.
-macro_rules! after_help {
-    ($examples:literal) => {
-        concat!($examples, "\n\n", exit_codes!())
-    };
-}
-
-const AFTER_HELP: &str = after_help!(
-    "Examples:
-  tasnif label seeds/                       label articles with the bundled cyber-topics model
-  tasnif train corpus/ -o news.tasnif       train on a folder with one sub-folder per topic
-  tasnif eval test/ -m news.tasnif          evaluate a model on labeled articles
-  tasnif eval corpus/ --cv 5                cross-validate the training settings
-  tasnif inspect news.tasnif                show a model's settings and top terms"
-);
-
 /// tasnif (تصنيف): tag Arabic news articles with topics.
 #[derive(Debug, Parser)]
-#[command(name = "tasnif", version, about, after_help = AFTER_HELP)]
+#[command(name = "tasnif", version, about, after_help = help::TOP)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -105,41 +78,24 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Train a model on labeled articles.
-    #[command(after_help = after_help!("Examples:
-  tasnif train corpus/ -o news.tasnif
-  tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt -o /tmp/a.tasnif
-  tasnif train labels.csv -o cyber.tasnif --stemmer snowball --nb multinomial --alpha 0.1
-  tasnif train labels.csv -o cyber.tasnif --unlabeled archive/ --unlabeled-weight 0.01   semi-supervised (EM)"))]
+    #[command(after_help = help::TRAIN)]
     Train(train::TrainArgs),
     /// Label articles with a model (one record per article).
-    #[command(after_help = after_help!("Examples:
-  tasnif label seeds/                               bundled model, JSON lines on stdout
-  tasnif label archive/ -m news.tasnif -o out.csv --format csv -j 2
-  echo '{\"id\":\"a1\",\"text\":\"...\"}' | tasnif label - --top-k 3 --explain 5"))]
+    #[command(after_help = help::LABEL)]
     Label(label::LabelArgs),
     /// Evaluate a model on labeled articles, or cross-validate training settings.
-    #[command(after_help = after_help!("Examples:
-  tasnif eval ../shared/data/ant-multisource -m /tmp/a.tasnif --list ../shared/data/ant-multisource/split/test.txt
-  tasnif eval corpus/ --cv 5 --seed 42 --json cv.json
-  tasnif eval test/ -m news.tasnif --report report.html     one self-contained page with charts
-  tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/
-  tasnif eval labels.csv --cv 5 --learning-curve --unlabeled archive/ --unlabeled-weight 0.01,0.1"))]
+    #[command(after_help = help::EVAL)]
     Eval(eval::EvalArgs),
     /// Search training settings by cross-validation; write the best to a config file.
-    #[command(after_help = after_help!("Examples:
-  tasnif tune ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --cv 5
-  tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --config tasnif-tune.json -o news.tasnif"))]
+    #[command(after_help = help::TUNE)]
     Tune(tune::TuneArgs),
     /// Measure train and label speed and memory on a corpus and its split.
-    #[command(after_help = after_help!("Examples:
-  tasnif bench                                   the reference split in $TASNIF_DATA or ../shared/data
-  tasnif bench corpus/ --train-list a.txt --test-list b.txt --runs 3 --json bench.json"))]
+    #[command(after_help = help::BENCH)]
     Bench(bench::BenchArgs),
     #[command(hide = true)]
     BenchOp(bench::BenchOpArgs),
     /// Show a model's settings, labels, training summary and top terms.
-    #[command(after_help = after_help!("Example:
-  tasnif inspect news.tasnif --top-terms 20"))]
+    #[command(after_help = help::INSPECT)]
     Inspect(inspect::InspectArgs),
 }
 

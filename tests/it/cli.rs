@@ -66,3 +66,53 @@ fn every_help_lists_the_exit_codes() {
         );
     }
 }
+
+/// `tasnif ARGS --help` as clap prints it for a terminal `columns` wide.
+fn help_at(args: &[&str], columns: usize) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tasnif"))
+        .args(args)
+        .arg("--help")
+        .env("COLUMNS", columns.to_string())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+    stdout(&out)
+}
+
+#[test]
+fn help_fits_80_columns_and_no_example_is_broken() {
+    for cmd in COMMANDS.iter().map(|c| vec![*c]).chain([vec![]]) {
+        let text = help_at(&cmd, 80);
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{cmd:?}: a line of {} columns:\n{line}",
+                line.chars().count()
+            );
+        }
+        // The examples: comments, commands, and the indented lines that
+        // follow a `\`. A command wrapped by clap would leave a line of
+        // another kind (a fragment of arguments).
+        let examples = text
+            .split("Examples:\n")
+            .nth(1)
+            .and_then(|s| s.split("\n\n").next())
+            .unwrap_or_else(|| panic!("{cmd:?}: no examples:\n{text}"));
+        let mut continued = false;
+        for line in examples.lines() {
+            let ok = if continued {
+                line.starts_with("      ")
+            } else {
+                ["  # ", "  tasnif ", "  echo ", "  printf ", "  D="]
+                    .iter()
+                    .any(|p| line.starts_with(p))
+            };
+            assert!(
+                ok,
+                "{cmd:?}: a broken example line:\n{line}\nin\n{examples}"
+            );
+            continued = line.ends_with('\\');
+        }
+        assert!(!continued, "{cmd:?}: the last example ends with a \\");
+    }
+}
