@@ -16,6 +16,20 @@ pub enum Format {
     Tsv,
 }
 
+impl Format {
+    /// The format a file name's extension calls for: `.csv`, `.tsv` (or
+    /// `.tab`), `.jsonl` (or `.ndjson`); `None` for any other.
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "tsv" | "tab" => Some(Format::Tsv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
 /// How records are rendered: format and whether they carry `explain`.
 /// Rendering is a pure function of one result, so it runs on the workers.
 #[derive(Debug, Clone, Copy)]

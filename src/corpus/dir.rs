@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Item, ReadOptions, Source};
+use super::{Item, LineFormat, ReadOptions, Source};
 use crate::error::{Error, ErrorKind, Result};
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -217,17 +217,29 @@ pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
     Ok(pairs)
 }
 
-/// The documents `label` reads for its arguments, produced lazily: files
-/// as given, the `*.txt` files under directories (in sorted path order,
-/// walked depth first so only one directory listing per level is held), and
-/// for `-` the JSON lines of standard input, read as they are needed. A path
-/// that cannot be used becomes a failed item that names the problem, so a
-/// batch goes on past it.
+/// The documents `label` reads for its arguments, produced lazily:
+///
+/// * files as given;
+/// * `.jsonl`/`.ndjson` files as lists of documents, one JSON object per
+///   line with `text` and an optional `id` (default `FILE:LINE`), read as
+///   they are needed; `.csv`/`.tsv` files as manifests with a `path` or a
+///   `text` column and an optional `id` (see [`read_manifest_unlabeled`]):
+///   the forms `train` reads, a `label` field being ignored;
+/// * the `*.txt` files under directories (in sorted path order, walked
+///   depth first so only one directory listing per level is held);
+/// * for `-`, the lines of standard input, read as they are needed: JSON
+///   lines, or plain text with [`Inputs::stdin_format`].
+///
+/// A path that cannot be used becomes a failed item that names the
+/// problem, so a batch goes on past it; so does a bad line or row of a list.
+///
+/// [`read_manifest_unlabeled`]: super::read_manifest_unlabeled
 pub fn inputs(args: Vec<PathBuf>, opts: &ReadOptions) -> Inputs {
     Inputs {
         args: args.into_iter(),
         current: None,
-        max_bytes: opts.max_bytes,
+        opts: *opts,
+        stdin_format: LineFormat::Jsonl,
     }
 }
 
@@ -235,7 +247,34 @@ pub fn inputs(args: Vec<PathBuf>, opts: &ReadOptions) -> Inputs {
 pub struct Inputs {
     args: std::vec::IntoIter<PathBuf>,
     current: Option<Box<dyn Iterator<Item = Item> + Send>>,
-    max_bytes: u64,
+    opts: ReadOptions,
+    stdin_format: LineFormat,
+}
+
+impl Inputs {
+    /// How the lines of standard input (`-`) hold documents (default: JSON lines).
+    pub fn stdin_format(mut self, format: LineFormat) -> Inputs {
+        self.stdin_format = format;
+        self
+    }
+
+    /// The items of a document list (`.jsonl`, `.csv`, `.tsv`) at `path`.
+    fn list(&self, path: &Path, ext: &str) -> Result<Box<dyn Iterator<Item = Item> + Send>> {
+        Ok(match ext {
+            "csv" | "tsv" => {
+                let sep = if ext == "csv" { b',' } else { b'\t' };
+                Box::new(super::read_manifest_unlabeled(path, sep, self.opts.encoding)?.into_iter())
+            }
+            _ => {
+                let file = super::open_stream(path)?;
+                let name = path.display().to_string();
+                Box::new(
+                    super::manifest::JsonlInputs::new(std::io::BufReader::new(file), &name)
+                        .max_line(self.opts.max_bytes),
+                )
+            }
+        })
+    }
 }
 
 impl Iterator for Inputs {
@@ -253,20 +292,33 @@ impl Iterator for Inputs {
             if arg.as_os_str() == "-" {
                 let stdin = std::io::BufReader::new(std::io::stdin());
                 self.current = Some(Box::new(
-                    super::manifest::JsonlInputs::new(stdin, "stdin").max_line(self.max_bytes),
+                    super::manifest::JsonlInputs::new(stdin, "stdin")
+                        .format(self.stdin_format)
+                        .max_line(self.opts.max_bytes),
                 ));
                 continue;
             }
             let id = arg.display().to_string();
-            match std::fs::metadata(&arg) {
-                Err(e) => {
+            let list = super::extension(&arg)
+                .filter(|e| matches!(e.as_str(), "jsonl" | "ndjson" | "csv" | "tsv"));
+            match (std::fs::metadata(&arg), list) {
+                (Err(e), _) => {
                     return Some(Item {
                         id,
                         source: Source::Failed(Box::new(Error::io(&arg, e))),
                     })
                 }
-                Ok(m) if m.is_dir() => self.current = Some(Box::new(TxtWalk::new(arg))),
-                Ok(_) => {
+                (Ok(m), _) if m.is_dir() => self.current = Some(Box::new(TxtWalk::new(arg))),
+                (Ok(_), Some(ext)) => match self.list(&arg, &ext) {
+                    Ok(items) => self.current = Some(items),
+                    Err(e) => {
+                        return Some(Item {
+                            id,
+                            source: Source::Failed(Box::new(e)),
+                        })
+                    }
+                },
+                (Ok(_), None) => {
                     return Some(Item {
                         id,
                         source: Source::File(arg),
