@@ -40,6 +40,9 @@ pub struct BenchArgs {
     /// Also write the figures as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Overwrite the --json file if it exists.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     opts: TrainOpts,
 }
@@ -306,6 +309,7 @@ fn now_utc() -> String {
 }
 
 pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
+    super::check_outputs(a.force, [a.json.as_deref()])?;
     let data = a.data.clone().unwrap_or_else(default_data);
     anyhow::ensure!(
         data.is_dir(),
@@ -422,7 +426,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
     if let Some(path) = &a.json {
         let mut bytes = serde_json::to_vec_pretty(&report)?;
         bytes.push(b'\n');
-        tasnif::atomic::write_atomic(path, &bytes, true)?;
+        tasnif::atomic::write_atomic(path, &bytes, a.force)?;
     }
     Ok(0)
 }

@@ -149,6 +149,8 @@ pub struct CurveArgs<'a> {
     pub sizes: &'a [CurveSize],
     pub f1_labels: &'a [String],
     pub json: Option<&'a Path>,
+    /// Overwrite the --json file if it exists.
+    pub force: bool,
     pub read: &'a tasnif::corpus::ReadOptions,
 }
 
@@ -176,7 +178,7 @@ pub fn run_curve(a: CurveArgs<'_>) -> anyhow::Result<()> {
     if let Some(path) = a.json {
         let mut bytes = serde_json::to_vec_pretty(&curve)?;
         bytes.push(b'\n');
-        write_atomic(path, &bytes, true)?;
+        write_atomic(path, &bytes, a.force)?;
     }
     Ok(())
 }

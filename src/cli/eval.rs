@@ -62,7 +62,8 @@ pub struct EvalArgs {
     /// beside it).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    /// Overwrite the --report file and its chart files if they exist.
+    /// Overwrite output files that exist: --json, --predictions, and
+    /// --report with its chart files.
     #[arg(long)]
     force: bool,
     /// Also score multi-label tags (the chosen label and every label of
@@ -155,6 +156,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
         Some(p) => Some(ReportTarget::new(p, a.force)?),
         None => None,
     };
+    super::check_outputs(a.force, [a.json.as_deref(), a.predictions.as_deref()])?;
     // clap does not enforce `requires = "cv"` beside `-m`'s own rules
     if a.groups.is_some() && a.cv.is_none() {
         usage!("--groups chooses the folds of --cv K, and there is no --cv");
@@ -177,6 +179,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             sizes: &a.sizes,
             f1_labels: &a.f1_labels,
             json: a.json.as_deref(),
+            force: a.force,
             read: &read,
         })?;
         outln!(
@@ -286,7 +289,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     if let Some(path) = &a.json {
         let mut bytes = serde_json::to_vec_pretty(&d)?;
         bytes.push(b'\n');
-        write_atomic(path, &bytes, true)?;
+        write_atomic(path, &bytes, a.force)?;
     }
     if let Some(path) = &a.predictions {
         let mut out = Vec::new();
@@ -302,7 +305,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             )?;
             out.push(b'\n');
         }
-        write_atomic(path, &out, true)?;
+        write_atomic(path, &out, a.force)?;
     }
     if let Some(t) = &target {
         t.write(&d, a.force)?;
@@ -371,14 +374,7 @@ impl ReportTarget {
                 );
             }
         }
-        if !force {
-            if let Some(p) = target.paths().into_iter().find(|p| p.exists()) {
-                anyhow::bail!(
-                    "{}: the file exists (use --force to overwrite it)",
-                    p.display()
-                );
-            }
-        }
+        super::check_outputs(force, target.paths().iter().map(|p| Some(p.as_path())))?;
         Ok(target)
     }
 
@@ -476,11 +472,9 @@ mod tests {
             "{e}"
         );
         std::fs::write(&md, "x").expect("write");
-        let e = ReportTarget::new(&md, false)
-            .err()
-            .expect("exists")
-            .to_string();
-        assert!(e.contains("--force"), "{e}");
+        let e = ReportTarget::new(&md, false).err().expect("exists");
+        let kind = e.downcast_ref::<tasnif::Error>().map(|e| e.kind());
+        assert!(matches!(kind, Some(tasnif::ErrorKind::OutputExists)), "{e}");
         assert!(ReportTarget::new(&md, true).is_ok());
     }
 }

@@ -318,6 +318,30 @@ pub fn hint(e: &tasnif::Error) -> Option<&'static str> {
     }
 }
 
+/// The one overwrite rule of every output file (`-o`, `--json`,
+/// `--predictions`, `--report`): a file that exists is replaced only with
+/// `--force`. Checked before any work, so that a long run does not fail at
+/// its end; each write checks again. `-` (standard output) is not a file.
+///
+/// # Errors
+/// Without `force`, the first of `paths` that exists (a dangling link
+/// included), as the library's [`tasnif::ErrorKind::OutputExists`], which
+/// the command line prints with its hint.
+pub fn check_outputs<'a>(
+    force: bool,
+    paths: impl IntoIterator<Item = Option<&'a std::path::Path>>,
+) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    for p in paths.into_iter().flatten() {
+        if p.as_os_str() != "-" && std::fs::symlink_metadata(p).is_ok() {
+            return Err(tasnif::Error::at(p, tasnif::ErrorKind::OutputExists).into());
+        }
+    }
+    Ok(())
+}
+
 /// `e` as the command line prints it on standard error: with its hint.
 pub fn with_hint(e: &tasnif::Error) -> String {
     match hint(e) {

@@ -6,7 +6,6 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use tasnif::corpus::load_labeled;
-use tasnif::error::ErrorKind;
 
 use super::em::EmOpts;
 use super::{ReadOpts, TrainOpts};
@@ -46,9 +45,7 @@ impl TrainArgs {
 }
 
 pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
-    if !a.force && a.output.exists() {
-        return Err(tasnif::Error::at(&a.output, ErrorKind::OutputExists).into());
-    }
+    super::check_outputs(a.force, [Some(a.output.as_path())])?;
     let params = a.opts.params()?;
     let start = Instant::now();
     let read = a.read.options();

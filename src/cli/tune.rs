@@ -54,7 +54,7 @@ pub struct TuneArgs {
     /// Where to write the best settings (read by `tasnif train --config`).
     #[arg(short, long, default_value = "tasnif-tune.json")]
     output: PathBuf,
-    /// Overwrite the output file if it exists.
+    /// Overwrite output files that exist (-o and --json).
     #[arg(long)]
     force: bool,
     /// Also write every candidate's figures as JSON to FILE.
@@ -65,9 +65,7 @@ pub struct TuneArgs {
 }
 
 pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
-    if !a.force && a.output.exists() {
-        return Err(tasnif::Error::at(&a.output, tasnif::ErrorKind::OutputExists).into());
-    }
+    super::check_outputs(a.force, [Some(a.output.as_path()), a.json.as_deref()])?;
     let start = Instant::now();
     let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
     let groups = match &a.groups {
@@ -149,7 +147,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
     if let Some(path) = &a.json {
         let mut j = serde_json::to_vec_pretty(&ranked)?;
         j.push(b'\n');
-        write_atomic(path, &j, true)?;
+        write_atomic(path, &j, a.force)?;
     }
     outln!();
     outln!(

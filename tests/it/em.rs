@@ -615,7 +615,7 @@ fn learning_curve_refuses_what_it_cannot_measure() {
         d,
         &["eval", "labeled", "--cv", "2", "--unlabeled", "unlabeled"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64), "a usage error");
     assert!(
         stderr(&out).contains("--learning-curve"),
         "{}",

@@ -21,6 +21,7 @@ fn eval_reports_and_writes_json_with_the_contract_keys() {
             "e.json",
             "--predictions",
             "p.jsonl",
+            "--force",
         ],
     ] {
         let out = f.run(&args);
