@@ -121,14 +121,12 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             let saving = Instant::now();
             model.save(&a.model, true)?;
             let save_seconds = saving.elapsed().as_secs_f64();
-            if std::env::var_os("TASNIF_TRACE").is_some() {
-                warn!(
-                    "tasnif trace: listed {:.1} ms, trained {:.1} ms, saved in {:.1} ms",
-                    listed.as_secs_f64() * 1e3,
-                    trained.as_secs_f64() * 1e3,
-                    save_seconds * 1e3
-                );
-            }
+            tracing::debug!(
+                "listed {:.1} ms, trained {:.1} ms, saved in {:.1} ms",
+                listed.as_secs_f64() * 1e3,
+                trained.as_secs_f64() * 1e3,
+                save_seconds * 1e3
+            );
             // Like the peers' fit time: reading the documents and fitting;
             // writing the model file is reported apart.
             OpResult {

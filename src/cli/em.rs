@@ -104,7 +104,7 @@ pub fn print_step(step: &EmStep, iterations: usize) {
     let used = step.unlabeled;
     if step.iteration == 0 {
         if let Some(l) = step.log_likelihood {
-            eprintln!("EM iteration 0/{iterations} (labeled articles only): log-likelihood {l:.3}");
+            note!("EM iteration 0/{iterations} (labeled articles only): log-likelihood {l:.3}");
         }
         return;
     }
@@ -112,7 +112,7 @@ pub fn print_step(step: &EmStep, iterations: usize) {
         Some(l) => format!("log-likelihood {l:.3}, "),
         None => String::new(),
     };
-    eprintln!(
+    note!(
         "EM iteration {}/{iterations}: {ll}label changed for {} of {used} unlabeled articles ({:.1}%), largest posterior change {:.4}",
         step.iteration,
         step.changed,
@@ -124,7 +124,7 @@ pub fn print_step(step: &EmStep, iterations: usize) {
 /// Reports unreadable unlabeled articles on stderr, one line each.
 pub fn print_unreadable(report: &UnlabeledReport) {
     for (id, e) in &report.unreadable {
-        eprintln!("tasnif: skipped unlabeled article {id}: {e}");
+        warn!("tasnif: skipped unlabeled article {id}: {e}");
     }
 }
 
@@ -151,6 +151,8 @@ pub struct CurveArgs<'a> {
     pub json: Option<&'a Path>,
     /// Overwrite the --json file if it exists.
     pub force: bool,
+    /// The table on standard output, or the figures as JSON.
+    pub format: super::OutputFormat,
     pub read: &'a tasnif::corpus::ReadOptions,
 }
 
@@ -174,7 +176,10 @@ pub fn run_curve(a: CurveArgs<'_>) -> anyhow::Result<()> {
     if let Some(r) = &curve.unlabeled {
         print_unreadable(r);
     }
-    out!("{}", render_curve(&curve));
+    match a.format {
+        super::OutputFormat::Text => out!("{}", render_curve(&curve)),
+        super::OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&curve)?),
+    }
     if let Some(path) = a.json {
         let mut bytes = serde_json::to_vec_pretty(&curve)?;
         bytes.push(b'\n');
@@ -295,18 +300,18 @@ pub fn train(
     tasnif::train::em::check_inputs(data, params, &em)?;
     let pooled = tasnif::train::em::count_pooled(data, &items, params, read)?;
     print_unreadable(&pooled.report);
-    eprintln!("unlabeled: {}", describe_unlabeled(&pooled.report));
+    note!("unlabeled: {}", describe_unlabeled(&pooled.report));
     let (model, trace) = tasnif::train::em::train_pooled(&pooled, data, params, &em, |step| {
         print_step(step, em.iterations)
     })?;
     if trace.unlabeled_used < pooled.report.kept {
-        eprintln!(
+        note!(
             "unlabeled: {} of the {} kept have no term of the vocabulary and were not used",
             pooled.report.kept - trace.unlabeled_used,
             pooled.report.kept
         );
     }
-    eprintln!(
+    note!(
         "EM: {} iteration(s) with {} unlabeled articles, λ = {}{}",
         trace.steps.len(),
         trace.unlabeled_used,

@@ -16,14 +16,14 @@ use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model_with_t
 use tasnif::model::Classifier;
 
 use super::em::{run_curve, CurveArgs, EmOpts};
-use super::{GateThreshold, ReadOpts, TrainOpts};
+use super::{GateThreshold, OutputFormat, ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Labeled articles (same forms as for train).
     data: PathBuf,
-    /// Evaluate this model.
-    #[arg(short, long, conflicts_with = "cv", required_unless_present = "cv")]
+    /// Evaluate this model [default without --cv: $TASNIF_MODEL].
+    #[arg(short, long, conflicts_with = "cv")]
     model: Option<PathBuf>,
     /// Instead of a model, stratified K-fold cross-validation of the training options.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(2..))]
@@ -68,12 +68,17 @@ pub struct EvalArgs {
     force: bool,
     /// Also score multi-label tags (the chosen label and every label of
     /// probability >= --threshold) against the label and the `secondary`
-    /// column of a CSV/TSV manifest: tag precision and recall. Needs -m.
-    #[arg(long, requires = "model")]
+    /// column of a CSV/TSV manifest: tag precision and recall. Needs a
+    /// model (-m, or TASNIF_MODEL).
+    #[arg(long)]
     multi: bool,
     /// With --multi: the probability a label needs to be a tag, 0 < P <= 1.
     #[arg(long, value_name = "P", default_value_t = 0.3, requires = "multi")]
     threshold: f64,
+    /// Output format: the report as text, or its figures as one JSON
+    /// object (those of --json; with --multi, also "tags").
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     /// Color in the terminal report: auto (when standard output is a
     /// terminal and NO_COLOR is unset or empty), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -149,8 +154,13 @@ impl ColorChoice {
     }
 }
 
-pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
+pub fn run(mut a: EvalArgs) -> anyhow::Result<u8> {
     let start = Instant::now();
+    if a.model.is_none() && a.cv.is_none() {
+        a.model = std::env::var_os("TASNIF_MODEL")
+            .filter(|m| !m.is_empty())
+            .map(PathBuf::from);
+    }
     // refuse a bad or existing report file before the evaluation runs
     let target = match &a.report {
         Some(p) => Some(ReportTarget::new(p, a.force)?),
@@ -180,12 +190,15 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             f1_labels: &a.f1_labels,
             json: a.json.as_deref(),
             force: a.force,
+            format: a.format,
             read: &read,
         })?;
-        outln!(
-            "({} s)",
-            format_args!("{:.2}", start.elapsed().as_secs_f64())
-        );
+        if a.format == OutputFormat::Text {
+            outln!(
+                "({} s)",
+                format_args!("{:.2}", start.elapsed().as_secs_f64())
+            );
+        }
         return Ok(0);
     }
     let mut opts = ReportOptions {
@@ -269,7 +282,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
                 (ev, None)
             };
             for n in &ev.notes {
-                warn!("tasnif: {n}");
+                note!("tasnif: {n}");
             }
             let groups_path = a.groups.as_ref().map(|p| p.display().to_string());
             let mref = ModelRef::CrossValidation {
@@ -282,10 +295,20 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             let d = ReportData::build(&ev, &data, mref, source, command_line(), &opts);
             (d, ev)
         }
-        (None, None) => usage!("give a model (-m MODEL) or --cv K"),
+        (None, None) => usage!("give a model (-m MODEL, or TASNIF_MODEL) or --cv K"),
     };
     let secs = start.elapsed().as_secs_f64();
-    out!("{}", render_terminal(&d, a.color.enabled()));
+    let json = a.format == OutputFormat::Json;
+    if json {
+        // the figures of --json, and the tags' under --multi
+        let mut v = serde_json::to_value(&d)?;
+        if let (Some(t), Some(obj)) = (&tag_scores, v.as_object_mut()) {
+            obj.insert("tags".to_string(), serde_json::to_value(t)?);
+        }
+        outln!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        out!("{}", render_terminal(&d, a.color.enabled()));
+    }
     if let Some(path) = &a.json {
         let mut bytes = serde_json::to_vec_pretty(&d)?;
         bytes.push(b'\n');
@@ -309,7 +332,12 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     }
     if let Some(t) = &target {
         t.write(&d, a.force)?;
-        outln!("report: {}", t.main().display());
+        if !json {
+            outln!("report: {}", t.main().display());
+        }
+    }
+    if json {
+        return Ok(0);
     }
     if let Some(t) = &tag_scores {
         outln!(

@@ -33,8 +33,8 @@ pub struct LabelArgs {
     /// "id", or plain text, one article per line (ids stdin:LINE).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LineFormat::Jsonl)]
     input_format: LineFormat,
-    /// Model file (default: the bundled cyber-topics model).
-    #[arg(short, long)]
+    /// Model file [default: the bundled cyber-topics model].
+    #[arg(short, long, env = "TASNIF_MODEL")]
     model: Option<PathBuf>,
     /// Output format [default: from the extension of -o FILE (.csv, .tsv),
     /// else jsonl].
@@ -83,10 +83,7 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
-    let model = match &a.model {
-        Some(p) => Classifier::load(p)?,
-        None => Classifier::from_bytes(tasnif::DEFAULT_MODEL).context("the bundled model")?,
-    };
+    let model = super::load_model(a.model.as_deref())?;
     let output = a.output.as_ref().filter(|p| p.as_os_str() != "-");
     let format = a
         .format
@@ -128,7 +125,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         },
         read: a.read.options(),
     };
-    let show_progress = io::stderr().is_terminal();
+    let show_progress = io::stderr().is_terminal() && !super::quiet();
     let run = |out: &mut (dyn Write + Send)| -> anyhow::Result<(usize, usize)> {
         let fmt = RecordFormat {
             format,
@@ -150,11 +147,15 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
             } else {
                 String::new()
             };
-            warn!(
-                "tasnif: {total} records written to {}{failures} in {:.2} s",
-                path.display(),
-                start.elapsed().as_secs_f64()
-            );
+            if !super::quiet() {
+                warn!(
+                    "tasnif: {total} records written to {}{failures} in {:.2} s",
+                    path.display(),
+                    start.elapsed().as_secs_f64()
+                );
+            } else if failed > 0 {
+                warn!("tasnif: {failed} of {total} inputs failed");
+            }
         }
         None => {
             let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());

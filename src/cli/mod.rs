@@ -27,6 +27,16 @@ macro_rules! warn {
     }};
 }
 
+/// [`warn!`] for what is not an error (a summary, a note, a step of the
+/// work): left out under `-q`.
+macro_rules! note {
+    ($($t:tt)*) => {{
+        if !$crate::cli::quiet() {
+            warn!($($t)*);
+        }
+    }};
+}
+
 /// Returns a [`Usage`] error (exit code 64) from the enclosing function.
 macro_rules! usage {
     ($($t:tt)*) => {
@@ -71,6 +81,12 @@ pub mod exit {
 #[derive(Debug, Parser)]
 #[command(name = "tasnif", version, about, after_help = help::TOP)]
 pub struct Cli {
+    /// Print nothing on stderr but errors (no progress, no summaries).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Say more on stderr: -v the time of each training stage, -vv more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -318,6 +334,45 @@ pub fn hint(e: &tasnif::Error) -> Option<&'static str> {
     }
 }
 
+/// How `inspect`, `train` and `eval` print their results on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// For people: aligned text.
+    Text,
+    /// For programs: one JSON object (pretty-printed), nothing else on standard output.
+    Json,
+}
+
+/// How `inspect` names the model embedded in the binary.
+pub const BUNDLED_MODEL: &str = "(bundled cyber-topics model)";
+
+/// The model at `path` (from `-m`, or `TASNIF_MODEL`, which clap reads
+/// into the same option), else the bundled one.
+///
+/// # Errors
+/// The model file cannot be read or is not a valid model.
+pub fn load_model(path: Option<&std::path::Path>) -> anyhow::Result<tasnif::model::Classifier> {
+    use anyhow::Context;
+    match path {
+        Some(p) => Ok(tasnif::model::Classifier::load(p)?),
+        None => tasnif::model::Classifier::from_bytes(tasnif::DEFAULT_MODEL)
+            .context("the bundled model"),
+    }
+}
+
+/// The widest of `names` in terminal columns (Arabic letters take one,
+/// their combining marks none, wide CJK characters two); at least 5.
+pub fn max_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    names.into_iter().map(|n| n.width()).max().unwrap_or(5)
+}
+
+/// `s` padded with spaces to `width` terminal columns.
+pub fn pad_right(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
+}
+
 /// The one overwrite rule of every output file (`-o`, `--json`,
 /// `--predictions`, `--report`): a file that exists is replaced only with
 /// `--force`. Checked before any work, so that a long run does not fail at
@@ -404,8 +459,36 @@ pub fn is_usage(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.is::<Usage>())
 }
 
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// True under `-q`: print nothing on stderr but errors.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Where the library's `tracing` events go: stderr, warnings and errors
+/// by default, only errors under `-q`, debug events (the time of each
+/// training stage) with `-v`, everything with `-vv`.
+fn init_logging(quiet: bool, verbose: u8) {
+    use tracing_subscriber::filter::LevelFilter;
+    let level = match (quiet, verbose) {
+        (true, _) => LevelFilter::ERROR,
+        (false, 0) => LevelFilter::WARN,
+        (false, 1) => LevelFilter::DEBUG,
+        (false, _) => LevelFilter::TRACE,
+    };
+    // a second subscriber (never in practice) would only be refused
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_timer(tracing_subscriber::fmt::time::uptime())
+        .try_init();
+}
+
 /// Runs a parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    init_logging(cli.quiet, cli.verbose);
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Label(a) => label::run(a),

@@ -8,7 +8,7 @@ use clap::Args;
 use tasnif::corpus::load_labeled;
 
 use super::em::EmOpts;
-use super::{ReadOpts, TrainOpts};
+use super::{OutputFormat, ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -28,6 +28,9 @@ pub struct TrainArgs {
     /// depend on it.
     #[arg(short = 'j', long)]
     jobs: Option<usize>,
+    /// Output format of the summary: text, or one JSON object.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     #[command(flatten)]
     opts: TrainOpts,
     #[command(flatten)]
@@ -67,27 +70,36 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("writing the model to {}", a.output.display()))?;
     let secs = start.elapsed().as_secs_f64();
     let counts = data.counts();
+    let bytes = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
+    let names = data.labels.names();
+    if a.format == OutputFormat::Json {
+        let labels: Vec<_> = names
+            .iter()
+            .zip(&counts)
+            .map(|(name, c)| serde_json::json!({"name": name, "documents": c}))
+            .collect();
+        let summary = serde_json::json!({
+            "documents": data.len(),
+            "labels": labels,
+            "vocabulary": model.summary().vocabulary_size,
+            "model": a.output.display().to_string(),
+            "model_bytes": bytes,
+            "seconds": secs,
+        });
+        outln!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(super::exit::SUCCESS);
+    }
     outln!(
         "trained on {} documents, {} labels:",
         data.len(),
         data.labels.len()
     );
-    let width = data
-        .labels
-        .names()
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(5);
-    for (name, c) in data.labels.names().iter().zip(counts) {
-        outln!("  {name:<width$}  {c:>7}");
+    let width = super::max_width(names.iter().map(|n| n.as_str()));
+    for (name, c) in names.iter().zip(counts) {
+        outln!("  {}  {c:>7}", super::pad_right(name, width));
     }
     outln!("vocabulary: {} terms", model.summary().vocabulary_size);
-    outln!(
-        "model: {} ({} bytes)",
-        a.output.display(),
-        std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0)
-    );
+    outln!("model: {} ({bytes} bytes)", a.output.display());
     outln!("wall time: {secs:.2} s");
-    Ok(0)
+    Ok(super::exit::SUCCESS)
 }

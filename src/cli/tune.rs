@@ -89,7 +89,7 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         (_, SpaceArg::Refine) => Space::Refine,
     };
     let space = search_space(kind);
-    warn!(
+    note!(
         "tasnif tune: {} settings × {}-fold cross-validation{} on {} documents",
         space.len(),
         a.cv,

@@ -44,22 +44,21 @@ use set::FoldMaps;
 /// starts with a control character).
 const GATE_TOPIC: &str = "\u{1}topic";
 
-/// Prints how long each training stage took, on stderr, when the
-/// environment variable `TASNIF_TRACE` is set (for profiling).
+/// How long each training stage took, as `tracing` events at debug level
+/// (for profiling: `tasnif -v train` shows them; a library user installs
+/// any subscriber).
 struct Trace(Option<std::time::Instant>);
 
 impl Trace {
     fn start() -> Trace {
-        Trace(std::env::var_os("TASNIF_TRACE").map(|_| std::time::Instant::now()))
+        Trace(tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now))
     }
 
     fn mark(&self, stage: &str) {
         if let Some(t) = self.0 {
-            use std::io::Write;
-            // a trace that cannot be written is not worth failing for
-            let _ = writeln!(
-                std::io::stderr(),
-                "tasnif trace: {:>8.1} ms  {stage}",
+            tracing::debug!(
+                ms = t.elapsed().as_secs_f64() * 1e3,
+                "{stage} after {:.1} ms",
                 t.elapsed().as_secs_f64() * 1e3
             );
         }

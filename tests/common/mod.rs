@@ -27,6 +27,7 @@ pub fn tasnif_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tasnif"))
         .args(args)
         .current_dir(dir)
+        .env_remove("TASNIF_MODEL")
         .output()
         .expect("the tasnif binary runs")
 }
@@ -38,6 +39,7 @@ pub fn tasnif_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tasnif"))
         .args(args)
         .current_dir(dir)
+        .env_remove("TASNIF_MODEL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

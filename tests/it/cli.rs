@@ -116,3 +116,166 @@ fn help_fits_80_columns_and_no_example_is_broken() {
         assert!(!continued, "{cmd:?}: the last example ends with a \\");
     }
 }
+
+/// Runs tasnif in the fixture's folder with `env` set.
+fn run_env(f: &Fixture, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tasnif"));
+    c.args(args)
+        .current_dir(f.dir.path())
+        .env_remove("TASNIF_MODEL");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("runs")
+}
+
+#[test]
+fn tasnif_model_names_the_default_model_and_inspect_defaults_to_the_bundled_one() {
+    let f = Fixture::new(5);
+    let labels = |out: &std::process::Output| -> Vec<String> {
+        records(&stdout(out))
+            .iter()
+            .map(|r| r["label"].as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+    let own = run_env(&f, &["label", "corpus", "-m", "model.tasnif"], &[]);
+    let env = run_env(
+        &f,
+        &["label", "corpus"],
+        &[("TASNIF_MODEL", "model.tasnif")],
+    );
+    assert_eq!(stdout(&own), stdout(&env), "{}", stderr(&env));
+    // without it, the bundled (gated) model, whose records have "cyber"
+    let bundled = run_env(&f, &["label", "corpus"], &[]);
+    assert!(records(&stdout(&bundled))
+        .iter()
+        .all(|r| r.get("cyber").is_some()));
+    assert!(records(&stdout(&env))
+        .iter()
+        .all(|r| r.get("cyber").is_none()));
+    assert!(labels(&env).iter().any(|l| l == "sports"));
+    // -m wins over TASNIF_MODEL
+    let out = run_env(
+        &f,
+        &["label", "corpus", "-m", "model.tasnif"],
+        &[("TASNIF_MODEL", "missing.tasnif")],
+    );
+    assert_eq!(stdout(&out), stdout(&own));
+    // eval without -m or --cv evaluates TASNIF_MODEL
+    let out = run_env(&f, &["eval", "corpus"], &[("TASNIF_MODEL", "model.tasnif")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // inspect: no path is TASNIF_MODEL, else the bundled model
+    let out = run_env(&f, &["inspect"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_contains_all(
+        &stdout(&out),
+        &[
+            "model: (bundled cyber-topics model)",
+            "gate threshold:",
+            "  none ",
+        ],
+        "inspect",
+    );
+    let out = run_env(&f, &["inspect"], &[("TASNIF_MODEL", "model.tasnif")]);
+    assert_contains_all(
+        &stdout(&out),
+        &["model: model.tasnif", "  sports "],
+        "inspect",
+    );
+}
+
+#[test]
+fn format_json_prints_one_object_for_inspect_train_and_eval() {
+    let f = Fixture::new(5);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = f.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not one JSON object ({e}):\n{}", stdout(&out)))
+    };
+    let v = json(&[
+        "inspect",
+        "model.tasnif",
+        "--format",
+        "json",
+        "--top-terms",
+        "2",
+    ]);
+    assert_eq!(v["model"], "model.tasnif");
+    let labels = v["labels"].as_array().expect("labels");
+    assert_eq!(labels.len(), 3);
+    assert_eq!(labels[1]["name"], "sports");
+    assert_eq!(labels[1]["documents"], 5);
+    assert_eq!(labels[1]["top_terms"].as_array().map(Vec::len), Some(2));
+    assert!(v["gate"].is_null());
+    let v = json(&["inspect", "--format", "json"]);
+    assert_eq!(v["gate"]["name"], "cyber");
+
+    let v = json(&["train", "corpus", "-o", "m2.tasnif", "--format", "json"]);
+    assert_eq!(v["documents"], 15);
+    assert_eq!(
+        v["labels"][0],
+        serde_json::json!({"name": "economy", "documents": 5})
+    );
+    assert_eq!(
+        v["model_bytes"].as_u64(),
+        std::fs::metadata(f.path("m2.tasnif")).ok().map(|m| m.len())
+    );
+
+    // eval: the figures of --json
+    let v = json(&[
+        "eval",
+        "corpus",
+        "-m",
+        "model.tasnif",
+        "--format",
+        "json",
+        "--json",
+        "e.json",
+    ]);
+    assert_eq!(v, f.json("e.json"));
+    assert_eq!(v["documents"], 15);
+    let v = json(&["eval", "corpus", "--cv", "2", "--format", "json"]);
+    assert!(v["folds"].as_array().is_some_and(|f| f.len() == 2), "{v}");
+}
+
+#[test]
+fn quiet_leaves_only_errors_and_verbose_shows_training_stages() {
+    let f = Fixture::new(5);
+    let out = f.run(&["label", "corpus", "-m", "model.tasnif", "-o", "a.jsonl"]);
+    assert!(
+        stderr(&out).contains("15 records written to a.jsonl"),
+        "{}",
+        stderr(&out)
+    );
+    let out = f.run(&[
+        "-q",
+        "label",
+        "corpus",
+        "-m",
+        "model.tasnif",
+        "-o",
+        "b.jsonl",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "", "-q: nothing but errors");
+    // an error still shows under -q
+    let out = f.run(&["label", "missing.txt", "-m", "model.tasnif", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing.txt"), "{}", stderr(&out));
+    // -v: the time of each stage of training
+    let out = f.run(&["train", "corpus", "-o", "v.tasnif", "-v"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_contains_all(
+        &stderr(&out),
+        &["DEBUG", "documents read and counted", "vocabulary fitted"],
+        "train -v",
+    );
+    let out = f.run(&["train", "corpus", "-o", "w.tasnif"]);
+    assert_eq!(stderr(&out), "", "no trace without -v");
+    assert_eq!(
+        std::fs::read(f.path("v.tasnif")).expect("v"),
+        std::fs::read(f.path("w.tasnif")).expect("w"),
+        "the same model"
+    );
+}
