@@ -11,8 +11,8 @@ macro_rules! exit_codes {
   0    success
   1    error: the command stopped and wrote no output
   2    some inputs failed (label: each has a record with \"error\")
-  64   usage error: unknown option, bad value, options that do not go together
-  130  interrupted (Ctrl-C; 128 + the signal number for SIGTERM and SIGHUP)"
+  64   usage error: unknown option, bad value, conflicting options
+  130  interrupted: 128 + the signal number (Ctrl-C: 130)"
     };
 }
 
@@ -81,3 +81,16 @@ pub const BENCH: &str = after_help!(
 );
 
 pub const INSPECT: &str = after_help!("tasnif inspect news.tasnif --top-terms 20");
+
+pub const COMPLETIONS: &str = after_help!(
+    "tasnif completions bash > ~/.local/share/bash-completion/completions/tasnif"
+    "tasnif completions zsh > ~/.zfunc/_tasnif"
+    "tasnif completions fish > ~/.config/fish/completions/tasnif.fish"
+);
+
+pub const MAN: &str = after_help!(
+    "tasnif man | man -l -"
+    "tasnif man label | man -l -"
+    "# every page, for a package: tasnif.1, tasnif-train.1, ..."
+    "tasnif man --dir /usr/local/share/man/man1"
+);

@@ -45,6 +45,7 @@ macro_rules! usage {
 }
 
 mod bench;
+mod docs;
 mod em;
 mod eval;
 mod help;
@@ -79,7 +80,7 @@ pub mod exit {
 
 /// tasnif (تصنيف): tag Arabic news articles with topics.
 #[derive(Debug, Parser)]
-#[command(name = "tasnif", version, about, after_help = help::TOP)]
+#[command(name = "tasnif", version, propagate_version = true, about, after_help = help::TOP)]
 pub struct Cli {
     /// Print nothing on stderr but errors (no progress, no summaries).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -113,6 +114,12 @@ enum Command {
     /// Show a model's settings, labels, training summary and top terms.
     #[command(after_help = help::INSPECT)]
     Inspect(inspect::InspectArgs),
+    /// Print a shell completion script.
+    #[command(after_help = help::COMPLETIONS)]
+    Completions(docs::CompletionsArgs),
+    /// Print a manual page (roff), or write them all into a folder.
+    #[command(after_help = help::MAN)]
+    Man(docs::ManArgs),
 }
 
 /// Training options shared by `train`, `eval --cv`, `tune` and `bench`.
@@ -497,6 +504,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Bench(a) => bench::run(a),
         Command::Tune(a) => tune::run(a),
         Command::BenchOp(a) => bench::run_op(a),
+        Command::Completions(a) => docs::completions(a),
+        Command::Man(a) => docs::man(a),
     }
 }
 

@@ -3,7 +3,16 @@
 use crate::common::*;
 
 /// Every command of `tasnif --help` (the hidden one left out).
-const COMMANDS: [&str; 6] = ["train", "label", "eval", "tune", "bench", "inspect"];
+const COMMANDS: [&str; 8] = [
+    "train",
+    "label",
+    "eval",
+    "tune",
+    "bench",
+    "inspect",
+    "completions",
+    "man",
+];
 
 #[test]
 fn exit_codes_keep_usage_errors_apart_from_failed_inputs() {
@@ -277,5 +286,68 @@ fn quiet_leaves_only_errors_and_verbose_shows_training_stages() {
         std::fs::read(f.path("v.tasnif")).expect("v"),
         std::fs::read(f.path("w.tasnif")).expect("w"),
         "the same model"
+    );
+}
+
+#[test]
+fn completions_and_manual_pages_are_generated() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = tasnif(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert_contains_all(&script, &["tasnif", "label", "input-format"], shell);
+    }
+    // bash reads the bash script without a syntax error
+    if let Ok(o) = std::process::Command::new("bash")
+        .args(["-n", "-c"])
+        .arg(stdout(&tasnif(&["completions", "bash"])))
+        .output()
+    {
+        assert!(o.status.success(), "bash -n: {}", stderr(&o));
+    }
+    assert_eq!(tasnif(&["completions", "tcsh"]).status.code(), Some(64));
+
+    let page = stdout(&tasnif(&["man"]));
+    assert_contains_all(
+        &page,
+        &[".TH tasnif 1", "Exit status:", "label"],
+        "tasnif(1)",
+    );
+    let page = stdout(&tasnif(&["man", "label"]));
+    assert_contains_all(
+        &page,
+        &[".TH tasnif-label 1", "input\\-format", "Examples:"],
+        "tasnif-label(1)",
+    );
+    assert_eq!(tasnif(&["man", "nope"]).status.code(), Some(64));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8 path");
+    let out = tasnif(&["man", "--dir", d]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "tasnif-bench.1",
+            "tasnif-completions.1",
+            "tasnif-eval.1",
+            "tasnif-inspect.1",
+            "tasnif-label.1",
+            "tasnif-man.1",
+            "tasnif-train.1",
+            "tasnif-tune.1",
+            "tasnif.1",
+        ]
+    );
+    // the overwrite rule holds here too
+    assert_eq!(tasnif(&["man", "--dir", d]).status.code(), Some(1));
+    assert_eq!(
+        tasnif(&["man", "--dir", d, "--force"]).status.code(),
+        Some(0)
     );
 }
