@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::{load_unlabeled, Item, LabeledData};
-use tasnif::eval::curve::{learning_curve, CurveOptions, CurveSize, LearningCurve};
+use tasnif::eval::curve::{learning_curve_with, CurveOptions, CurveSize, LearningCurve};
 use tasnif::train::em::{EmParams, EmStep, EmVocabulary, UnlabeledReport};
 use tasnif::train::TrainParams;
 
@@ -172,7 +172,9 @@ pub fn run_curve(a: CurveArgs<'_>) -> anyhow::Result<()> {
         em,
         unlabeled_weights: weights,
     };
-    let curve = learning_curve(a.data, items.as_deref(), a.params, &opts, a.read)?;
+    let bar = super::progress::Bar::on_terminal();
+    let curve = learning_curve_with(a.data, items.as_deref(), a.params, &opts, a.read, &bar)?;
+    drop(bar);
     if let Some(r) = &curve.unlabeled {
         print_unreadable(r);
     }

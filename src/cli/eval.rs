@@ -12,10 +12,13 @@ use tasnif::eval::report::{
     render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
     CHART_FILES,
 };
-use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model_with_tags, Folds};
+use tasnif::eval::{
+    cross_validate_and_fit_with, cross_validate_with, evaluate_model_with_tags, Folds,
+};
 use tasnif::model::Classifier;
 
 use super::em::{run_curve, CurveArgs, EmOpts};
+use super::progress::Bar;
 use super::{GateThreshold, OutputFormat, ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
@@ -274,13 +277,16 @@ pub fn run(mut a: EvalArgs) -> anyhow::Result<u8> {
             };
             // the terms of a written report come from a model trained on
             // all the data; the terminal report does without
-            let (ev, full) = if target.is_some() || a.json.is_some() {
-                let (ev, m) = cross_validate_and_fit(&data, &params, &folds, &read)?;
-                (ev, Some(m))
-            } else {
-                let ev = cross_validate(&data, &params, &folds, &read)?;
-                (ev, None)
-            };
+            let bar = Bar::on_terminal();
+            let (ev, full) =
+                if target.is_some() || a.json.is_some() || a.format == OutputFormat::Json {
+                    let (ev, m) = cross_validate_and_fit_with(&data, &params, &folds, &read, &bar)?;
+                    (ev, Some(m))
+                } else {
+                    let ev = cross_validate_with(&data, &params, &folds, &read, &bar)?;
+                    (ev, None)
+                };
+            drop(bar);
             for n in &ev.notes {
                 note!("tasnif: {n}");
             }

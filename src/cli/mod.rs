@@ -52,6 +52,7 @@ mod help;
 mod inspect;
 mod label;
 mod output;
+mod progress;
 mod train;
 mod tune;
 

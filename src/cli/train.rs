@@ -8,7 +8,11 @@ use clap::Args;
 use tasnif::corpus::load_labeled;
 
 use super::em::EmOpts;
+use super::progress::Bar;
 use super::{OutputFormat, ReadOpts, TrainOpts};
+
+/// Training on at least this many documents shows a progress bar (on a terminal).
+const LARGE: usize = 1000;
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -59,12 +63,15 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     }
     let pool = pool.build().context("starting worker threads")?;
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    // a bar only for data large enough to take a while
+    let bar = Bar::new(data.len() >= LARGE && Bar::on_terminal_shown());
     let model = pool.install(|| -> anyhow::Result<_> {
         Ok(match super::em::train(&a.em, &data, &params, &read)? {
             Some(m) => m,
-            None => tasnif::train::train(&data, &params, &read)?,
+            None => tasnif::train::train_with(&data, &params, &read, &bar)?,
         })
     })?;
+    drop(bar);
     model
         .save(&a.output, a.force)
         .with_context(|| format!("writing the model to {}", a.output.display()))?;

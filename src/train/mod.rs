@@ -36,6 +36,7 @@ use crate::features::{
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, GateSettings, Gated, Stage, TrainingSummary};
 use crate::nb::{softmax_into, NaiveBayes, NbCounts};
+use crate::progress::{Progress, Silent};
 use crate::text::Analyzer;
 use calibrate::{best_f1_threshold, calibrate};
 use set::FoldMaps;
@@ -73,19 +74,37 @@ impl Trace {
 /// Invalid parameters, an unreadable document (the error names it), fewer
 /// than two labels, or a label with too few documents.
 pub fn train(data: &LabeledData, params: &TrainParams, read: &ReadOptions) -> Result<Classifier> {
+    train_with(data, params, read, &Silent)
+}
+
+/// [`train`], telling `progress` of each document read, then of the
+/// fitting (a stage of unknown length). The model is the same.
+///
+/// # Errors
+/// As [`train`].
+pub fn train_with(
+    data: &LabeledData,
+    params: &TrainParams,
+    read: &ReadOptions,
+    progress: &dyn Progress,
+) -> Result<Classifier> {
     let params = &params.check()?;
     if params.none_label.is_some() {
-        let set = TrainingSet::build(data, params, read)?;
+        let set = TrainingSet::build_with(data, params, read, progress)?;
+        progress.start("fitting", 0);
         let all: Vec<usize> = (0..data.len()).collect();
         return set.fit(&all, params).map(FoldFit::into_model);
     }
     let per_label = check_labels(&data.targets, &data.labels, params.min_docs_per_label)?;
     let trace = Trace::start();
     let analyzer = Analyzer::new(params.analyzer.clone());
+    progress.start("documents read", data.len() as u64);
     let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
+        progress.advance(1);
         data.items[i].text(read)
     })?;
     trace.mark("documents read and counted");
+    progress.start("fitting", 0);
     let all: Vec<usize> = (0..data.len()).collect();
     let fitted = counted.fit_vocabulary_selected(
         &params.vectorizer,
