@@ -37,7 +37,9 @@ pub struct LabelArgs {
     #[arg(short, long, env = "TASNIF_MODEL")]
     model: Option<PathBuf>,
     /// Output format [default: from the extension of -o FILE (.csv, .tsv),
-    /// else jsonl].
+    /// else jsonl]. In CSV and TSV, top, tags, explain and evidence are
+    /// NAME:VALUE pairs (or names) joined by ';', a '\', ':' or ';' in a
+    /// name escaped by a backslash.
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Write to FILE (atomically; - is standard output) instead of

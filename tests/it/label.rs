@@ -330,3 +330,70 @@ fn the_format_follows_the_output_extension_and_a_summary_ends_on_stderr() {
     let text = std::fs::read_to_string(f.path("out.tsv")).expect("out.tsv");
     assert_eq!(records(&text).len(), 15);
 }
+
+/// Splits `s` on `sep` where it is not escaped by a backslash, and
+/// removes the escapes.
+fn split_escaped(s: &str, sep: char) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.last_mut().expect("a part").extend(chars.next()),
+            c if c == sep => out.push(String::new()),
+            c => out.last_mut().expect("a part").push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn csv_list_columns_stay_unambiguous_for_labels_with_separators() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_corpus(&dir.path().join("corpus"), 6);
+    let c = dir.path().join("corpus");
+    std::fs::rename(c.join("economy"), c.join("eco:nomy")).expect("rename");
+    std::fs::rename(c.join("sports"), c.join(r"sp;or\ts")).expect("rename");
+    let out = tasnif_in(dir.path(), &["train", "corpus", "-o", "m.tasnif"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = tasnif_in(
+        dir.path(),
+        &[
+            "label",
+            "corpus",
+            "-m",
+            "m.tasnif",
+            "--format",
+            "csv",
+            "--top-k",
+            "3",
+            "--multi",
+            "--threshold",
+            "0.01",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = rdr.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (label, top, tags) = (col("label"), col("top"), col("tags"));
+    let names = ["eco:nomy", r"sp;or\ts", "technology"];
+    let mut rows = 0;
+    for rec in rdr.records() {
+        let rec = rec.expect("a row");
+        let pairs = split_escaped(&rec[top], ';');
+        assert_eq!(pairs.len(), 3, "{}", &rec[top]);
+        // the first pair is the chosen label, its name whole
+        let first = pairs[0].rsplit_once(':').map(|(n, _)| n);
+        assert_eq!(first, Some(&rec[label]), "{}", &rec[top]);
+        for p in &pairs {
+            let (name, value) = p.rsplit_once(':').expect("NAME:VALUE");
+            assert!(names.contains(&name), "{name} from {}", &rec[top]);
+            assert!(value.parse::<f64>().is_ok(), "{value}");
+        }
+        for t in split_escaped(&rec[tags], ';') {
+            assert!(names.contains(&t.as_str()), "{t} from {}", &rec[tags]);
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 18);
+}
