@@ -14,25 +14,6 @@ fn is_txt(p: &Path) -> bool {
     p.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt"))
 }
 
-/// An entry of a directory listing that matters here.
-enum Entry {
-    /// A sub-directory (or a link to one).
-    Dir(PathBuf),
-    /// A `*.txt` regular file (or a link to one).
-    File(PathBuf),
-    /// A `*.txt` entry that cannot be read as a file: not a regular file,
-    /// a broken link, a link loop, or one whose kind cannot be known.
-    Bad(PathBuf, Error),
-}
-
-impl Entry {
-    fn path(&self) -> &Path {
-        match self {
-            Entry::Dir(p) | Entry::File(p) | Entry::Bad(p, _) => p,
-        }
-    }
-}
-
 /// Why a symbolic link at `path` could not be followed.
 fn link_error(path: &Path, e: std::io::Error) -> Error {
     let target = std::fs::read_link(path).unwrap_or_default();
@@ -46,138 +27,69 @@ fn link_error(path: &Path, e: std::io::Error) -> Error {
     Error::io(path, e)
 }
 
-/// Classifies one entry, following symbolic links. Entries that are
-/// neither directories nor `*.txt` files are of no interest (`None`),
-/// whatever their state; only `*.txt` ones are reported when bad.
-fn classify(entry: &std::fs::DirEntry) -> Option<Entry> {
+/// A walked `*.txt` entry as a document file: a regular file, or a
+/// symbolic link to one (it names one file, and reading it cannot walk
+/// anywhere). A link that is broken, loops, or leads to something else,
+/// and any other kind of entry, is an error naming the entry.
+fn txt_file(entry: &walkdir::DirEntry) -> Result<PathBuf> {
     let path = entry.path();
-    let txt = is_txt(&path);
-    // The kind from the directory listing itself where the file system
-    // says (no `stat` per file); links are followed.
-    let ft = match entry.file_type() {
-        Ok(ft) if ft.is_symlink() => match std::fs::metadata(&path) {
-            Ok(m) => m.file_type(),
-            Err(e) => return txt.then(|| Entry::Bad(path.clone(), link_error(&path, e))),
-        },
-        Ok(ft) => ft,
-        Err(e) => return txt.then(|| Entry::Bad(path.clone(), Error::io(&path, e))),
+    let ft = if entry.path_is_symlink() {
+        std::fs::metadata(path)
+            .map_err(|e| link_error(path, e))?
+            .file_type()
+    } else {
+        entry.file_type()
     };
-    if ft.is_dir() {
-        Some(Entry::Dir(path))
-    } else if !txt {
-        None
-    } else if ft.is_file() {
-        Some(Entry::File(path))
+    if ft.is_file() {
+        Ok(path.to_path_buf())
     } else {
         let kind = super::file_kind(&ft);
-        Some(Entry::Bad(
-            path.clone(),
-            Error::at(path, ErrorKind::NotRegularFile { kind }),
-        ))
+        Err(Error::at(path, ErrorKind::NotRegularFile { kind }))
     }
 }
 
-/// The visible entries of `dir` that matter here, sorted by path:
-/// sub-directories, `*.txt` files, and `*.txt` entries that are bad.
-fn list_dir(dir: &Path) -> Result<Vec<Entry>> {
-    let mut v = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        if is_hidden(&entry.file_name()) {
-            continue;
-        }
-        v.extend(classify(&entry));
-    }
-    v.sort_by(|a, b| a.path().cmp(b.path()));
-    Ok(v)
-}
-
-/// The identity of a directory (device and inode), to recognize a folder
-/// reached again through a symbolic link.
-#[cfg(unix)]
-fn dir_id(dir: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
-}
-
-#[cfg(not(unix))]
-fn dir_id(_dir: &Path) -> Option<(u64, u64)> {
-    None
-}
-
-/// Depth-first walk of the `*.txt` files under a directory, in sorted path
-/// order (sorting each directory's entries gives the order of sorting full
-/// paths, since paths compare component by component), holding one listing
-/// per level. Symbolic links are followed, except one that leads back to a
-/// folder the walk is inside (a loop). A directory that cannot be read, a
-/// loop and a bad `*.txt` entry are each an `Err`, and the walk goes on.
-struct SortedWalk {
-    root: Option<PathBuf>,
-    stack: Vec<std::vec::IntoIter<Entry>>,
-    /// The folders being walked, outermost first, with their identities.
-    open: Vec<(Option<(u64, u64)>, PathBuf)>,
-}
-
-impl SortedWalk {
-    fn new(root: PathBuf) -> SortedWalk {
-        SortedWalk {
-            root: Some(root),
-            stack: Vec::new(),
-            open: Vec::new(),
-        }
-    }
-
-    fn enter(&mut self, dir: PathBuf) -> Result<()> {
-        let id = dir_id(&dir);
-        if let Some((_, ancestor)) = self.open.iter().find(|(a, _)| id.is_some() && *a == id) {
-            return Err(Error::at(
-                &dir,
-                ErrorKind::SymlinkLoop {
-                    target: ancestor.clone(),
-                },
-            ));
-        }
-        let listing = list_dir(&dir)?;
-        self.stack.push(listing.into_iter());
-        self.open.push((id, dir));
-        Ok(())
+/// A walk error (a folder that cannot be read) as the library's error,
+/// naming the folder.
+fn walk_error(root: &Path, e: walkdir::Error) -> Error {
+    let path = e.path().unwrap_or(root).to_path_buf();
+    match e.into_io_error() {
+        Some(io) => Error::io(path, io),
+        None => Error::at(
+            path,
+            ErrorKind::Invalid {
+                message: "cannot be walked".to_string(),
+            },
+        ),
     }
 }
 
-impl Iterator for SortedWalk {
-    type Item = Result<PathBuf>;
-
-    fn next(&mut self) -> Option<Result<PathBuf>> {
-        if let Some(root) = self.root.take() {
-            if let Err(e) = self.enter(root) {
-                return Some(Err(e));
-            }
-        }
-        loop {
-            match self.stack.last_mut()?.next() {
-                None => {
-                    self.stack.pop();
-                    self.open.pop();
-                }
-                Some(Entry::Dir(dir)) => {
-                    if let Err(e) = self.enter(dir) {
-                        return Some(Err(e));
-                    }
-                }
-                Some(Entry::File(file)) => return Some(Ok(file)),
-                Some(Entry::Bad(_, e)) => return Some(Err(e)),
-            }
-        }
-    }
+/// A depth-first walk (walkdir) of the `*.txt` files under `root`, in
+/// sorted path order (sorting each folder's entries by name gives the order
+/// of sorting full paths, since paths compare component by component).
+/// Hidden entries are skipped. As in ripgrep, symbolic links to folders are
+/// not followed, so a walk can neither loop nor multiply; a link to a
+/// `*.txt` file is read as that file. A folder that cannot be read and a bad
+/// `*.txt` entry are each an `Err`, and the walk goes on.
+fn sorted_walk(root: PathBuf) -> impl Iterator<Item = Result<PathBuf>> + Send {
+    walkdir::WalkDir::new(&root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
+        .filter_map(move |e| match e {
+            Err(e) => Some(Err(walk_error(&root, e))),
+            Ok(e) if e.file_type().is_dir() || !is_txt(e.path()) => None,
+            Ok(e) => Some(txt_file(&e)),
+        })
 }
 
-/// All `*.txt` files under `root` (recursively, hidden entries skipped),
-/// as paths relative to `root`, sorted.
+/// All `*.txt` files under `root` (recursively, hidden entries skipped,
+/// links to folders not followed), as paths relative to `root`, sorted.
 ///
 /// # Errors
 /// `root` or a folder below it cannot be read.
 pub fn walk_txt(root: &Path) -> Result<Vec<PathBuf>> {
-    SortedWalk::new(root.to_path_buf())
+    sorted_walk(root.to_path_buf())
         .map(|p| {
             p.map(|p| {
                 p.strip_prefix(root)
@@ -188,16 +100,21 @@ pub fn walk_txt(root: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Reads a directory with one sub-folder per label; files directly in the
-/// root and hidden entries are ignored. Ids are paths relative to `root`
-/// with `/` separators (as in the reference split lists).
+/// root, hidden entries and links to folders are ignored. Ids are paths
+/// relative to `root` with `/` separators (as in the reference split lists).
 pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
-    let labels: Vec<String> = list_dir(root)?
-        .into_iter()
-        .filter_map(|e| match e {
-            Entry::Dir(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
+    let mut labels = Vec::new();
+    let top = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name();
+    for e in top {
+        let e = e.map_err(|e| walk_error(root, e))?;
+        if e.file_type().is_dir() && !is_hidden(e.file_name()) {
+            labels.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
     let mut pairs = Vec::new();
     for label in labels {
         let dir = root.join(&label);
@@ -334,14 +251,14 @@ impl Iterator for Inputs {
 /// directory with no `*.txt` file at all one failed item that says so.
 struct TxtWalk {
     root: PathBuf,
-    walk: SortedWalk,
+    walk: Box<dyn Iterator<Item = Result<PathBuf>> + Send>,
     found: bool,
 }
 
 impl TxtWalk {
     fn new(root: PathBuf) -> TxtWalk {
         TxtWalk {
-            walk: SortedWalk::new(root.clone()),
+            walk: Box::new(sorted_walk(root.clone())),
             root,
             found: false,
         }
