@@ -1,6 +1,6 @@
 //! `tasnif eval`.
 
-use std::io::IsTerminal;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -9,8 +9,8 @@ use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::{load_labeled, read_groups, read_secondary, LabeledData};
 use tasnif::eval::report::{
-    render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
-    CHART_FILES,
+    render_html, render_markdown, render_terminal_with, DataSource, ModelRef, ReportData, ReportOptions,
+    TerminalOptions, CHART_FILES,
 };
 use tasnif::eval::{
     cross_validate_and_fit_with, cross_validate_with, evaluate_model_with_tags, Folds,
@@ -83,7 +83,9 @@ pub struct EvalArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
     /// Color in the terminal report: auto (when standard output is a
-    /// terminal and NO_COLOR is unset or empty), always or never.
+    /// terminal, NO_COLOR is unset or empty and TERM is not dumb), always
+    /// or never. The report fits the terminal's width ($COLUMNS when set):
+    /// a wider confusion matrix numbers its columns, in blocks if need be.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     #[command(flatten)]
@@ -145,16 +147,30 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    fn enabled(self) -> bool {
+    /// anstream's choice: under `Auto`, color when standard output is a
+    /// terminal, NO_COLOR is unset or empty and TERM is not `dumb`
+    /// (CLICOLOR_FORCE forces it).
+    fn stream_choice(self) -> anstream::ColorChoice {
         match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::AlwaysAnsi,
+            ColorChoice::Never => anstream::ColorChoice::Never,
         }
     }
+}
+
+/// The width the terminal report fits: $COLUMNS when it is a positive
+/// number, else the width of the terminal standard output is, else none
+/// (output to a file or a pipe is not cut).
+fn report_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return Some(n);
+    }
+    terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0))
 }
 
 pub fn run(mut a: EvalArgs) -> anyhow::Result<u8> {
@@ -313,7 +329,17 @@ pub fn run(mut a: EvalArgs) -> anyhow::Result<u8> {
         }
         outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        out!("{}", render_terminal(&d, a.color.enabled()));
+        // rendered in color, which anstream strips when color is off
+        let text = render_terminal_with(
+            &d,
+            &TerminalOptions {
+                color: true,
+                width: report_width(),
+            },
+        );
+        let mut out = anstream::AutoStream::new(std::io::stdout().lock(), a.color.stream_choice());
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
     }
     if let Some(path) = &a.json {
         let mut bytes = serde_json::to_vec_pretty(&d)?;

@@ -766,6 +766,97 @@ fn color_only_when_asked_or_on_a_terminal() {
 }
 
 #[test]
+fn the_terminal_confusion_matrix_fits_the_width() {
+    let f = noisy_fixture(8, false);
+    let out = f.run(&["eval", "corpus", "-m", "model.tasnif", "--json", "r.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json(&f.path("r.json"));
+    let labels: Vec<String> = j["confusion"]["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| l.as_str().expect("a name").to_string())
+        .collect();
+    let matrix: Vec<Vec<String>> = j["confusion"]["matrix"]
+        .as_array()
+        .expect("matrix")
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .expect("row")
+                .iter()
+                .map(|c| c.to_string())
+                .collect()
+        })
+        .collect();
+    let n = labels.len();
+    // 100: the names head the columns; 30: numbered columns and a legend;
+    // 16: numbered columns in blocks
+    for (columns, numbered, blocks) in [(100, false, 1), (30, true, 1), (16, true, 2)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tasnif"))
+            .args(["eval", "corpus", "-m", "model.tasnif", "--color", "never"])
+            .env("COLUMNS", columns.to_string())
+            .env_remove("TASNIF_MODEL")
+            .current_dir(f.dir.path())
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let term = stdout(&out);
+        let lines: Vec<&str> = term.lines().collect();
+        let start = lines
+            .iter()
+            .position(|l| l.starts_with("confusion matrix"))
+            .expect("the matrix")
+            + 1;
+        // the blocks: a header, then one line per label, a blank line between
+        let mut got = vec![Vec::<String>::new(); n];
+        let mut at = start;
+        let mut seen = 0;
+        loop {
+            let head: Vec<&str> = lines[at].split_whitespace().collect();
+            let k = head.len();
+            if numbered {
+                let first: usize = head[0].parse().expect("a column number");
+                let want: Vec<String> = (first..first + k).map(|c| c.to_string()).collect();
+                assert_eq!(head, want, "COLUMNS={columns}: numbered header");
+            } else {
+                assert_eq!(head, labels, "COLUMNS={columns}: named header");
+            }
+            for (i, line) in lines[at + 1..at + 1 + n].iter().enumerate() {
+                assert!(
+                    line.chars().count() <= columns,
+                    "COLUMNS={columns}: {line:?} is wider"
+                );
+                let cells: Vec<&str> = line.split_whitespace().collect();
+                got[i].extend(cells[cells.len() - k..].iter().map(|c| c.to_string()));
+            }
+            assert!(lines[at].chars().count() <= columns);
+            seen += 1;
+            at += n + 1;
+            if numbered && lines[at].is_empty() {
+                at += 1;
+            } else {
+                break;
+            }
+        }
+        assert_eq!(seen, blocks, "COLUMNS={columns}: blocks of columns\n{term}");
+        assert_eq!(got, matrix, "COLUMNS={columns}: the counts\n{term}");
+        if numbered {
+            // the legend names every column, within the width
+            let mut legend = String::new();
+            for l in lines[at..].iter().take_while(|l| !l.is_empty()) {
+                assert!(l.chars().count() <= columns, "legend line {l:?}");
+                legend.push_str(l);
+            }
+            assert!(legend.starts_with("columns:"), "{term}");
+            for (c, l) in labels.iter().enumerate() {
+                assert!(legend.contains(&format!("{} {l}", c + 1)), "{legend}");
+            }
+        }
+    }
+}
+
+#[test]
 fn bad_report_arguments_are_refused_before_any_work() {
     let f = noisy_fixture(8, false);
     let out = f.run(&["eval", "corpus", "-m", "model.tasnif", "--report", "r.pdf"]);

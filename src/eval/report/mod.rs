@@ -42,7 +42,7 @@ pub use tables::{
     gate_lines, gate_macro_name, group_note, group_table, headline_value, sweep_table, HEADLINE,
     SWEEP_NOTE,
 };
-pub use terminal::render_terminal;
+pub use terminal::{render_terminal, render_terminal_with, TerminalOptions};
 
 /// How each kind of figure is written, in every rendering: one precision per
 /// kind of figure.
