@@ -9,6 +9,7 @@ use tasnif::corpus::{load_unlabeled, Item, LabeledData};
 use tasnif::eval::curve::{learning_curve_with, CurveOptions, CurveSize, LearningCurve};
 use tasnif::train::em::{EmParams, EmStep, EmVocabulary, UnlabeledReport};
 use tasnif::train::TrainParams;
+use unicode_width::UnicodeWidthStr;
 
 /// Which documents the vocabulary and idf are fitted on (EM).
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -260,7 +261,7 @@ pub fn render_curve(c: &LearningCurve) -> String {
         .map(|j| {
             table
                 .iter()
-                .map(|r| r[j].chars().count())
+                .map(|r| r[j].width())
                 .max()
                 .unwrap_or(0)
         })
@@ -270,7 +271,7 @@ pub fn render_curve(c: &LearningCurve) -> String {
             .iter()
             .enumerate()
             .map(|(j, cell)| {
-                let pad = widths[j] - cell.chars().count();
+                let pad = widths[j] - cell.width();
                 if j == 2 {
                     format!("{cell}{}", " ".repeat(pad))
                 } else {
