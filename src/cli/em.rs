@@ -258,13 +258,7 @@ pub fn render_curve(c: &LearningCurve) -> String {
     }
     let n_cols = table[0].len();
     let widths: Vec<usize> = (0..n_cols)
-        .map(|j| {
-            table
-                .iter()
-                .map(|r| r[j].width())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|j| table.iter().map(|r| r[j].width()).max().unwrap_or(0))
         .collect();
     for row in &table {
         let cells: Vec<String> = row

@@ -9,8 +9,8 @@ use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::{load_labeled, read_groups, read_secondary, LabeledData};
 use tasnif::eval::report::{
-    render_html, render_markdown, render_terminal_with, DataSource, ModelRef, ReportData, ReportOptions,
-    TerminalOptions, CHART_FILES,
+    render_html, render_markdown, render_terminal_with, DataSource, ModelRef, ReportData,
+    ReportOptions, TerminalOptions, CHART_FILES,
 };
 use tasnif::eval::{
     cross_validate_and_fit_with, cross_validate_with, evaluate_model_with_tags, Folds,

@@ -152,13 +152,7 @@ fn metric_rows(s: &mut String, w: usize, rows: &BTreeMap<String, LabelMetrics>) 
 /// right predictions green and shares of errors of 5% or more red (yellow
 /// from 1%). No limit on the width (see [`render_terminal_with`]).
 pub fn render_terminal(d: &ReportData, color: bool) -> String {
-    render_terminal_with(
-        d,
-        &TerminalOptions {
-            color,
-            width: None,
-        },
-    )
+    render_terminal_with(d, &TerminalOptions { color, width: None })
 }
 
 /// [`render_terminal`] laid out as `opts` says: a confusion matrix too wide
@@ -394,13 +388,19 @@ fn confusion_matrix(s: &mut String, p: &Paint, d: &ReportData, w: usize, max: Op
     }
     // Numbered columns: each row starts with its label's number.
     let digits = n.to_string().len();
-    let largest = r.confusion.matrix.iter().flatten().max().copied().unwrap_or(0);
+    let largest = r
+        .confusion
+        .matrix
+        .iter()
+        .flatten()
+        .max()
+        .copied()
+        .unwrap_or(0);
     let cw = largest.to_string().len().max(digits).max(3);
     // the row names take at most a third of the width
     let lw = (digits + 1 + w).min((limit / 3).max(digits + 4));
     let per_block = ((limit.saturating_sub(lw)) / (2 + cw)).max(1);
-    let row_name =
-        |i: usize| truncate(&format!("{:>digits$} {}", i + 1, labels[i]), lw);
+    let row_name = |i: usize| truncate(&format!("{:>digits$} {}", i + 1, labels[i]), lw);
     for start in (0..n).step_by(per_block) {
         let cols = start..(start + per_block).min(n);
         if start > 0 {
