@@ -166,7 +166,7 @@ pub fn article(topic: usize, n: usize) -> String {
         x ^= x << 17;
         let w = if i % 3 == 0 {
             COMMON[(x % COMMON.len() as u64) as usize]
-        } else if x % 7 == 0 {
+        } else if x.is_multiple_of(7) {
             // some overlap between topics
             let other = TOPICS[((topic as u64 + 1 + x % 2) % 3) as usize].1;
             other[(x / 7 % other.len() as u64) as usize]
