@@ -12,8 +12,8 @@ pub use dir::{inputs, walk_txt, Inputs};
 pub use encoding::{arabic_share, Encoding, TextEncoding, MIN_ARABIC_SHARE};
 pub use groups::{read_groups, Groups, NEVER_HELD_OUT};
 pub use manifest::{
-    parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest, read_secondary,
-    JsonlInputs,
+    json_item, parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest,
+    read_secondary, JsonlInputs,
 };
 pub use unlabeled::load_unlabeled;
 
