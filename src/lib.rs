@@ -24,6 +24,8 @@ pub mod labels;
 pub mod model;
 pub mod nb;
 pub mod record;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod text;
 pub mod train;
 
