@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::parse();
-    cli::exit_on_signals();
+    if !args.handles_signals() {
+        cli::exit_on_signals();
+    }
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

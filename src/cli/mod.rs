@@ -33,6 +33,7 @@ mod eval;
 mod inspect;
 mod label;
 mod output;
+mod serve;
 mod train;
 mod tune;
 
@@ -99,6 +100,14 @@ enum Command {
     #[command(after_help = "Example:
   tasnif inspect news.tasnif --top-terms 20")]
     Inspect(inspect::InspectArgs),
+    /// Label articles sent over HTTP (POST /v1/label), as they arrive.
+    #[command(after_help = "Examples:
+  tasnif serve                                   bundled model on http://127.0.0.1:8080
+  tasnif serve -m news.tasnif --port 9000 -j 2 --watch --log-format json
+  tasnif serve --host 0.0.0.0 --token-file /etc/tasnif/token
+  curl -s localhost:8080/v1/label -d '{\"id\":\"a1\",\"text\":\"...\"}'
+See docs/serve.md.")]
+    Serve(serve::ServeArgs),
 }
 
 /// Training options shared by `train`, `eval --cv`, `tune` and `bench`.
@@ -364,6 +373,15 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Bench(a) => bench::run(a),
         Command::Tune(a) => tune::run(a),
         Command::BenchOp(a) => bench::run_op(a),
+        Command::Serve(a) => serve::run(a),
+    }
+}
+
+impl Cli {
+    /// Whether the command handles SIGINT, SIGTERM and SIGHUP itself (the
+    /// service drains and reloads), rather than [`exit_on_signals`].
+    pub fn handles_signals(&self) -> bool {
+        matches!(self.command, Command::Serve(_))
     }
 }
 
