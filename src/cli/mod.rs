@@ -105,7 +105,7 @@ enum Command {
   tasnif serve                                   bundled model on http://127.0.0.1:8080
   tasnif serve -m news.tasnif --port 9000 -j 2 --watch --log-format json
   tasnif serve --host 0.0.0.0 --token-file /etc/tasnif/token
-  curl -s localhost:8080/v1/label -d '{\"id\":\"a1\",\"text\":\"...\"}'
+  curl -s localhost:8080/v1/label -H 'Content-Type: application/json' -d '{\"id\":\"a1\",\"text\":\"...\"}'
 See docs/serve.md.")]
     Serve(serve::ServeArgs),
 }
