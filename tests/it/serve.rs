@@ -137,6 +137,15 @@ impl Server {
         )
     }
 
+    fn post_lines(&self, body: &[u8]) -> Resp {
+        self.request(
+            "POST",
+            "/v1/label",
+            &[("Content-Type", "application/x-ndjson")],
+            body,
+        )
+    }
+
     #[cfg(unix)]
     fn signal(&self, sig: i32) {
         // SAFETY: kill with the pid of a child this test started.
@@ -280,12 +289,7 @@ fn records_are_byte_for_byte_those_of_label_one_by_one_and_in_batches() {
         .iter()
         .map(|(id, t)| article_json(id, t) + "\n")
         .collect();
-    let r = server.request(
-        "POST",
-        "/v1/label",
-        &[("Content-Type", "application/x-ndjson")],
-        lines.as_bytes(),
-    );
+    let r = server.post_lines(lines.as_bytes());
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("content-type"), Some("application/x-ndjson"));
     assert_eq!(r.text(), expected.join("\n") + "\n", "JSON lines");
@@ -387,12 +391,7 @@ fn one_bad_article_gets_an_error_record_and_bad_requests_get_json_errors() {
         .contains("not a string"));
     // the same in JSON lines, with a line that is not JSON
     let lines = format!("{}\nnot json\n", article_json(&small[1].0, &small[1].1));
-    let r = server.request(
-        "POST",
-        "/v1/label",
-        &[("Content-Type", "application/x-ndjson")],
-        lines.as_bytes(),
-    );
+    let r = server.post_lines(lines.as_bytes());
     assert_eq!(r.status, 200, "{}", r.text());
     let recs = records(&r.text());
     assert_eq!(recs.len(), 2);
@@ -446,12 +445,7 @@ fn one_bad_article_gets_an_error_record_and_bad_requests_get_json_errors() {
         .error(413, "too_many_articles");
     let four_lines = vec![article_json("a", "نص"); 4].join("\n");
     server
-        .request(
-            "POST",
-            "/v1/label",
-            &[("Content-Type", "application/x-ndjson")],
-            four_lines.as_bytes(),
-        )
+        .post_lines(four_lines.as_bytes())
         .error(413, "too_many_articles");
     // 415, 404, 405
     server
