@@ -73,6 +73,12 @@ impl IntoResponse for ApiError {
         if let Some(s) = self.retry_after {
             h.insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
+        // refused before (or while) its body was read: the rest of the body
+        // may still be on its way, so the connection cannot carry another
+        // request; say so rather than let the client find out
+        if matches!(self.status.as_u16(), 413 | 429 | 503) {
+            h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

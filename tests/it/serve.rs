@@ -541,6 +541,7 @@ fn a_full_queue_gets_429_and_a_slow_request_503_each_with_retry_after() {
     let e = r.error(429, "overloaded");
     assert!(e.contains("try again"), "{e}");
     assert_eq!(r.header("retry-after"), Some("1"));
+    assert_eq!(r.header("connection"), Some("close"), "its body was not read");
     // the first finishes; then the one that waited is answered
     let r = holder.finish();
     assert_eq!(r.status, 200, "{}", r.text());
@@ -803,4 +804,26 @@ fn sigterm_drains_the_requests_in_flight_then_exits_0() {
     let status = server.wait(15);
     assert_eq!(status.code(), Some(0), "{}", server.log());
     assert!(server.log().contains("stopped"));
+}
+
+#[test]
+fn watch_loads_a_changed_model_file_by_itself() {
+    let fx = Fixture::new(8);
+    let path = fx.path("serving.tasnif");
+    std::fs::copy(root().join("models/default.tasnif"), &path).expect("copy");
+    let server = Server::start(fx.dir.path(), &["-m", "serving.tasnif", "--watch"]);
+    let first = server.get("/v1/model").json()["sha256"].clone();
+    replace(&path, &std::fs::read(fx.path("model.tasnif")).expect("model"));
+    let m = server.until("/v1/model", "the changed file serves", |r| {
+        r.json()["sha256"] != first
+    });
+    let v = m.json();
+    let labels: Vec<&str> = v["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter_map(|l| l["name"].as_str())
+        .collect();
+    assert_eq!(labels, ["economy", "sports", "technology"]);
+    assert!(server.log().contains("the model file changed"), "{}", server.log());
 }
