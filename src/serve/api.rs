@@ -627,16 +627,17 @@ fn parse_json(
     opts: &mut Options,
     max_articles: usize,
 ) -> Result<(Vec<Item>, Shape), ApiError> {
-    if let Err(e) = simdutf8::compat::from_utf8(bytes) {
-        return Err(ApiError::bad(
+    let text = simdutf8::compat::from_utf8(bytes).map_err(|e| {
+        ApiError::bad(
             "invalid_utf8",
             format!(
                 "the body is not valid UTF-8 (first bad byte at offset {})",
                 e.valid_up_to()
             ),
-        ));
-    }
-    let v: Value = serde_json::from_slice(bytes)
+        )
+    })?;
+    // from a &str, serde_json does not check each string's UTF-8 again
+    let v: Value = serde_json::from_str(text)
         .map_err(|e| ApiError::bad("invalid_json", format!("the body is not valid JSON: {e}")))?;
     let array = |list: Vec<Value>| -> Result<Vec<Item>, ApiError> {
         if list.len() > max_articles {
