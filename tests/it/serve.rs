@@ -541,7 +541,11 @@ fn a_full_queue_gets_429_and_a_slow_request_503_each_with_retry_after() {
     let e = r.error(429, "overloaded");
     assert!(e.contains("try again"), "{e}");
     assert_eq!(r.header("retry-after"), Some("1"));
-    assert_eq!(r.header("connection"), Some("close"), "its body was not read");
+    assert_eq!(
+        r.header("connection"),
+        Some("close"),
+        "its body was not read"
+    );
     // the first finishes; then the one that waited is answered
     let r = holder.finish();
     assert_eq!(r.status, 200, "{}", r.text());
@@ -813,7 +817,10 @@ fn watch_loads_a_changed_model_file_by_itself() {
     std::fs::copy(root().join("models/default.tasnif"), &path).expect("copy");
     let server = Server::start(fx.dir.path(), &["-m", "serving.tasnif", "--watch"]);
     let first = server.get("/v1/model").json()["sha256"].clone();
-    replace(&path, &std::fs::read(fx.path("model.tasnif")).expect("model"));
+    replace(
+        &path,
+        &std::fs::read(fx.path("model.tasnif")).expect("model"),
+    );
     let m = server.until("/v1/model", "the changed file serves", |r| {
         r.json()["sha256"] != first
     });
@@ -825,5 +832,9 @@ fn watch_loads_a_changed_model_file_by_itself() {
         .filter_map(|l| l["name"].as_str())
         .collect();
     assert_eq!(labels, ["economy", "sports", "technology"]);
-    assert!(server.log().contains("the model file changed"), "{}", server.log());
+    assert!(
+        server.log().contains("the model file changed"),
+        "{}",
+        server.log()
+    );
 }
