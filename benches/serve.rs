@@ -11,7 +11,9 @@
 //!
 //! In one run it measures, for 1-article and 64-article requests at
 //! concurrency 1, 16, 64 and 256: requests/s, articles/s, MB/s (10^6
-//! bytes of article text per second) and p50/p99/p99.9 latency; next to
+//! bytes of article text per second), p50/p99/p99.9 latency and the CPU
+//! time each request took in the service and in the client (from /proc,
+//! so that a figure taken on a busy machine can be read); next to
 //! the MB/s of `tasnif label -` on the same articles (bulk standard input
 //! from a file, median of 3). Then an overload run (10 × as many
 //! connections as the service admits at once: every request must be
@@ -271,6 +273,10 @@ struct Tally {
     other: u64,
     conn_errors: u64,
     bad_bodies: u64,
+    /// CPU seconds over the counted span: the service's, and this
+    /// process's (the client's)
+    server_cpu: f64,
+    client_cpu: f64,
 }
 
 impl Tally {
@@ -289,7 +295,14 @@ impl Tally {
 
 /// `conns` connections sending `reqs` (round robin, each from its own
 /// offset) for `secs` seconds after `warmup` seconds not counted.
-fn load(addr: &str, reqs: Arc<Vec<Req>>, conns: usize, secs: f64, warmup: f64) -> (Tally, f64) {
+fn load(
+    server: &Server,
+    reqs: Arc<Vec<Req>>,
+    conns: usize,
+    secs: f64,
+    warmup: f64,
+) -> (Tally, f64) {
+    let (addr, pid) = (server.addr.as_str(), server.child.id());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -372,13 +385,34 @@ fn load(addr: &str, reqs: Arc<Vec<Req>>, conns: usize, secs: f64, warmup: f64) -
                 t
             }));
         }
+        tokio::time::sleep_until(counting.into()).await;
+        let cpu0 = (cpu_secs(&pid.to_string()), cpu_secs("self"));
+        tokio::time::sleep_until(end.into()).await;
+        let cpu1 = (cpu_secs(&pid.to_string()), cpu_secs("self"));
         let mut all = Tally::default();
         for task in tasks {
             all.add(task.await.expect("a client task"));
         }
         let elapsed = (Instant::now() - counting).as_secs_f64();
+        all.server_cpu = cpu1.0 - cpu0.0;
+        all.client_cpu = cpu1.1 - cpu0.1;
         (all, elapsed)
     })
+}
+
+/// User + system CPU seconds of a process so far (`self` or a pid), from
+/// /proc (clock ticks of 1/100 s, the kernel's USER_HZ on Linux).
+fn cpu_secs(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // the fields after the command name, which is in parentheses
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+            Some(ticks as f64 / 100.0)
+        })
+        .unwrap_or(f64::NAN)
 }
 
 fn pct(sorted: &[u32], p: f64) -> f64 {
@@ -447,13 +481,7 @@ fn main() {
     // the service's records are label's: check one batch before timing
     {
         let body = &batches[0].wire;
-        let (t, _) = load(
-            &server.addr,
-            Arc::new(vec![request_copy(body)]),
-            1,
-            0.2,
-            0.0,
-        );
+        let (t, _) = load(&server, Arc::new(vec![request_copy(body)]), 1, 0.2, 0.0);
         assert!(
             t.ok > 0 && t.bad_bodies == 0,
             "the service did not answer a batch"
@@ -461,13 +489,23 @@ fn main() {
     }
 
     println!(
-        "\n{:>9} {:>5} {:>9} {:>10} {:>8} {:>8} {:>8} {:>9} {:>6}",
-        "articles", "conc", "req/s", "articles/s", "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"
+        "\n{:>9} {:>5} {:>9} {:>10} {:>8} {:>8} {:>8} {:>9} {:>6} {:>10} {:>10}",
+        "articles",
+        "conc",
+        "req/s",
+        "articles/s",
+        "MB/s",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "errors",
+        "srv us/req",
+        "cli us/req"
     );
     let mut rows = Vec::new();
     for (name, reqs) in [("1", &singles), ("64", &batches)] {
         for c in [1usize, 16, 64, 256] {
-            let (mut t, secs) = load(&server.addr, reqs.clone(), c, o.secs, 1.0);
+            let (mut t, secs) = load(&server, reqs.clone(), c, o.secs, 1.0);
             t.latencies_us.sort_unstable();
             let errors = t.s429 + t.s503 + t.other + t.conn_errors + t.bad_bodies;
             let (rps, aps, mbs) = (
@@ -480,13 +518,19 @@ fn main() {
                 pct(&t.latencies_us, 99.0),
                 pct(&t.latencies_us, 99.9),
             );
+            // CPU per request answered: the service's and the client's
+            let (srv, cli) = (
+                1e6 * t.server_cpu / t.ok.max(1) as f64,
+                1e6 * t.client_cpu / t.ok.max(1) as f64,
+            );
             println!(
-                "{name:>9} {c:>5} {rps:>9.0} {aps:>10.0} {mbs:>8.1} {p50:>8.2} {p99:>8.2} {p999:>9.2} {errors:>6}"
+                "{name:>9} {c:>5} {rps:>9.0} {aps:>10.0} {mbs:>8.1} {p50:>8.2} {p99:>8.2} {p999:>9.2} {errors:>6} {srv:>10.0} {cli:>10.0}"
             );
             rows.push(
                 serde_json::json!({"articles_per_request": name, "concurrency": c,
                 "requests_per_s": rps, "articles_per_s": aps, "mb_per_s": mbs,
                 "p50_ms": p50, "p99_ms": p99, "p999_ms": p999, "errors": errors,
+                "server_cpu_us_per_request": srv, "client_cpu_us_per_request": cli,
                 "load_average": loadavg()}),
             );
         }
@@ -511,6 +555,18 @@ fn main() {
         best64,
         100.0 * best64 / label,
         label
+    );
+    // what two cores would answer if the service and the client had them to
+    // themselves: a bound from the CPU each request took, not a measurement
+    let cpu_per_req = one["server_cpu_us_per_request"]
+        .as_f64()
+        .unwrap_or(f64::NAN)
+        + one["client_cpu_us_per_request"]
+            .as_f64()
+            .unwrap_or(f64::NAN);
+    println!(
+        "CPU per 1-article request at c=64: {cpu_per_req:.0} us (service + client), so at most {:.0} req/s on 2 idle cores",
+        2e6 / cpu_per_req
     );
     json.insert("table".into(), rows.into());
     let rss_after_table = server.rss_kb();
@@ -547,7 +603,7 @@ fn main() {
             })
         };
         let before = server.rss_kb();
-        let (t, secs) = load(&server.addr, batches.clone(), conns, o.overload_secs, 0.0);
+        let (t, secs) = load(&server, batches.clone(), conns, o.overload_secs, 0.0);
         stop.store(true, Ordering::Relaxed);
         let peak = sampler.join().expect("sampler");
         let alive = server.alive();
@@ -608,7 +664,7 @@ fn main() {
             .map(|r| request_copy(&r.wire))
             .chain(std::iter::once(request_copy(&batches[0].wire)))
             .collect();
-        let (t, secs) = load(&server.addr, Arc::new(mixed), 16, o.soak, 0.0);
+        let (t, secs) = load(&server, Arc::new(mixed), 16, o.soak, 0.0);
         stop.store(true, Ordering::Relaxed);
         let samples = sampler.join().expect("sampler");
         let errors = t.s429 + t.s503 + t.other + t.conn_errors + t.bad_bodies;
