@@ -25,6 +25,8 @@ pub mod model;
 pub mod nb;
 pub mod progress;
 pub mod record;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod text;
 pub mod train;
 

@@ -94,3 +94,15 @@ pub const MAN: &str = after_help!(
     "# every page, for a package: tasnif.1, tasnif-train.1, ..."
     "tasnif man --dir /usr/local/share/man/man1"
 );
+
+pub const SERVE: &str = after_help!(
+    "# the bundled model on http://127.0.0.1:8080"
+    "tasnif serve"
+    "tasnif serve -m news.tasnif --port 9000 -j 2 --watch --log-format json"
+    "# beyond loopback, only with a bearer token"
+    "tasnif serve --host 0.0.0.0 --token-file /etc/tasnif/token"
+    "curl -s localhost:8080/v1/label -H 'Content-Type: application/json' \\"
+    "    -d '{\"id\":\"a1\",\"text\":\"...\"}'"
+    "# SIGHUP reloads the model; SIGTERM or Ctrl-C finishes the requests"
+    "# in flight, then exits 0. See docs/serve.md."
+);

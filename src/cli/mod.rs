@@ -53,6 +53,7 @@ mod inspect;
 mod label;
 mod output;
 mod progress;
+mod serve;
 mod train;
 mod tune;
 
@@ -121,6 +122,9 @@ enum Command {
     /// Print a manual page (roff), or write them all into a folder.
     #[command(after_help = help::MAN)]
     Man(docs::ManArgs),
+    /// Label articles sent over HTTP (POST /v1/label), as they arrive.
+    #[command(after_help = help::SERVE)]
+    Serve(serve::ServeArgs),
 }
 
 /// Training options shared by `train`, `eval --cv`, `tune` and `bench`.
@@ -496,7 +500,10 @@ fn init_logging(quiet: bool, verbose: u8) {
 /// Runs a parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
-    init_logging(cli.quiet, cli.verbose);
+    if !matches!(cli.command, Command::Serve(_)) {
+        // the service sets up its own logs (text or JSON, requests at info)
+        init_logging(cli.quiet, cli.verbose);
+    }
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Label(a) => label::run(a),
@@ -507,6 +514,15 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::BenchOp(a) => bench::run_op(a),
         Command::Completions(a) => docs::completions(a),
         Command::Man(a) => docs::man(a),
+        Command::Serve(a) => serve::run(a),
+    }
+}
+
+impl Cli {
+    /// Whether the command handles SIGINT, SIGTERM and SIGHUP itself (the
+    /// service drains and reloads), rather than [`exit_on_signals`].
+    pub fn handles_signals(&self) -> bool {
+        matches!(self.command, Command::Serve(_))
     }
 }
 

@@ -339,6 +339,7 @@ fn completions_and_manual_pages_are_generated() {
             "tasnif-inspect.1",
             "tasnif-label.1",
             "tasnif-man.1",
+            "tasnif-serve.1",
             "tasnif-train.1",
             "tasnif-tune.1",
             "tasnif.1",

@@ -24,4 +24,5 @@ mod nb_linfa;
 mod outputs;
 mod props;
 mod report;
+mod serve;
 mod train;
