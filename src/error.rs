@@ -93,6 +93,16 @@ pub enum ErrorKind {
     Invalid { message: String },
     /// A setting of a gate was given for a model without one (no none label).
     NoGate { setting: &'static str },
+    /// An annotation project file that is not one: another kind of file,
+    /// or an SQLite database of another application or of a newer tasnif.
+    NotAProject { message: String },
+    /// An annotation project whose database is damaged.
+    CorruptProject { message: String },
+    /// The label set of an annotation project changed since it was read
+    /// (by another process), or a change that would drop labels in use.
+    LabelSetChanged { message: String },
+    /// The annotation project's database failed (locked, full disk, …).
+    Database { message: String },
 }
 
 impl Error {
@@ -236,6 +246,14 @@ impl fmt::Display for ErrorKind {
                 f,
                 "{setting} sets a gate, and there is none: a gate needs a none label (none_label)"
             ),
+            ErrorKind::NotAProject { message } => {
+                write!(f, "not a tasnif annotation project: {message}")
+            }
+            ErrorKind::CorruptProject { message } => {
+                write!(f, "corrupted annotation project: {message}")
+            }
+            ErrorKind::LabelSetChanged { message } => write!(f, "the label set changed: {message}"),
+            ErrorKind::Database { message } => write!(f, "annotation database: {message}"),
             ErrorKind::Interrupted => {
                 write!(f, "interrupted; not written (a previous file is left as it was)")
             }

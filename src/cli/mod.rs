@@ -27,6 +27,7 @@ macro_rules! warn {
     }};
 }
 
+mod annotate;
 mod bench;
 mod em;
 mod eval;
@@ -82,7 +83,7 @@ enum Command {
   tasnif eval test/ -m news.tasnif --report report.html     one self-contained page with charts
   tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/
   tasnif eval labels.csv --cv 5 --learning-curve --unlabeled archive/ --unlabeled-weight 0.01,0.1")]
-    Eval(eval::EvalArgs),
+    Eval(Box<eval::EvalArgs>),
     /// Search training settings by cross-validation; write the best to a config file.
     #[command(after_help = "Examples:
   tasnif tune ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --cv 5
@@ -95,6 +96,15 @@ enum Command {
     Bench(bench::BenchArgs),
     #[command(hide = true)]
     BenchOp(bench::BenchOpArgs),
+    /// Label articles worth labeling first: a project file, the next articles, a web page.
+    #[command(after_help = "Examples:
+  tasnif annotate init news.db --pool archive/ --labels economy,sports,politics
+  tasnif annotate serve news.db                  the labeling page on http://127.0.0.1:8765/
+  tasnif annotate next news.db -n 5              or from the shell: the next articles as JSON lines
+  tasnif annotate add news.db --id archive/0001.txt --label sports
+  tasnif annotate stats news.db
+  tasnif train news.db -o news.tasnif             train on the labels so far")]
+    Annotate(annotate::AnnotateArgs),
     /// Show a model's settings, labels, training summary and top terms.
     #[command(after_help = "Example:
   tasnif inspect news.tasnif --top-terms 20")]
@@ -359,8 +369,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Label(a) => label::run(a),
-        Command::Eval(a) => eval::run(a),
+        Command::Eval(a) => eval::run(*a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Annotate(a) => annotate::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Tune(a) => tune::run(a),
         Command::BenchOp(a) => bench::run_op(a),
