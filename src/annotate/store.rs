@@ -113,7 +113,7 @@ pub struct InitReport {
 pub struct Doc {
     /// Its id (as `tasnif label` would give it).
     pub id: String,
-    /// Where it is read from.
+    /// Where it is read from (with the project's id).
     pub item: Item,
     /// The SHA-256 of its text at `init` (`None` when it could not be read).
     pub sha256: Option<String>,
@@ -285,9 +285,11 @@ fn pool_items(pool: &[PathBuf], read: &ReadOptions) -> Result<Vec<(Item, PathBuf
             });
         if is_jsonl {
             let abs = std::path::absolute(p).map_err(|e| Error::io(p, e))?;
-            for item in crate::corpus::load_unlabeled(p, None)? {
-                let line = jsonl_line(&item);
-                out.push((item, abs.clone(), line));
+            for (k, item) in crate::corpus::load_unlabeled(p, None)?
+                .into_iter()
+                .enumerate()
+            {
+                out.push((item, abs.clone(), Some(k as u64)));
             }
         } else {
             for item in inputs(vec![p.clone()], read) {
@@ -301,12 +303,6 @@ fn pool_items(pool: &[PathBuf], read: &ReadOptions) -> Result<Vec<(Item, PathBuf
         }
     }
     Ok(out)
-}
-
-/// The line of a JSONL item: its id when the line had none (`FILE:LINE`),
-/// else found again on re-reading by id.
-fn jsonl_line(item: &Item) -> Option<u64> {
-    item.id.rsplit(':').next().and_then(|n| n.parse().ok())
 }
 
 impl Project {
@@ -784,8 +780,9 @@ impl Project {
             .map_err(|e| self.err(e))?
             .collect::<rusqlite::Result<_>>()
             .map_err(|e| self.err(e))?;
-        // JSONL files are read once each, their lines found again by id
-        let mut jsonl: HashMap<String, HashMap<String, Item>> = HashMap::new();
+        // JSONL files are read once each, their items found again by
+        // position (a changed file shows in the content hashes)
+        let mut jsonl: HashMap<String, Vec<Item>> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for (i, (doc, id, source, line, sha, error, text)) in rows.into_iter().enumerate() {
             if doc != i as i64 {
@@ -802,14 +799,13 @@ impl Project {
                     message: format!("{id}: {m}"),
                 }))),
                 (None, None, None) => Source::File(PathBuf::from(&source)),
-                (None, None, Some(_)) => {
+                (None, None, Some(k)) => {
                     if !jsonl.contains_key(&source) {
                         let items = crate::corpus::load_unlabeled(Path::new(&source), None)
-                            .map(|v| v.into_iter().map(|it| (it.id.clone(), it)).collect())
                             .unwrap_or_default();
                         jsonl.insert(source.clone(), items);
                     }
-                    match jsonl.get(&source).and_then(|m| m.get(&id)) {
+                    match jsonl.get(&source).and_then(|v| v.get(k as usize)) {
                         Some(it) => it.source.clone(),
                         None => Source::Failed(Box::new(Error::new(ErrorKind::Invalid {
                             message: format!("{id}: no longer in {source}"),

@@ -8,6 +8,7 @@ mod common;
 #[path = "../fuzz_checks/mod.rs"]
 mod fuzz_checks;
 
+mod annotate;
 mod architecture;
 mod corpus;
 mod em;
