@@ -423,7 +423,15 @@ pub fn rank(
                 .collect()
         }
     };
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+    // ties (NB probabilities are often exactly 0 or 1) in the seeded
+    // random order, never in pool order, which may follow the labels
+    let seed = opts.seed;
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(random_key(seed, a.doc).total_cmp(&random_key(seed, b.doc)))
+            .then(a.doc.cmp(&b.doc))
+    });
     scored.truncate(n - out.len());
     out.extend(scored);
     out

@@ -25,3 +25,5 @@ mod outputs;
 mod props;
 mod report;
 mod train;
+#[cfg(unix)]
+mod workbench;
