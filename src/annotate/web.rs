@@ -476,24 +476,25 @@ fn highlight(analyzer: &Analyzer, text: &str, terms: &[String]) -> Vec<Segment> 
         Some(Segment(s, false)) if !hl => s.push_str(piece),
         _ => out.push(Segment(piece.to_string(), hl)),
     };
+    let hl = |piece: &str, word: bool| {
+        word && !terms.is_empty() && analyzer.terms(piece).iter().any(|t| terms.contains(t))
+    };
     let mut start = 0;
     let mut in_word = false;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        let w = i < text.len() && is_word(c);
+    for (i, c) in text.char_indices() {
+        let w = is_word(c);
         if w != in_word {
             let piece = &text[start..i];
             if !piece.is_empty() {
-                let hl = in_word
-                    && !terms.is_empty()
-                    && analyzer.terms(piece).iter().any(|t| terms.contains(t));
-                push(&mut out, piece, hl);
+                push(&mut out, piece, hl(piece, in_word));
             }
             start = i;
             in_word = w;
         }
+    }
+    let piece = &text[start..];
+    if !piece.is_empty() {
+        push(&mut out, piece, hl(piece, in_word));
     }
     out
 }
