@@ -131,7 +131,7 @@ pub struct ActiveOpts {
     #[arg(long, default_value_t = 5, requires = "active_learning")]
     seeds: usize,
     /// Train every model with EM on the unlabeled rest of the pool (--em-* settings).
-    #[arg(long, requires = "active_learning")]
+    #[arg(long, requires = "active_learning", group = "em_input")]
     unlabeled_em: bool,
     /// The held-out articles: documents of DATA listed in FILE (relative to DATA).
     #[arg(long, value_name = "FILE", requires = "active_learning")]

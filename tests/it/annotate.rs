@@ -789,3 +789,52 @@ fn eval_active_learning_prints_every_strategy_against_random_in_text_json_and_ht
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn eval_active_learning_takes_the_em_settings_with_unlabeled_em() {
+    let dir = corpus(20);
+    let d = dir.path();
+    let args = |w: &'static str| {
+        vec![
+            "eval",
+            "corpus",
+            "--active-learning",
+            "--strategy",
+            "margin",
+            "--start",
+            "6",
+            "--step",
+            "6",
+            "--budget",
+            "12",
+            "--seeds",
+            "1",
+            "--unlabeled-em",
+            "--em-iterations",
+            "2",
+            "--unlabeled-weight",
+            w,
+        ]
+    };
+    let mut ok = args("0.5");
+    ok.extend(["--json", "em.json"]);
+    let out = run_ok(d, &ok);
+    assert!(out.contains("EM"), "{out}");
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(d.join("em.json")).expect("json"))
+        .expect("JSON");
+    assert_eq!(j["em"]["unlabeled_weight"].as_f64(), Some(0.5), "{j}");
+    assert_eq!(j["em"]["iterations"].as_u64(), Some(2), "{j}");
+    refused(d, &args("2"), &["unlabeled-weight: 2"]);
+    // without --unlabeled-em (or --unlabeled) the EM settings are refused
+    let out = tasnif_in(
+        d,
+        &[
+            "eval",
+            "corpus",
+            "--active-learning",
+            "--em-iterations",
+            "2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
