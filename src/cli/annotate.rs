@@ -25,33 +25,25 @@ pub struct AnnotateArgs {
 #[derive(Debug, Subcommand)]
 enum AnnotateCommand {
     /// Create a project (one SQLite file) for a pool of articles and a label set.
-    #[command(after_help = "Examples:
-  tasnif annotate init news.db --pool archive/ --labels economy,sports,politics --none-label none
-  tasnif annotate init news.db --pool a.jsonl b/ --labels x,y --seed-terms 'sports=مباراة فريق'
-  tasnif annotate init news.db --pool archive/ --labels economy,sports,politics,culture   a new label set")]
+    #[command(after_help = super::help::ANNOTATE_INIT)]
     Init(InitArgs),
     /// Print the next articles worth labeling, as JSON lines.
-    #[command(after_help = "Example:
-  tasnif annotate next news.db -n 5 --strategy margin")]
+    #[command(after_help = super::help::ANNOTATE_NEXT)]
     Next(NextArgs),
     /// Label an article (or many: `add DB -` reads id,label CSV or JSON lines).
-    #[command(after_help = "Examples:
-  tasnif annotate add news.db --id archive/0001.txt --label sports --annotator amal
-  printf 'id,label\\narchive/0002.txt,economy\\n' | tasnif annotate add news.db -")]
+    #[command(after_help = super::help::ANNOTATE_ADD)]
     Add(AddArgs),
     /// Skip an article: it is not offered again.
     Skip(SkipArgs),
     /// Undo an annotator's latest label or skip.
     Undo(UndoArgs),
     /// Write the labels as a manifest that `tasnif train` reads.
-    #[command(after_help = "Example:
-  tasnif annotate export news.db -o labels.csv && tasnif train labels.csv -o news.tasnif")]
+    #[command(after_help = super::help::ANNOTATE_EXPORT)]
     Export(ExportArgs),
     /// Labels per label and annotator, cross-validated macro-F1, learning curve, Cohen's kappa.
     Stats(StatsArgs),
     /// Serve the labeling page (loopback only unless --host says otherwise).
-    #[command(after_help = "Example:
-  tasnif annotate serve news.db --port 8765      then open http://127.0.0.1:8765/")]
+    #[command(after_help = super::help::ANNOTATE_SERVE)]
     Serve(ServeArgs),
 }
 

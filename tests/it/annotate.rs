@@ -787,7 +787,7 @@ fn eval_active_learning_prints_every_strategy_against_random_in_text_json_and_ht
         d,
         &["eval", "corpus", "--active-learning", "--strategy", "sure"],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
 }
 
 #[test]
@@ -836,5 +836,5 @@ fn eval_active_learning_takes_the_em_settings_with_unlabeled_em() {
             "2",
         ],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
 }

@@ -10,6 +10,7 @@ mod fuzz_checks;
 
 mod annotate;
 mod architecture;
+mod cli;
 mod corpus;
 mod em;
 mod eval;
