@@ -14,6 +14,7 @@
 //! # Ok::<(), tasnif::Error>(())
 //! ```
 
+pub mod annotate;
 pub mod atomic;
 pub mod batch;
 pub mod corpus;

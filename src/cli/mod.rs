@@ -27,6 +27,7 @@ macro_rules! warn {
     }};
 }
 
+mod annotate;
 /// [`warn!`] for what is not an error (a summary, a note, a step of the
 /// work): left out under `-q`.
 macro_rules! note {
@@ -104,7 +105,7 @@ enum Command {
     Label(label::LabelArgs),
     /// Evaluate a model on labeled articles, or cross-validate training settings.
     #[command(after_help = help::EVAL)]
-    Eval(eval::EvalArgs),
+    Eval(Box<eval::EvalArgs>),
     /// Search training settings by cross-validation; write the best to a config file.
     #[command(after_help = help::TUNE)]
     Tune(tune::TuneArgs),
@@ -113,6 +114,9 @@ enum Command {
     Bench(bench::BenchArgs),
     #[command(hide = true)]
     BenchOp(bench::BenchOpArgs),
+    /// Label articles worth labeling first: a project file, the next articles, a web page.
+    #[command(after_help = help::ANNOTATE)]
+    Annotate(annotate::AnnotateArgs),
     /// Show a model's settings, labels, training summary and top terms.
     #[command(after_help = help::INSPECT)]
     Inspect(inspect::InspectArgs),
@@ -507,8 +511,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Label(a) => label::run(a),
-        Command::Eval(a) => eval::run(a),
+        Command::Eval(a) => eval::run(*a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Annotate(a) => annotate::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Tune(a) => tune::run(a),
         Command::BenchOp(a) => bench::run_op(a),

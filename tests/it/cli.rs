@@ -333,6 +333,7 @@ fn completions_and_manual_pages_are_generated() {
     assert_eq!(
         files,
         [
+            "tasnif-annotate.1",
             "tasnif-bench.1",
             "tasnif-completions.1",
             "tasnif-eval.1",
