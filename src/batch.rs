@@ -9,6 +9,13 @@
 //! scored. At most `QUEUE` chunks wait on each side, so memory does not grow
 //! with the number of documents. A document's result depends on its text
 //! alone, never on the other documents or on the number of threads.
+//!
+//! [`label_stream`] waits for a full chunk (or the end of the input) before
+//! scoring it: right for files. [`label_stream_live`] scores whatever has
+//! arrived as soon as the reader would wait, and tells the sink when
+//! nothing more is ready, so a program that writes one article to a pipe
+//! and waits for its record gets it (a co-process); when the input comes
+//! faster than it is scored, its chunks fill up as the other's do.
 
 use std::sync::mpsc::sync_channel;
 
@@ -26,7 +33,8 @@ pub const CHUNK: usize = 256;
 /// articles of a few KB fill [`CHUNK`] first). With
 /// at most `2 * QUEUE + 3` chunks alive (waiting, being scored, being
 /// written, being filled), inline texts take at most about
-/// 7 × (`CHUNK_BYTES` + the largest text) of memory, not 7 × 256 texts.
+/// 7 × (`CHUNK_BYTES` + the largest text) of memory, not 7 × 256 texts
+/// ([`label_stream_live`]: one more such amount on its way to the chunker).
 pub const CHUNK_BYTES: usize = 4 << 20;
 /// Chunks waiting between two stages.
 const QUEUE: usize = 2;
@@ -77,24 +85,129 @@ where
     G: Fn(&Item, Result<Labeled, Error>) -> R + Sync,
     F: FnMut(&Item, R) -> Result<(), E> + Send,
 {
+    run(
+        model,
+        items,
+        opts,
+        render,
+        false,
+        |r: Option<(&Item, R)>| match r {
+            Some((item, r)) => sink(item, r),
+            None => Ok(()),
+        },
+    )
+}
+
+/// [`label_stream`] for input that arrives while it is labeled (standard
+/// input from another program): a chunk is scored as soon as the reader has
+/// no further item ready, rather than when [`CHUNK`] items have arrived,
+/// and `sink(None)` is called whenever every result so far has been handed
+/// over and no other is ready, which is when to flush the output. Results
+/// come as `Some((item, result))`, in input order.
+///
+/// # Errors
+/// Only the errors of `sink`, as for [`label_stream`].
+pub fn label_stream_live<I, R, E, G, F>(
+    model: &Classifier,
+    items: I,
+    opts: &BatchOptions,
+    render: G,
+    sink: F,
+) -> Result<(), E>
+where
+    I: IntoIterator<Item = Item>,
+    I::IntoIter: Send,
+    R: Send,
+    E: Send,
+    G: Fn(&Item, Result<Labeled, Error>) -> R + Sync,
+    F: FnMut(Option<(&Item, R)>) -> Result<(), E> + Send,
+{
+    run(model, items, opts, render, true, sink)
+}
+
+/// The three stages of [`label_stream`] and [`label_stream_live`].
+fn run<I, R, E, G, F>(
+    model: &Classifier,
+    items: I,
+    opts: &BatchOptions,
+    render: G,
+    live: bool,
+    mut sink: F,
+) -> Result<(), E>
+where
+    I: IntoIterator<Item = Item>,
+    I::IntoIter: Send,
+    R: Send,
+    E: Send,
+    G: Fn(&Item, Result<Labeled, Error>) -> R + Sync,
+    F: FnMut(Option<(&Item, R)>) -> Result<(), E> + Send,
+{
     let items = items.into_iter();
+    let budget = Budget::default();
     std::thread::scope(|s| {
         let (in_tx, in_rx) = sync_channel::<Vec<Item>>(QUEUE);
         let (out_tx, out_rx) = sync_channel::<(Vec<Item>, Vec<R>)>(QUEUE);
-        s.spawn(move || {
-            let mut items = items;
-            loop {
-                let chunk = next_chunk(&mut items);
-                if chunk.is_empty() || in_tx.send(chunk).is_err() {
-                    break;
+        if live {
+            // One item at a time to a chunker that never waits for a second;
+            // the items between them hold at most CHUNK_BYTES of inline text
+            // (or one larger text), so that memory stays bounded as it does
+            // for label_stream.
+            let (item_tx, item_rx) = sync_channel::<Item>(CHUNK);
+            let budget = &budget;
+            s.spawn(move || {
+                for item in items {
+                    if !budget.take(inline_len(&item)) || item_tx.send(item).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+            s.spawn(move || {
+                let _close = budget.closer();
+                while let Ok(first) = item_rx.recv() {
+                    let mut bytes = inline_len(&first);
+                    budget.give(bytes);
+                    let mut chunk = Vec::with_capacity(CHUNK);
+                    chunk.push(first);
+                    while chunk.len() < CHUNK && bytes < CHUNK_BYTES {
+                        match item_rx.try_recv() {
+                            Ok(item) => {
+                                let n = inline_len(&item);
+                                budget.give(n);
+                                bytes += n;
+                                chunk.push(item);
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if in_tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+        } else {
+            s.spawn(move || {
+                let mut items = items;
+                loop {
+                    let chunk = next_chunk(&mut items);
+                    if chunk.is_empty() || in_tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
         let writer = s.spawn(move || -> Result<(), E> {
-            for (chunk, results) in out_rx {
+            let mut next = out_rx.recv().ok();
+            while let Some((chunk, results)) = next {
                 for (item, r) in chunk.iter().zip(results) {
-                    sink(item, r)?;
+                    sink(Some((item, r)))?;
                 }
+                next = match out_rx.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(_) => {
+                        sink(None)?; // nothing else ready: time to flush
+                        out_rx.recv().ok()
+                    }
+                };
             }
             Ok(())
         });
@@ -109,6 +222,59 @@ where
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
+}
+
+/// Bytes of inline text an item holds (0 for a path: a file is read by the
+/// worker that scores it).
+fn inline_len(item: &Item) -> usize {
+    match &item.source {
+        Source::Text(t) => t.len(),
+        _ => 0,
+    }
+}
+
+/// Bytes of inline text sent to the live chunker and not yet taken by it.
+#[derive(Default)]
+struct Budget {
+    /// The bytes in flight, and whether the chunker has stopped.
+    state: std::sync::Mutex<(usize, bool)>,
+    changed: std::sync::Condvar,
+}
+
+impl Budget {
+    /// Waits until `n` more bytes fit in [`CHUNK_BYTES`] (or nothing is in
+    /// flight), then counts them; false when the chunker has stopped.
+    fn take(&self, n: usize) -> bool {
+        let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while g.0 > 0 && g.0 + n > CHUNK_BYTES && !g.1 {
+            g = self.changed.wait(g).unwrap_or_else(|p| p.into_inner());
+        }
+        g.0 += n;
+        !g.1
+    }
+
+    /// The chunker took `n` bytes.
+    fn give(&self, n: usize) {
+        let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        g.0 = g.0.saturating_sub(n);
+        self.changed.notify_all();
+    }
+
+    /// Marks the chunker stopped when dropped (a waiting reader then ends).
+    fn closer(&self) -> BudgetClose<'_> {
+        BudgetClose(self)
+    }
+}
+
+/// See [`Budget::closer`].
+struct BudgetClose<'a>(&'a Budget);
+
+impl Drop for BudgetClose<'_> {
+    fn drop(&mut self) {
+        let mut g = self.0.state.lock().unwrap_or_else(|p| p.into_inner());
+        g.1 = true;
+        self.0.changed.notify_all();
+    }
 }
 
 /// The next chunk of `items`: up to [`CHUNK`] items, fewer when their
@@ -168,20 +334,34 @@ where
     items
         .par_iter()
         .map_init(PredictScratch::default, |scratch, item| {
-            let r = match item.read(&opts.read) {
-                Ok(t) => Ok(Labeled {
-                    prediction: model.predict(&t.text, scratch, &opts.predict),
-                    encoding: t.encoding,
-                }),
-                Err(e) if matches!(e.kind(), ErrorKind::Empty) && model.gate().is_some() => {
-                    Ok(Labeled {
-                        prediction: model.predict("", scratch, &opts.predict),
-                        encoding: TextEncoding::Utf8,
-                    })
-                }
-                Err(e) => Err(e),
-            };
-            render(item, r)
+            render(item, label_one(model, item, opts, scratch))
         })
         .collect()
+}
+
+/// Labels one document on the calling thread with the scratch buffers
+/// `scratch`: the result [`label_items`] gives for it (which calls this on
+/// each of its workers). For a caller that already runs in parallel (a
+/// request of a server, say) and would gain nothing from another thread.
+///
+/// # Errors
+/// The document cannot be read, or (for a model without a gate) has no
+/// letter or digit.
+pub fn label_one(
+    model: &Classifier,
+    item: &Item,
+    opts: &BatchOptions,
+    scratch: &mut PredictScratch,
+) -> Result<Labeled, Error> {
+    match item.read(&opts.read) {
+        Ok(t) => Ok(Labeled {
+            prediction: model.predict(&t.text, scratch, &opts.predict),
+            encoding: t.encoding,
+        }),
+        Err(e) if matches!(e.kind(), ErrorKind::Empty) && model.gate().is_some() => Ok(Labeled {
+            prediction: model.predict("", scratch, &opts.predict),
+            encoding: TextEncoding::Utf8,
+        }),
+        Err(e) => Err(e),
+    }
 }

@@ -17,31 +17,47 @@ pub struct Error {
     path: Option<PathBuf>,
 }
 
-/// What went wrong. New kinds may be added in later versions.
-#[derive(Debug, Clone)]
+/// What went wrong. New kinds may be added in later versions. Its
+/// `Display` (thiserror) is the message, lowercase, without the path.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The file or directory does not exist.
+    #[error("no such file or directory")]
     NotFound,
     /// Reading or writing failed for another reason (shared, so that an
     /// error can be cloned: a failed input item keeps it until it is read).
+    /// Its message holds the operating system's, so the `io::Error` is not
+    /// also given as a source (a chain printer such as anyhow's would print
+    /// it twice).
+    #[error("{}", lower_first(&.0.to_string()))]
     Io(Arc<io::Error>),
     /// The file's bytes are not valid UTF-8 (offset of the first bad byte).
+    #[error("not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8")]
     InvalidUtf8 { offset: usize },
     /// The file's bytes are not valid UTF-16 in the given byte order
     /// (offset of the first bad code unit).
     /// (`encoding`: the name of a `corpus::TextEncoding`, e.g. `utf-16le`).
+    #[error("not valid {} (bad code unit at byte offset {offset})", encoding.to_uppercase())]
     InvalidUtf16 {
         encoding: &'static str,
         offset: usize,
     },
     /// Under automatic detection: UTF-16 text without a byte-order mark
     /// (`endian`: `utf-16le` or `utf-16be`).
+    #[error(
+        "looks like {} text without a byte-order mark; read it as UTF-16 or convert it to UTF-8",
+        endian.to_uppercase()
+    )]
     Utf16WithoutBom { endian: &'static str },
     /// Under automatic detection: neither UTF-8 nor Arabic as Windows-1256
     /// (offset of the first byte that is not UTF-8, the share of Arabic
     /// letters as Windows-1256 in percent, rounded down, and why the text
     /// does not look Arabic).
+    #[error(
+        "not valid UTF-8 (first bad byte at offset {utf8_offset}), and not Arabic Windows-1256 either \
+         ({reason}); convert the file to UTF-8 or name its encoding"
+    )]
     UnknownEncoding {
         utf8_offset: usize,
         arabic_percent: u8,
@@ -50,30 +66,42 @@ pub enum ErrorKind {
     /// Under automatic detection: mostly UTF-8, with `bad` bad sequences
     /// (a stray byte, a cut in the middle of a character), the first at
     /// byte `offset`; never read as another encoding.
+    #[error(
+        "damaged UTF-8: {bad} bad byte sequence(s) in text that is otherwise UTF-8, the first bad byte at offset {offset} \
+         (a stray byte, or a file cut in the middle of a character); not read as another encoding"
+    )]
     DamagedUtf8 { offset: usize, bad: usize },
     /// The file contains NUL bytes: it is binary, not text.
+    #[error("binary file (contains NUL bytes), not text")]
     Binary,
     /// The path is not a regular file (a FIFO, socket or device), which
     /// could block or never end when read.
+    #[error("not a regular file ({kind})")]
     NotRegularFile { kind: &'static str },
-    /// A symbolic link that leads back to a folder the walk is inside
-    /// (`target`: that folder), or through links back to itself (`target`:
-    /// the link's own target). Following it would walk forever.
+    /// A symbolic link that leads, through links, back to itself
+    /// (`target`: the link's own target). Following it would never end.
+    #[error("symbolic link loop (leads back to {}); not followed", target.display())]
     SymlinkLoop { target: PathBuf },
-    /// A folder reached a second time in one walk, through a symbolic link
-    /// (`first`: where the walk read it). Walking it again would repeat its
-    /// files, and chains of links would repeat them exponentially.
+    /// A folder reached a second time by the walks of one run: named twice
+    /// on the command line, directly and through a symbolic link, or inside
+    /// a folder named before (`first`: where it was read). Walking it again
+    /// would repeat its files.
+    #[error("a folder already read as {}; not read again", first.display())]
     AlreadyWalked { first: PathBuf },
     /// A symbolic link whose target does not exist.
+    #[error("broken symbolic link (its target {} does not exist)", target.display())]
     BrokenLink { target: PathBuf },
     /// The document holds no text: no letter or digit (empty, or only white
     /// space, punctuation or invisible marks).
+    #[error("empty document (no letters or digits)")]
     Empty,
     /// The document is larger than the configured limit.
+    #[error("document is {bytes} bytes, over the limit of {limit} bytes")]
     TooLarge { bytes: u64, limit: u64 },
     /// An input file other than an article (a model, a manifest, a list, a
     /// config, training JSON lines) is larger than its kind's cap (see
     /// [`crate::corpus::FileKind`]).
+    #[error("{}", file_too_large(what, *bytes, *limit))]
     FileTooLarge {
         /// What the file is read as ("model file", "manifest", ...).
         what: &'static str,
@@ -83,10 +111,13 @@ pub enum ErrorKind {
         limit: u64,
     },
     /// A directory or list held no documents.
+    #[error("no documents found (looked for *.txt files)")]
     NoDocuments,
     /// Training needs at least two labels.
+    #[error("only one label ('{label}') in the data; training needs at least two")]
     SingleLabel { label: String },
     /// A label has too few documents to train on.
+    #[error("label '{label}' has {count} document(s); training needs at least {min} per label")]
     TooFewDocuments {
         label: String,
         count: usize,
@@ -94,29 +125,60 @@ pub enum ErrorKind {
     },
     /// The vocabulary settings kept none of the terms seen: a model of no
     /// terms would label every article by its priors alone.
+    #[error(
+        "no terms are left to train on: the vocabulary settings (vectorizer min_df, max_df, \
+         max_features, chi2; analyzer min_token_chars) keep none of the {terms_seen} distinct terms seen"
+    )]
     EmptyVocabulary { terms_seen: u64 },
     /// A manifest (CSV, TSV, JSONL) or list line is malformed.
+    #[error("line {line}: {message}")]
     Record { line: u64, message: String },
     /// A parameter is outside its valid range.
+    #[error("invalid {name}: {message}")]
     InvalidParam { name: &'static str, message: String },
     /// The file is not a tasnif model (wrong magic bytes).
+    #[error("not a tasnif model file (wrong magic bytes)")]
     NotAModel,
     /// The model file ends before its header or body does.
+    #[error("truncated model file: expected {expected} bytes, found {found}")]
     Truncated { expected: u64, found: u64 },
     /// The model body does not match its checksum.
+    #[error("corrupted model file: body checksum is {found:08x}, header says {expected:08x}")]
     ChecksumMismatch { expected: u32, found: u32 },
     /// The model file was written in a format this build cannot read.
+    #[error(
+        "model format version {found} is not supported (this build reads version {supported}); retrain the model with this version of tasnif"
+    )]
     UnsupportedVersion { found: u32, supported: u32 },
     /// The model body passed its checksum but could not be decoded or is inconsistent.
+    #[error("corrupted model file: {message}")]
     CorruptModel { message: String },
     /// The output file exists and overwriting was not allowed.
+    #[error("file exists")]
     OutputExists,
     /// The process is being interrupted (Ctrl-C): the file was not written.
+    #[error("interrupted; not written (a previous file is left as it was)")]
     Interrupted,
     /// An input that could not be used, described in full by the message.
+    #[error("{message}")]
     Invalid { message: String },
     /// A setting of a gate was given for a model without one (no none label).
+    #[error("{setting} sets a gate, and there is none: a gate needs a none label (none_label)")]
     NoGate { setting: &'static str },
+    /// An annotation project file that is not one: another kind of file,
+    /// or an SQLite database of another application or of a newer tasnif.
+    #[error("not a tasnif annotation project: {message}")]
+    NotAProject { message: String },
+    /// An annotation project whose database is damaged.
+    #[error("corrupted annotation project: {message}")]
+    CorruptProject { message: String },
+    /// The label set of an annotation project changed since it was read
+    /// (by another process), or a change that would drop labels in use.
+    #[error("the label set changed: {message}")]
+    LabelSetChanged { message: String },
+    /// The annotation project's database failed (locked, full disk, …).
+    #[error("annotation database: {message}")]
+    Database { message: String },
 }
 
 impl Error {
@@ -189,112 +251,12 @@ impl Error {
     }
 }
 
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorKind::NotFound => write!(f, "no such file or directory"),
-            ErrorKind::Io(e) => write!(f, "{}", lower_first(&e.to_string())),
-            ErrorKind::InvalidUtf8 { offset } => write!(
-                f,
-                "not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8"
-            ),
-            ErrorKind::InvalidUtf16 { encoding, offset } => write!(
-                f,
-                "not valid {} (bad code unit at byte offset {offset})",
-                encoding.to_uppercase()
-            ),
-            ErrorKind::Utf16WithoutBom { endian } => write!(
-                f,
-                "looks like {} text without a byte-order mark; read it as UTF-16 or convert it to UTF-8",
-                endian.to_uppercase()
-            ),
-            ErrorKind::UnknownEncoding {
-                utf8_offset,
-                reason,
-                ..
-            } => write!(
-                f,
-                "not valid UTF-8 (first bad byte at offset {utf8_offset}), and not Arabic Windows-1256 either \
-                 ({reason}); convert the file to UTF-8 or name its encoding"
-            ),
-            ErrorKind::DamagedUtf8 { offset, bad } => write!(
-                f,
-                "damaged UTF-8: {bad} bad byte sequence(s) in text that is otherwise UTF-8, the first bad byte at offset {offset} \
-                 (a stray byte, or a file cut in the middle of a character); not read as another encoding"
-            ),
-            ErrorKind::Binary => write!(f, "binary file (contains NUL bytes), not text"),
-            ErrorKind::NotRegularFile { kind } => write!(f, "not a regular file ({kind})"),
-            ErrorKind::AlreadyWalked { first } => write!(
-                f,
-                "a folder already read as {} (through a symbolic link); not read again",
-                first.display()
-            ),
-            ErrorKind::SymlinkLoop { target } => write!(
-                f,
-                "symbolic link loop (leads back to {}); not followed",
-                target.display()
-            ),
-            ErrorKind::BrokenLink { target } => write!(
-                f,
-                "broken symbolic link (its target {} does not exist)",
-                target.display()
-            ),
-            ErrorKind::Empty => write!(f, "empty document (no letters or digits)"),
-            ErrorKind::FileTooLarge { what, bytes, limit } => match bytes {
-                Some(bytes) => write!(
-                    f,
-                    "{what} is {bytes} bytes, over the limit of {limit} bytes"
-                ),
-                None => write!(
-                    f,
-                    "{what} goes on past the limit of {limit} bytes; not read further"
-                ),
-            },
-            ErrorKind::TooLarge { bytes, limit } => {
-                write!(f, "document is {bytes} bytes, over the limit of {limit} bytes")
-            }
-            ErrorKind::NoDocuments => write!(f, "no documents found (looked for *.txt files)"),
-            ErrorKind::SingleLabel { label } => write!(
-                f,
-                "only one label ('{label}') in the data; training needs at least two"
-            ),
-            ErrorKind::TooFewDocuments { label, count, min } => write!(
-                f,
-                "label '{label}' has {count} document(s); training needs at least {min} per label"
-            ),
-            ErrorKind::EmptyVocabulary { terms_seen } => write!(
-                f,
-                "no terms are left to train on: the vocabulary settings (vectorizer min_df, max_df, \
-                 max_features, chi2; analyzer min_token_chars) keep none of the {terms_seen} distinct terms seen"
-            ),
-            ErrorKind::Record { line, message } => write!(f, "line {line}: {message}"),
-            ErrorKind::InvalidParam { name, message } => write!(f, "invalid {name}: {message}"),
-            ErrorKind::NotAModel => write!(f, "not a tasnif model file (wrong magic bytes)"),
-            ErrorKind::Truncated { expected, found } => write!(
-                f,
-                "truncated model file: expected {expected} bytes, found {found}"
-            ),
-            ErrorKind::ChecksumMismatch { expected, found } => write!(
-                f,
-                "corrupted model file: body checksum is {found:08x}, header says {expected:08x}"
-            ),
-            ErrorKind::UnsupportedVersion { found, supported } => write!(
-                f,
-                "model format version {found} is not supported (this build reads version {supported}); retrain the model with this version of tasnif"
-            ),
-            ErrorKind::CorruptModel { message } => write!(f, "corrupted model file: {message}"),
-            ErrorKind::Invalid { message } => write!(f, "{message}"),
-            ErrorKind::NoGate { setting } => write!(
-                f,
-                "{setting} sets a gate, and there is none: a gate needs a none label (none_label)"
-            ),
-            ErrorKind::Interrupted => {
-                write!(f, "interrupted; not written (a previous file is left as it was)")
-            }
-            ErrorKind::OutputExists => {
-                write!(f, "file exists")
-            }
-        }
+/// The message of [`ErrorKind::FileTooLarge`]: its size, or for a stream
+/// that it went on past the cap.
+fn file_too_large(what: &str, bytes: Option<u64>, limit: u64) -> String {
+    match bytes {
+        Some(bytes) => format!("{what} is {bytes} bytes, over the limit of {limit} bytes"),
+        None => format!("{what} goes on past the limit of {limit} bytes; not read further"),
     }
 }
 

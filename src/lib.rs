@@ -14,6 +14,7 @@
 //! # Ok::<(), tasnif::Error>(())
 //! ```
 
+pub mod annotate;
 pub mod atomic;
 pub mod batch;
 pub mod corpus;
@@ -23,7 +24,10 @@ pub mod features;
 pub mod labels;
 pub mod model;
 pub mod nb;
+pub mod progress;
 pub mod record;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod text;
 pub mod train;
 

@@ -1,6 +1,6 @@
 //! `tasnif eval`.
 
-use std::io::{IsTerminal, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -9,21 +9,24 @@ use clap::{Args, ValueEnum};
 use tasnif::atomic::{commit_all, write_atomic, AtomicFile};
 use tasnif::corpus::{load_labeled, read_groups, read_secondary, LabeledData};
 use tasnif::eval::report::{
-    render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
-    CHART_FILES,
+    render_html, render_markdown, render_terminal_with, DataSource, ModelRef, ReportData,
+    ReportOptions, TerminalOptions, CHART_FILES,
 };
-use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model_with_tags, Folds};
+use tasnif::eval::{
+    cross_validate_and_fit_with, cross_validate_with, evaluate_model_with_tags, Folds,
+};
 use tasnif::model::Classifier;
 
 use super::em::{run_curve, CurveArgs, EmOpts};
-use super::{GateThreshold, ReadOpts, TrainOpts};
+use super::progress::Bar;
+use super::{GateThreshold, OutputFormat, ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Labeled articles (same forms as for train).
     data: PathBuf,
-    /// Evaluate this model.
-    #[arg(short, long, conflicts_with = "cv", required_unless_present = "cv")]
+    /// Evaluate this model [default without --cv or --active-learning: $TASNIF_MODEL].
+    #[arg(short, long, conflicts_with_all = ["cv", "active_learning"])]
     model: Option<PathBuf>,
     /// Instead of a model, stratified K-fold cross-validation of the training options.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(2..))]
@@ -62,19 +65,27 @@ pub struct EvalArgs {
     /// beside it).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    /// Overwrite the --report file and its chart files if they exist.
+    /// Overwrite output files that exist: --json, --predictions, and
+    /// --report with its chart files.
     #[arg(long)]
     force: bool,
     /// Also score multi-label tags (the chosen label and every label of
     /// probability >= --threshold) against the label and the `secondary`
-    /// column of a CSV/TSV manifest: tag precision and recall. Needs -m.
-    #[arg(long, requires = "model")]
+    /// column of a CSV/TSV manifest: tag precision and recall. Needs a
+    /// model (-m, or TASNIF_MODEL).
+    #[arg(long)]
     multi: bool,
     /// With --multi: the probability a label needs to be a tag, 0 < P <= 1.
     #[arg(long, value_name = "P", default_value_t = 0.3, requires = "multi")]
     threshold: f64,
+    /// Output format: the report as text, or its figures as one JSON
+    /// object (those of --json; with --multi, also "tags").
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     /// Color in the terminal report: auto (when standard output is a
-    /// terminal and NO_COLOR is unset or empty), always or never.
+    /// terminal, NO_COLOR is unset or empty and TERM is not dumb), always
+    /// or never. The report fits the terminal's width ($COLUMNS when set):
+    /// a wider confusion matrix numbers its columns, in blocks if need be.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     #[command(flatten)]
@@ -96,6 +107,46 @@ pub struct EvalArgs {
     f1_labels: Vec<String>,
     #[command(flatten)]
     em: EmOpts,
+    #[command(flatten)]
+    active: ActiveOpts,
+}
+
+/// `eval --active-learning`: a simulated person labels what each strategy
+/// offers, with DATA's labels as the oracle.
+#[derive(Debug, Args)]
+pub struct ActiveOpts {
+    /// Simulate active learning on DATA (the pool; its labels are the
+    /// oracle): the learning curve of each strategy against random
+    /// sampling, scored on --test-list (default: a stratified fifth of
+    /// DATA, held out with --seed). --seed is the first of --seeds seeds.
+    #[arg(long, conflicts_with_all = ["cv", "model", "learning_curve", "multi", "predictions", "groups"])]
+    active_learning: bool,
+    /// Strategies to measure against random [default: all].
+    #[arg(long, value_enum, value_delimiter = ',', requires = "active_learning")]
+    strategy: Vec<tasnif::annotate::Strategy>,
+    /// Labels before the first retraining (the seed set).
+    #[arg(long, default_value_t = 10, requires = "active_learning")]
+    start: usize,
+    /// Labels between retrainings (and points of the curve).
+    #[arg(long, default_value_t = 10, requires = "active_learning")]
+    step: usize,
+    /// Labels at the end.
+    #[arg(long, default_value_t = 500, requires = "active_learning")]
+    budget: usize,
+    /// Runs per strategy (seeds --seed, --seed + 1, …).
+    #[arg(long, default_value_t = 5, requires = "active_learning")]
+    seeds: usize,
+    /// Train every model with EM on the unlabeled rest of the pool (--em-* settings).
+    #[arg(long, requires = "active_learning", group = "em_input")]
+    unlabeled_em: bool,
+    /// The held-out articles: documents of DATA listed in FILE (relative to DATA).
+    #[arg(long, value_name = "FILE", requires = "active_learning")]
+    test_list: Option<PathBuf>,
+    /// Write the model trained on the labels the first strategy chose at
+    /// the budget from --seed (what `annotate export` then `train` give
+    /// after the same rounds of `annotate next` and `add`).
+    #[arg(long, value_name = "FILE", requires = "active_learning")]
+    save_model: Option<PathBuf>,
 }
 
 /// `--f1-labels` outside the learning curve: topics of the data, for the
@@ -136,48 +187,70 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    fn enabled(self) -> bool {
+    /// anstream's choice: under `Auto`, color when standard output is a
+    /// terminal, NO_COLOR is unset or empty and TERM is not `dumb`
+    /// (CLICOLOR_FORCE forces it).
+    fn stream_choice(self) -> anstream::ColorChoice {
         match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::AlwaysAnsi,
+            ColorChoice::Never => anstream::ColorChoice::Never,
         }
     }
 }
 
-pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
+/// The width the terminal report fits: $COLUMNS when it is a positive
+/// number, else the width of the terminal standard output is, else none
+/// (output to a file or a pipe is not cut).
+fn report_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return Some(n);
+    }
+    terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0))
+}
+
+pub fn run(mut a: EvalArgs) -> anyhow::Result<u8> {
     let start = Instant::now();
+    if a.model.is_none() && a.cv.is_none() && !a.active.active_learning {
+        a.model = std::env::var_os("TASNIF_MODEL")
+            .filter(|m| !m.is_empty())
+            .map(PathBuf::from);
+    }
     // refuse a bad or existing report file before the evaluation runs
     let target = match &a.report {
         Some(p) => Some(ReportTarget::new(p, a.force)?),
         None => None,
     };
+    // clap does not enforce `requires = "cv"` beside `-m`'s own rules
+    if a.groups.is_some() && a.cv.is_none() {
+        usage!("--groups chooses the folds of --cv K, and there is no --cv");
+    }
+    if a.multi && a.model.is_none() {
+        usage!("--multi scores the tags of a model: give -m MODEL");
+    }
+    if a.em.unlabeled.is_some() && !a.learning_curve {
+        usage!("--unlabeled works with --cv K --learning-curve in eval");
+    }
+    let read = a.read.options();
+    if a.active.active_learning {
+        return active_learning(&a, &read, start);
+    }
     // --json and --predictions are made now too, so that a missing or
     // read-only folder stops the command before the evaluation
     let json_out = a
         .json
         .as_deref()
-        .map(|p| AtomicFile::create(p, true))
+        .map(|p| AtomicFile::create(p, a.force))
         .transpose()?;
     let predictions_out = a
         .predictions
         .as_deref()
-        .map(|p| AtomicFile::create(p, true))
+        .map(|p| AtomicFile::create(p, a.force))
         .transpose()?;
-    // clap does not enforce `requires = "cv"` beside `-m`'s own rules
-    if a.groups.is_some() && a.cv.is_none() {
-        anyhow::bail!("--groups chooses the folds of --cv K, and there is no --cv");
-    }
-    if a.multi && a.model.is_none() {
-        anyhow::bail!("--multi scores the tags of a model: give -m MODEL");
-    }
-    if a.em.unlabeled.is_some() && !a.learning_curve {
-        anyhow::bail!("--unlabeled works with --cv K --learning-curve in eval");
-    }
-    let read = a.read.options();
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
     if let (true, Some(k)) = (a.learning_curve, a.cv) {
         run_curve(CurveArgs {
@@ -189,12 +262,16 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             sizes: &a.sizes,
             f1_labels: &a.f1_labels,
             json: a.json.as_deref(),
+            force: a.force,
+            format: a.format,
             read: &read,
         })?;
-        outln!(
-            "({} s)",
-            format_args!("{:.2}", start.elapsed().as_secs_f64())
-        );
+        if a.format == OutputFormat::Text {
+            outln!(
+                "({} s)",
+                format_args!("{:.2}", start.elapsed().as_secs_f64())
+            );
+        }
         return Ok(0);
     }
     let mut opts = ReportOptions {
@@ -211,7 +288,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     // evaluation so that a bad threshold or manifest stops it early
     let secondary = if a.multi {
         if !(a.threshold > 0.0 && a.threshold <= 1.0) {
-            anyhow::bail!("--threshold {} is not a probability in (0, 1]", a.threshold);
+            usage!("--threshold {} is not a probability in (0, 1]", a.threshold);
         }
         match a.data.extension().and_then(|e| e.to_str()) {
             Some(e) if e.eq_ignore_ascii_case("csv") => {
@@ -270,15 +347,18 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             };
             // the terms of a written report come from a model trained on
             // all the data; the terminal report does without
-            let (ev, full) = if target.is_some() || a.json.is_some() {
-                let (ev, m) = cross_validate_and_fit(&data, &params, &folds, &read)?;
-                (ev, Some(m))
-            } else {
-                let ev = cross_validate(&data, &params, &folds, &read)?;
-                (ev, None)
-            };
+            let bar = Bar::on_terminal();
+            let (ev, full) =
+                if target.is_some() || a.json.is_some() || a.format == OutputFormat::Json {
+                    let (ev, m) = cross_validate_and_fit_with(&data, &params, &folds, &read, &bar)?;
+                    (ev, Some(m))
+                } else {
+                    let ev = cross_validate_with(&data, &params, &folds, &read, &bar)?;
+                    (ev, None)
+                };
+            drop(bar);
             for n in &ev.notes {
-                warn!("tasnif: {n}");
+                note!("tasnif: {n}");
             }
             let groups_path = a.groups.as_ref().map(|p| p.display().to_string());
             let mref = ModelRef::CrossValidation {
@@ -291,10 +371,30 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             let d = ReportData::build(&ev, &data, mref, source, command_line(), &opts);
             (d, ev)
         }
-        (None, None) => anyhow::bail!("give a model (-m MODEL) or --cv K"),
+        (None, None) => usage!("give a model (-m MODEL, or TASNIF_MODEL) or --cv K"),
     };
     let secs = start.elapsed().as_secs_f64();
-    out!("{}", render_terminal(&d, a.color.enabled()));
+    let json = a.format == OutputFormat::Json;
+    if json {
+        // the figures of --json, and the tags' under --multi
+        let mut v = serde_json::to_value(&d)?;
+        if let (Some(t), Some(obj)) = (&tag_scores, v.as_object_mut()) {
+            obj.insert("tags".to_string(), serde_json::to_value(t)?);
+        }
+        outln!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        // rendered in color, which anstream strips when color is off
+        let text = render_terminal_with(
+            &d,
+            &TerminalOptions {
+                color: true,
+                width: report_width(),
+            },
+        );
+        let mut out = anstream::AutoStream::new(std::io::stdout().lock(), a.color.stream_choice());
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+    }
     if let Some(f) = json_out {
         let mut bytes = serde_json::to_vec_pretty(&d)?;
         bytes.push(b'\n');
@@ -318,7 +418,12 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     }
     if let Some(t) = &target {
         t.write(&d, a.force)?;
-        outln!("report: {}", t.main().display());
+        if !json {
+            outln!("report: {}", t.main().display());
+        }
+    }
+    if json {
+        return Ok(0);
     }
     if let Some(t) = &tag_scores {
         outln!(
@@ -343,6 +448,95 @@ fn write_and_commit(mut f: AtomicFile, bytes: &[u8]) -> tasnif::Result<()> {
     f.write_all(bytes)
         .map_err(|e| tasnif::Error::io(f.target(), e))?;
     f.commit()
+}
+
+/// `eval --active-learning`.
+fn active_learning(
+    a: &EvalArgs,
+    read: &tasnif::corpus::ReadOptions,
+    start: Instant,
+) -> anyhow::Result<u8> {
+    use tasnif::annotate::{report, simulate, SimOptions, Strategy};
+    if let Some(p) = &a.report {
+        let html = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        anyhow::ensure!(
+            html,
+            "report file {}: the active-learning report is an .html page",
+            p.display()
+        );
+    }
+    super::check_outputs(a.force, [a.active.save_model.as_deref()])?;
+    let params = a.opts.params()?;
+    let pool_data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    let (pool_data, test) = match &a.active.test_list {
+        Some(t) => (pool_data, load_labeled(&a.data, Some(t), read.encoding)?),
+        None => hold_out(pool_data, a.seed),
+    };
+    let (em, _) = a.em.params()?;
+    let opts = SimOptions {
+        strategies: if a.active.strategy.is_empty() {
+            Strategy::ALL.to_vec()
+        } else {
+            a.active.strategy.clone()
+        },
+        start: a.active.start,
+        step: a.active.step,
+        budget: a.active.budget,
+        seeds: a.active.seeds,
+        seed: a.seed,
+        em: a.active.unlabeled_em.then_some(em),
+        ..SimOptions::default()
+    };
+    let r = simulate(&pool_data, &test, &params, &opts, read)?;
+    out!("{}", report::render_text(&r));
+    if let Some(p) = &a.json {
+        let mut bytes = serde_json::to_vec_pretty(&r)?;
+        bytes.push(b'\n');
+        write_atomic(p, &bytes, true)?;
+    }
+    if let Some(p) = &a.report {
+        write_atomic(p, report::render_html(&r).as_bytes(), a.force)?;
+        outln!("report: {}", p.display());
+    }
+    if let Some(p) = &a.active.save_model {
+        let strategy = opts.strategies()[0];
+        let chosen = tasnif::annotate::chosen_labels(&pool_data, &params, &opts, strategy, read)?;
+        let data = LabeledData::from_pairs(
+            chosen
+                .into_iter()
+                .map(|(d, l)| (pool_data.items[d].clone(), l))
+                .collect(),
+        );
+        let model = tasnif::train::train(&data, &params, read)?;
+        model.save(p, a.force)?;
+        outln!(
+            "model: {} ({strategy}, seed {}, {} labels)",
+            p.display(),
+            a.seed,
+            data.len()
+        );
+    }
+    outln!("({:.2} s)", start.elapsed().as_secs_f64());
+    Ok(0)
+}
+
+/// A stratified fifth of `data` held out with `seed` (the first of five
+/// stratified folds), and the rest.
+fn hold_out(data: LabeledData, seed: u64) -> (LabeledData, LabeledData) {
+    let fold = tasnif::eval::stratified_folds(&data.targets, data.labels.len(), 5, seed);
+    let (mut pool, mut test) = (Vec::new(), Vec::new());
+    for (i, item) in data.items.into_iter().enumerate() {
+        let label = data.labels.name(data.targets[i]).to_string();
+        if fold[i] == 0 {
+            test.push((item, label));
+        } else {
+            pool.push((item, label));
+        }
+    }
+    (LabeledData::from_pairs(pool), LabeledData::from_pairs(test))
 }
 
 /// A report file to write, checked before the evaluation runs.
@@ -376,7 +570,7 @@ impl ReportTarget {
                 };
                 ReportTarget::Markdown(path.to_path_buf(), dir, name)
             }
-            _ => anyhow::bail!(
+            _ => usage!(
                 "report file {}: unknown extension (expected .html or .md)",
                 path.display()
             ),
@@ -390,11 +584,7 @@ impl ReportTarget {
                 );
             }
         }
-        if !force {
-            if let Some(p) = target.paths().into_iter().find(|p| p.exists()) {
-                return Err(tasnif::Error::at(p, tasnif::ErrorKind::OutputExists).into());
-            }
-        }
+        super::check_outputs(force, target.paths().iter().map(|p| Some(p.as_path())))?;
         Ok(target)
     }
 
@@ -512,11 +702,9 @@ mod tests {
             "{e}"
         );
         std::fs::write(&md, "x").expect("write");
-        let e = ReportTarget::new(&md, false)
-            .err()
-            .expect("exists")
-            .to_string();
-        assert!(e.contains("r.md: file exists"), "{e}");
+        let e = ReportTarget::new(&md, false).err().expect("exists");
+        let kind = e.downcast_ref::<tasnif::Error>().map(|e| e.kind());
+        assert!(matches!(kind, Some(tasnif::ErrorKind::OutputExists)), "{e}");
         assert!(ReportTarget::new(&md, true).is_ok());
     }
 }

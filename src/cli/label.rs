@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use tasnif::atomic::AtomicFile;
-use tasnif::batch::{label_stream, BatchOptions};
-use tasnif::corpus::{inputs, Item};
+use tasnif::batch::{label_stream, label_stream_live, BatchOptions, Labeled};
+use tasnif::corpus::{inputs, items_from_list, Item, LineFormat};
 use tasnif::model::{Classifier, PredictOptions};
 
 use super::output::{Format, RecordFormat};
@@ -18,19 +18,37 @@ use super::ReadOpts;
 
 #[derive(Debug, Args)]
 pub struct LabelArgs {
-    /// Articles: files, directories (every *.txt below, sorted), or - for JSON
-    /// lines with "id" and "text" on standard input (the default when it is not a terminal).
+    /// Articles: files; directories (every *.txt below, sorted); lists of
+    /// documents, read as train reads them, labels ignored: .jsonl (one JSON
+    /// object per line with "text" and an optional "id") and .csv/.tsv
+    /// manifests (a "path" or a "text" column, an optional "id"); or - for
+    /// standard input (the default when it is not a terminal), read as
+    /// --input-format says. With --list: the one folder the listed paths
+    /// are relative to [default: .].
     paths: Vec<PathBuf>,
-    /// Model file (default: the bundled cyber-topics model).
-    #[arg(short, long)]
+    /// Label the files listed in FILE (one path per line, relative to the
+    /// folder given, as for train; blank lines and # comments skipped).
+    /// Their ids are the paths as listed.
+    #[arg(long, value_name = "FILE")]
+    list: Option<PathBuf>,
+    /// What standard input holds: JSON lines with "text" and an optional
+    /// "id", or plain text, one article per line (ids stdin:LINE).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LineFormat::Jsonl)]
+    input_format: LineFormat,
+    /// Model file [default: the bundled cyber-topics model].
+    #[arg(short, long, env = "TASNIF_MODEL")]
     model: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "jsonl")]
-    format: Format,
-    /// Write to FILE (atomically) instead of standard output.
+    /// Output format [default: from the extension of -o FILE (.csv, .tsv),
+    /// else jsonl]. In CSV and TSV, top, tags, explain and evidence are
+    /// NAME:VALUE pairs (or names) joined by ';', a '\', ':' or ';' in a
+    /// name escaped by a backslash.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write to FILE (atomically; - is standard output) instead of
+    /// standard output, and say on stderr how many records were written.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Overwrite the output file if it exists.
+    /// Overwrite the -o file if it exists.
     #[arg(long)]
     force: bool,
     /// How many labels to list in "top".
@@ -69,23 +87,44 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
-    let model = match &a.model {
-        Some(p) => Classifier::load(p)?,
-        None => Classifier::from_bytes(tasnif::DEFAULT_MODEL).context("the bundled model")?,
-    };
-    let mut paths = a.paths.clone();
-    if paths.is_empty() {
-        if io::stdin().is_terminal() {
-            anyhow::bail!(
-                "no input: give files, directories, or - to read JSON lines from standard input"
-            );
+    let model = super::load_model(a.model.as_deref())?;
+    let output = a.output.as_ref().filter(|p| p.as_os_str() != "-");
+    let format = a
+        .format
+        .or_else(|| output.and_then(|p| Format::from_extension(p)))
+        .unwrap_or(Format::Jsonl);
+    // A pipe or a terminal on standard input may be another program that
+    // waits for each record before it writes the next article.
+    let mut live = false;
+    let items: Box<dyn Iterator<Item = Item> + Send> = match &a.list {
+        Some(list) => {
+            let root = match a.paths.as_slice() {
+                [] => PathBuf::from("."),
+                [root] => root.clone(),
+                _ => usage!(
+                    "--list names files relative to one folder, and {} paths are given",
+                    a.paths.len()
+                ),
+            };
+            Box::new(items_from_list(&root, list)?.into_iter())
         }
-        paths.push(PathBuf::from("-"));
-    }
+        None => {
+            let mut paths = a.paths.clone();
+            if paths.is_empty() {
+                if io::stdin().is_terminal() {
+                    usage!(
+                        "no input: give files, directories, a --list, or - to read standard input"
+                    );
+                }
+                paths.push(PathBuf::from("-"));
+            }
+            live = paths.iter().any(|p| p.as_os_str() == "-") && !stdin_is_a_file();
+            Box::new(inputs(paths, &a.read.options()).stdin_format(a.input_format))
+        }
+    };
     if a.gate_threshold.is_some() && model.gate().is_none() {
         anyhow::bail!("--gate-threshold applies to a model with a none label (a gate), and this model has none");
     }
-    let items = inputs(paths, &a.read.options());
     let opts = BatchOptions {
         predict: PredictOptions {
             top_k: a.top_k as usize,
@@ -94,41 +133,80 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         },
         read: a.read.options(),
     };
-    let show_progress = io::stderr().is_terminal();
+    let show_progress = io::stderr().is_terminal() && !super::quiet();
     let run = |out: &mut (dyn Write + Send)| -> anyhow::Result<(usize, usize)> {
         let fmt = RecordFormat {
-            format: a.format,
+            format,
             explain: a.explain > 0,
             tag_threshold: a.multi.then_some(a.threshold),
             model: &model,
         };
-        write_records(&model, items, &opts, a.jobs, fmt, out, show_progress)
+        write_records(&model, items, &opts, a.jobs, fmt, out, show_progress, live)
     };
     let (failed, total);
-    match &a.output {
+    match output {
         Some(path) => {
+            let start = std::time::Instant::now();
             let mut f = AtomicFile::create(path, a.force)?;
             (failed, total) = run(&mut f).with_context(|| format!("writing {}", path.display()))?;
             f.commit()?;
+            let failures = if failed > 0 {
+                format!(" ({failed} of {total} inputs failed)")
+            } else {
+                String::new()
+            };
+            if !super::quiet() {
+                warn!(
+                    "tasnif: {total} records written to {}{failures} in {:.2} s",
+                    path.display(),
+                    start.elapsed().as_secs_f64()
+                );
+            } else if failed > 0 {
+                warn!("tasnif: {failed} of {total} inputs failed");
+            }
         }
         None => {
             let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
             (failed, total) = run(&mut out)?;
             out.flush()?;
+            if failed > 0 {
+                warn!("tasnif: {failed} of {total} inputs failed");
+            }
         }
     }
     if failed > 0 {
-        warn!("tasnif: {failed} of {total} inputs failed");
-        Ok(2)
+        Ok(super::exit::PARTIAL)
     } else {
-        Ok(0)
+        Ok(super::exit::SUCCESS)
+    }
+}
+
+/// True when standard input is a regular file (`< articles.jsonl`), which
+/// can be read in whole chunks; false for a pipe, a terminal or a socket.
+fn stdin_is_a_file() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .and_then(|fd| std::fs::File::from(fd).metadata().ok())
+            .is_some_and(|m| m.is_file())
+    }
+    #[cfg(not(unix))]
+    {
+        false
     }
 }
 
 /// Labels `items` with `model` on `jobs` threads (all cores when `None`),
 /// streaming: one record per item is written to `out` in input order while
 /// later items are still being read and scored; each failed input is reported
-/// on stderr. Returns (failed inputs, all inputs).
+/// on stderr. With `live` (input that arrives while it is labeled), each
+/// record is written and `out` flushed as soon as its article is scored and
+/// nothing else is ready. Returns (failed inputs, all inputs).
+#[allow(clippy::too_many_arguments)]
 pub fn write_records<I>(
     model: &Classifier,
     items: I,
@@ -137,6 +215,7 @@ pub fn write_records<I>(
     fmt: RecordFormat<'_>,
     out: &mut (dyn Write + Send),
     show_progress: bool,
+    live: bool,
 ) -> anyhow::Result<(usize, usize)>
 where
     I: IntoIterator<Item = Item>,
@@ -153,6 +232,8 @@ where
     } else {
         ProgressBar::hidden()
     };
+    /// A record, and the error it reports (for stderr).
+    type Rendered = (Vec<u8>, Option<String>);
     let items = items.into_iter();
     let (mut failed, mut total) = (0usize, 0usize);
     // ids seen so far, as 64-bit hashes (8 bytes a record, not the ids):
@@ -160,34 +241,38 @@ where
     let mut ids: HashSet<u64, BuildHasherDefault<DefaultHasher>> = HashSet::default();
     let mut warned: HashSet<u64, BuildHasherDefault<DefaultHasher>> = HashSet::default();
     out.write_all(&fmt.header())?;
+    let render = |item: &Item, r: Result<Labeled, tasnif::Error>| {
+        let line = fmt.render(&item.id, &r);
+        (line, r.err().map(|e| super::with_hint(&e)))
+    };
+    // Some(record) is written; None asks for the output to be flushed.
+    let mut sink = |r: Option<(&Item, Rendered)>| -> io::Result<()> {
+        let Some((item, (line, err))) = r else {
+            return out.flush();
+        };
+        total += 1;
+        let h = BuildHasherDefault::<DefaultHasher>::default().hash_one(&item.id);
+        if !ids.insert(h) && warned.insert(h) {
+            progress.suspend(|| {
+                warn!(
+                    "tasnif: warning: the id '{}' is given to more than one input; their records share it",
+                    item.id
+                );
+            });
+        }
+        if let Some(e) = err {
+            failed += 1;
+            progress.suspend(|| warn!("tasnif: {e}"));
+        }
+        progress.inc(1);
+        out.write_all(&line)
+    };
     pool.install(|| {
-        label_stream(
-            model,
-            items,
-            opts,
-            |item, r| {
-                let line = fmt.render(&item.id, &r);
-                (line, r.err().map(|e| super::with_hint(&e)))
-            },
-            |item, (line, err): (Vec<u8>, Option<String>)| -> io::Result<()> {
-                total += 1;
-                let h = BuildHasherDefault::<DefaultHasher>::default().hash_one(&item.id);
-                if !ids.insert(h) && warned.insert(h) {
-                    progress.suspend(|| {
-                        warn!(
-                            "tasnif: warning: the id '{}' is given to more than one input; their records share it",
-                            item.id
-                        );
-                    });
-                }
-                if let Some(e) = err {
-                    failed += 1;
-                    progress.suspend(|| warn!("tasnif: {e}"));
-                }
-                progress.inc(1);
-                out.write_all(&line)
-            },
-        )
+        if live {
+            label_stream_live(model, items, opts, render, &mut sink)
+        } else {
+            label_stream(model, items, opts, render, |item, x| sink(Some((item, x))))
+        }
     })?;
     progress.finish_and_clear();
     Ok((failed, total))

@@ -9,12 +9,17 @@ use tasnif::atomic::AtomicFile;
 use tasnif::corpus::load_labeled;
 
 use super::em::EmOpts;
-use super::{ReadOpts, TrainOpts};
+use super::progress::Bar;
+use super::{OutputFormat, ReadOpts, TrainOpts};
+
+/// Training on at least this many documents shows a progress bar (on a terminal).
+const LARGE: usize = 1000;
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Labeled articles: a directory with one sub-folder per label (*.txt),
-    /// a .csv/.tsv manifest (path,label or text,label; optional id) or a .jsonl file (text, label, optional id).
+    /// a .csv/.tsv manifest (path,label or text,label; optional id), a .jsonl file (text, label, optional id),
+    /// or an annotation project (tasnif annotate): its current labels.
     data: PathBuf,
     /// Where to write the model.
     #[arg(short, long)]
@@ -29,6 +34,9 @@ pub struct TrainArgs {
     /// depend on it.
     #[arg(short = 'j', long, value_name = "N", value_parser = super::parse_jobs)]
     jobs: Option<usize>,
+    /// Output format of the summary: text, or one JSON object.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     #[command(flatten)]
     opts: TrainOpts,
     #[command(flatten)]
@@ -53,39 +61,60 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     let start = Instant::now();
     let read = a.read.options();
     let pool = super::worker_pool(a.jobs)?;
-    let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    // an annotation project (`tasnif annotate`): its current labels
+    let data = if super::annotate::is_project_file(&a.data) {
+        anyhow::ensure!(
+            a.list.is_none(),
+            "--list selects files of a folder or manifest, not articles of an annotation project"
+        );
+        tasnif::annotate::store::Project::open(&a.data)?.labeled_data()?
+    } else {
+        load_labeled(&a.data, a.list.as_deref(), read.encoding)?
+    };
+    // a bar only for data large enough to take a while
+    let bar = Bar::new(data.len() >= LARGE && Bar::on_terminal_shown());
     let model = pool.install(|| -> anyhow::Result<_> {
         Ok(match super::em::train(&a.em, &data, &params, &read)? {
             Some(m) => m,
-            None => tasnif::train::train(&data, &params, &read)?,
+            None => tasnif::train::train_with(&data, &params, &read, &bar)?,
         })
     })?;
+    drop(bar);
     model
         .write_to(output, &model.to_bytes())
         .with_context(|| format!("writing the model to {}", a.output.display()))?;
     let secs = start.elapsed().as_secs_f64();
     let counts = data.counts();
+    let bytes = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
+    let names = data.labels.names();
+    if a.format == OutputFormat::Json {
+        let labels: Vec<_> = names
+            .iter()
+            .zip(&counts)
+            .map(|(name, c)| serde_json::json!({"name": name, "documents": c}))
+            .collect();
+        let summary = serde_json::json!({
+            "documents": data.len(),
+            "labels": labels,
+            "vocabulary": model.summary().vocabulary_size,
+            "model": a.output.display().to_string(),
+            "model_bytes": bytes,
+            "seconds": secs,
+        });
+        outln!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(super::exit::SUCCESS);
+    }
     outln!(
         "trained on {} documents, {} labels:",
         data.len(),
         data.labels.len()
     );
-    let width = data
-        .labels
-        .names()
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(5);
-    for (name, c) in data.labels.names().iter().zip(counts) {
-        outln!("  {name:<width$}  {c:>7}");
+    let width = super::max_width(names.iter().map(|n| n.as_str()));
+    for (name, c) in names.iter().zip(counts) {
+        outln!("  {}  {c:>7}", super::pad_right(name, width));
     }
     outln!("vocabulary: {} terms", model.summary().vocabulary_size);
-    outln!(
-        "model: {} ({} bytes)",
-        a.output.display(),
-        std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0)
-    );
+    outln!("model: {} ({bytes} bytes)", a.output.display());
     outln!("wall time: {secs:.2} s");
-    Ok(0)
+    Ok(super::exit::SUCCESS)
 }

@@ -15,8 +15,8 @@ pub use encoding::{
 };
 pub use groups::{read_groups, Groups, NEVER_HELD_OUT};
 pub use manifest::{
-    parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest, read_secondary,
-    JsonlInputs,
+    json_item, parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest,
+    read_manifest_unlabeled, read_secondary, JsonlInputs, LineFormat,
 };
 pub use unlabeled::load_unlabeled;
 
@@ -453,7 +453,23 @@ pub(crate) fn read_whole(path: &Path, kind: FileKind) -> Result<Vec<u8>> {
 
 /// [`read_whole`] with the cap given.
 pub(crate) fn read_capped(path: &Path, kind: FileKind, cap: u64) -> Result<Vec<u8>> {
-    use std::io::Read;
+    let meta = check_readable(path)?;
+    read_checked(path, &meta, kind, cap)
+}
+
+/// Opens a file named by the user to be read as a stream (a JSON lines
+/// list of documents), with the checks of [`read_whole`]: a FIFO is read
+/// like a file; a directory, a device or a socket is refused.
+///
+/// # Errors
+/// As [`read_whole`].
+pub(crate) fn open_stream(path: &Path) -> Result<std::fs::File> {
+    check_readable(path)?;
+    std::fs::File::open(path).map_err(|e| Error::io(path, e))
+}
+
+/// The checks of [`read_whole`]: a regular file or a FIFO (its metadata).
+fn check_readable(path: &Path) -> Result<std::fs::Metadata> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let ft = meta.file_type();
     #[cfg(unix)]
@@ -474,6 +490,17 @@ pub(crate) fn read_capped(path: &Path, kind: FileKind, cap: u64) -> Result<Vec<u
             },
         ));
     }
+    Ok(meta)
+}
+
+/// Reads [`check_readable`]'s file whole, held to `cap`.
+fn read_checked(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    kind: FileKind,
+    cap: u64,
+) -> Result<Vec<u8>> {
+    use std::io::Read;
     let too_large = |bytes| {
         Error::at(
             path,

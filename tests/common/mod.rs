@@ -27,6 +27,9 @@ pub fn tasnif_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tasnif"))
         .args(args)
         .current_dir(dir)
+        .env_remove("TASNIF_MODEL")
+        // the terminal report fits $COLUMNS: tests read it unlimited
+        .env_remove("COLUMNS")
         .output()
         .expect("the tasnif binary runs")
 }
@@ -38,6 +41,7 @@ pub fn tasnif_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tasnif"))
         .args(args)
         .current_dir(dir)
+        .env_remove("TASNIF_MODEL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -86,6 +90,30 @@ pub fn shared_data(test: &str) -> Option<PathBuf> {
     }
     eprintln!("SKIPPED {why}");
     None
+}
+
+/// Chromium, or `None` with a printed reason (a failure under `CI=true`).
+pub fn chromium(test: &str) -> Option<PathBuf> {
+    let name = std::env::var("TASNIF_CHROMIUM").unwrap_or_else(|_| "chromium".to_string());
+    let found = if name.contains('/') {
+        Some(PathBuf::from(&name)).filter(|p| p.is_file())
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(&name))
+                .find(|p| p.is_file())
+        })
+    };
+    if found.is_none() {
+        let why = format!(
+            "{test}: {name} is not installed (apt-get install chromium, or set TASNIF_CHROMIUM)"
+        );
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{why}; CI=true, so this fails instead of skipping");
+        }
+        eprintln!("SKIPPED {why}");
+    }
+    found
 }
 
 /// Per-topic vocabularies for synthetic articles.
@@ -162,7 +190,7 @@ pub fn article(topic: usize, n: usize) -> String {
         x ^= x << 17;
         let w = if i % 3 == 0 {
             COMMON[(x % COMMON.len() as u64) as usize]
-        } else if x % 7 == 0 {
+        } else if x.is_multiple_of(7) {
             // some overlap between topics
             let other = TOPICS[((topic as u64 + 1 + x % 2) % 3) as usize].1;
             other[(x / 7 % other.len() as u64) as usize]

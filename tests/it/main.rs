@@ -8,7 +8,9 @@ mod common;
 #[path = "../fuzz_checks/mod.rs"]
 mod fuzz_checks;
 
+mod annotate;
 mod architecture;
+mod cli;
 mod corpus;
 mod em;
 mod eval;
@@ -25,4 +27,7 @@ mod nb_linfa;
 mod outputs;
 mod props;
 mod report;
+mod serve;
 mod train;
+#[cfg(unix)]
+mod workbench;
