@@ -5,6 +5,7 @@
 mod dir;
 mod encoding;
 mod groups;
+mod jsonline;
 mod manifest;
 mod unlabeled;
 
