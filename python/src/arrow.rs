@@ -472,6 +472,15 @@ pub(crate) fn label_batches(
     let mut first_row = 0usize;
     for batch in batches {
         let n = batch.num_rows();
+        // Arrow strings must be UTF-8, but a producer could send other bytes:
+        // check the columns read here in full (a pass as fast as a copy).
+        for c in std::iter::once(text_idx).chain(id_idx) {
+            batch
+                .column(c)
+                .to_data()
+                .validate_full()
+                .map_err(|e| PyValueError::new_err(format!("Arrow column {c}: {e}")))?;
+        }
         let texts = Strings::of(batch.column(text_idx)).ok_or_else(|| {
             PyTypeError::new_err(format!(
                 "the text column '{text_column}' is of type {}; expected strings",

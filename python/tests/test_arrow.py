@@ -6,6 +6,7 @@ import json
 import threading
 import time
 
+import numpy as np
 import pytest
 
 import tasnif
@@ -147,6 +148,15 @@ def test_threads_and_batch_sizes_do_not_change_records(seed_articles):
 def test_bad_input_raises(data, kwargs, exc, words):
     with pytest.raises(exc, match=words):
         tasnif.Model.default().label_arrow(pa.table(data), **kwargs)
+
+
+def test_strings_that_are_not_utf8_are_refused():
+    # pyarrow builds an array from raw buffers without checking them
+    data = "نص".encode() + b"\xff\xfe"
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int32).tobytes())
+    bad = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)])
+    with pytest.raises(ValueError, match="Arrow column 1: .*(UTF-8|utf8|utf-8)"):
+        tasnif.Model.default().label_arrow(pa.table({"id": ["a"], "text": bad}))
 
 
 def test_what_is_not_arrow_is_refused():
