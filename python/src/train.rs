@@ -101,7 +101,7 @@ fn deprecated_list(
             py,
             &py.get_type::<PyDeprecationWarning>(),
             c"tasnif.train: the keyword `list` is deprecated (it shadowed the builtin); use `list_file`",
-            2,
+            1,
         )?;
         list = if v.is_none() {
             None

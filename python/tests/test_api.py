@@ -327,8 +327,10 @@ def test_the_old_list_keyword_still_works_with_a_warning(tmp_path):
                                        "economy/003.txt\nsports/004.txt\ntechnology/005.txt\n",
                                        encoding="utf-8")
     want = tasnif.train(corpus, list_file=tmp_path / "list.txt").to_bytes()
-    with pytest.warns(DeprecationWarning, match="list_file"):
+    with pytest.warns(DeprecationWarning, match="list_file") as caught:
         assert tasnif.train(corpus, list=tmp_path / "list.txt").to_bytes() == want
+    # the warning points at the caller's line, not at pytest's
+    assert [w.filename for w in caught] == [__file__]
     # positionally, the third argument is still the list
     assert tasnif.train(corpus, None, tmp_path / "list.txt").to_bytes() == want
     with pytest.raises(TypeError, match="both list_file and its old name"):
