@@ -6,7 +6,9 @@
 
 --tasnif is the file written by `tasnif bench --json FILE` (the default
 settings); --tasnif-unrefined the same with `--refine none`, shown beside it
-with the refinement's cost. When --tasnif is missing
+with the refinement's cost. Each option may be given once per round of an
+interleaved run (run.sh --rounds): the figures of one system are then the
+medians over its rounds. When --tasnif is missing
 or unreadable the tables show the peers only, with a note. Each --peer is a
 file written by peers.py. With --since, any input file last modified before
 that time (seconds since the epoch) is left out with a note, so that a table
@@ -77,10 +79,57 @@ def load_json(path: str, since: float | None, notes: list[str], what: str):
         return None
 
 
+def _median(xs: list[float]) -> float:
+    ys = sorted(xs)
+    n = len(ys)
+    return ys[n // 2] if n % 2 else (ys[n // 2 - 1] + ys[n // 2]) / 2
+
+
+def merge_rounds(rounds: list) -> dict | None:
+    """One system's figures over the rounds of an interleaved run: every
+    number the median of its rounds (nested the same way), every list the
+    rounds' lists one after another, anything else the first round's."""
+    rounds = [r for r in rounds if isinstance(r, dict)]
+    if not rounds:
+        return None
+    if len(rounds) == 1:
+        out = dict(rounds[0])
+        out["rounds"] = 1
+        return out
+
+    def merge(values: list):
+        first = values[0]
+        if isinstance(first, dict):
+            keys = [k for k in first if all(isinstance(v, dict) and k in v for v in values)]
+            return {k: merge([v[k] for v in values]) for k in keys}
+        if isinstance(first, bool) or not isinstance(first, (int, float, list)):
+            return first
+        if isinstance(first, list):
+            return [x for v in values if isinstance(v, list) for x in v]
+        nums = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        m = _median(nums) if nums else first
+        return int(m) if isinstance(first, int) and float(m).is_integer() else m
+
+    out = merge(rounds)
+    out["rounds"] = len(rounds)
+    return out
+
+
+def cpu_per_mb_peer(p: dict) -> float | None:
+    """A peer's labeling CPU seconds per MB: median CPU of its label runs
+    over its test bytes."""
+    cpu, b = p.get("label_cpu_s"), p.get("test_bytes")
+    if not isinstance(cpu, list) or not cpu or not b:
+        return None
+    return _median([float(x) for x in cpu]) / (b / 1e6)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tasnif", help="JSON written by `tasnif bench --json`")
-    ap.add_argument("--tasnif-unrefined", help="JSON written by `tasnif bench --refine none --json`")
+    ap.add_argument("--tasnif", action="append", default=[], help="JSON written by `tasnif bench --json` (once per round)")
+    ap.add_argument(
+        "--tasnif-unrefined", action="append", default=[], help="JSON written by `tasnif bench --refine none --json`"
+    )
     ap.add_argument("--peer", action="append", default=[], help="JSON written by peers.py (repeatable)")
     ap.add_argument("--out", help="write every figure here as one JSON file")
     ap.add_argument("--since", type=float, help="leave out input files older than this (epoch seconds)")
@@ -90,20 +139,23 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = list(args.note)
     tasnif = None
     if args.tasnif:
-        tasnif = load_json(args.tasnif, args.since, notes, "tasnif")
+        tasnif = merge_rounds([load_json(p, args.since, notes, "tasnif") for p in args.tasnif])
     else:
         notes.append("tasnif: not run (no --tasnif file given).")
     unrefined = None
     if args.tasnif_unrefined:
-        unrefined = load_json(args.tasnif_unrefined, args.since, notes, "tasnif --refine none")
+        unrefined = merge_rounds(
+            [load_json(p, args.since, notes, "tasnif --refine none") for p in args.tasnif_unrefined]
+        )
 
-    peers: dict[str, dict] = {}
+    rounds: dict[str, list[dict]] = {}
     for path in args.peer:
         d = load_json(path, args.since, notes, "peer")
         if d is None:
             continue
         name = d.get("system") or Path(path).stem
-        peers[name] = d
+        rounds.setdefault(name, []).append(d)
+    peers: dict[str, dict] = {name: merge_rounds(ds) for name, ds in rounds.items()}
     order = [s for s in PEER_ORDER if s in peers] + sorted(s for s in peers if s not in PEER_ORDER)
 
     now = _dt.datetime.now(_dt.timezone.utc).astimezone()
@@ -137,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     w("")
 
     # Main table.
-    w("| system | fit s | label MB/s | label docs/s | peak RSS MB | macro-F1 | accuracy |")
-    w("|---|---:|---:|---:|---:|---:|---:|")
+    w("| system | fit s | label MB/s | label docs/s | label CPU s/MB | peak RSS MB | macro-F1 | accuracy |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
     for run, run_name in ((tasnif, "tasnif"), (unrefined, "tasnif --refine none")):
         if run is None:
             continue
@@ -156,15 +208,15 @@ def main(argv: list[str] | None = None) -> int:
             fit = fmt(get(run, "train", "median_s"), 2) if key == "label" else "—"
             w(
                 f"| {label} | {fit} | {fmt(get(sec, 'mb_per_s'), 2)} | {fmt(get(sec, 'docs_per_s'), 0)} "
-                f"| {rss} | {fmt(f1, 4)} | {fmt(acc, 4)} |"
+                f"| {fmt(get(sec, 'cpu_s_per_mb'), 4)} | {rss} | {fmt(f1, 4)} | {fmt(acc, 4)} |"
             )
     if tasnif is None and not order:
-        w("| (no figures in this run) | | | | | | |")
+        w("| (no figures in this run) | | | | | | | |")
     for s in order:
         p = peers[s]
         w(
             f"| {s} | {fmt(get(p, 'fit_s'), 2)} | {fmt(get(p, 'label_mb_per_s'), 2)} "
-            f"| {fmt(get(p, 'label_docs_per_s'), 0)} | {fmt(get(p, 'peak_rss_mb'), 0)} "
+            f"| {fmt(get(p, 'label_docs_per_s'), 0)} | {fmt(cpu_per_mb_peer(p), 4)} | {fmt(get(p, 'peak_rss_mb'), 0)} "
             f"| {fmt(get(p, 'macro_f1'), 4)} | {fmt(get(p, 'accuracy'), 4)} |"
         )
     w("")
@@ -202,30 +254,44 @@ def main(argv: list[str] | None = None) -> int:
         t_rss = max(rss) if rss else None
         th = get(tasnif, "label", "threads")
         th_txt = f"{int(th)} threads" if th is not None else "default threads"
+        t_cpu = get(tasnif, "label", "cpu_s_per_mb")
         w(
             f"| peer | tasnif label MB/s ({th_txt}) ÷ peer | tasnif label MB/s (1 thread) ÷ peer "
-            "| peer fit s ÷ tasnif train s | peer peak RSS ÷ tasnif peak RSS (larger of train, label) |"
+            "| peer label CPU s/MB ÷ tasnif's | peer fit s ÷ tasnif train s "
+            "| peer peak RSS ÷ tasnif peak RSS (larger of train, label) |"
         )
-        w("|---|---:|---:|---:|---:|")
+        w("|---|---:|---:|---:|---:|---:|")
         for s in order:
             p = peers[s]
             r = {
                 "label_speed": ratio(t_mbs, get(p, "label_mb_per_s")),
                 "label_speed_j1": ratio(t_mbs1, get(p, "label_mb_per_s")),
+                "label_cpu_per_mb": ratio(cpu_per_mb_peer(p), t_cpu),
                 "fit_time": ratio(get(p, "fit_s"), t_fit),
                 "peak_rss": ratio(get(p, "peak_rss_mb"), t_rss),
             }
             ratios[s] = {k: (round(v, 4) if v is not None else None) for k, v in r.items()}
             w(
                 f"| {s} | {fmt_ratio(r['label_speed'])} | {fmt_ratio(r['label_speed_j1'])} "
-                f"| {fmt_ratio(r['fit_time'])} | {fmt_ratio(r['peak_rss'])} |"
+                f"| {fmt_ratio(r['label_cpu_per_mb'])} | {fmt_ratio(r['fit_time'])} | {fmt_ratio(r['peak_rss'])} |"
             )
         w("")
-        w("Above 1× means tasnif is faster (or smaller).")
+        w(
+            "Above 1× means tasnif is faster (or smaller). CPU s/MB counts every thread's CPU time "
+            "per 10^6 test bytes: unlike MB/s, it does not fall when other work shares the machine."
+        )
         w("")
     elif tasnif is None:
         notes.append("No tasnif figures in this run, so no ratios: the table shows the peers only.")
 
+    n_rounds = max([d.get("rounds", 1) for d in [tasnif, *peers.values()] if isinstance(d, dict)] or [1])
+    if n_rounds > 1:
+        w(
+            f"Interleaved: {n_rounds} rounds; in each, tasnif and then every peer ran once, in turn "
+            "(A B C … A B C …), so that each ratio compares runs that saw the same machine. Every "
+            "figure is the median over the rounds."
+        )
+        w("")
     w("Systems:")
     w("")
     for s in order:

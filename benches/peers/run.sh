@@ -10,8 +10,12 @@
 #   --skip-tasnif     do not build or run tasnif; peers only
 #   --only SYSTEM     run only SYSTEM (repeatable): tasnif, sklearn-snowball-cnb,
 #                     sklearn-mnb, fasttext or nltk-isri-mnb
-#   --repeats N       label runs per peer, median reported (default 3)
-#   --fit-repeats N   fits per peer, median reported (default 1)
+#   --rounds N        interleaved rounds (default 3): in each, tasnif (defaults,
+#                     then --refine none) and then every peer run once, in turn,
+#                     so that every ratio compares runs that saw the same load;
+#                     the tables show medians over the rounds
+#   --repeats N       label runs per peer and round, median reported (default 1)
+#   --fit-repeats N   fits per peer and round, median reported (default 1)
 #   --tasnif-arg ARG  extra argument for `tasnif bench` (repeatable), e.g. --tasnif-arg=--runs=3
 #   --wait-idle[=S]   before tasnif bench and before each peer, wait (at most S
 #                     seconds, default 900) until other processes use < 25% of
@@ -33,7 +37,8 @@ data=${TASNIF_DATA:-$root/../shared/data}
 out=$root/target/peers/results.json
 skip_tasnif=0
 only=()
-repeats=3
+rounds=3
+repeats=1
 fit_repeats=1
 tasnif_args=()
 wait_idle=0
@@ -46,6 +51,8 @@ while (($#)); do
     --skip-tasnif) skip_tasnif=1; shift ;;
     --only) only+=("$2"); shift 2 ;;
     --only=*) only+=("${1#*=}"); shift ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --rounds=*) rounds=${1#*=}; shift ;;
     --repeats) repeats=$2; shift 2 ;;
     --repeats=*) repeats=${1#*=}; shift ;;
     --fit-repeats) fit_repeats=$2; shift 2 ;;
@@ -132,50 +139,59 @@ if ((${#peers[@]})); then
   PEERS_VENV=$venv "$here/setup.sh" >&2
 fi
 
-tasnif_json=
-unrefined_json=
+tasnif_args_runs=(--runs 1)
+for a in ${tasnif_args[@]+"${tasnif_args[@]}"}; do
+  case $a in --runs=*|--runs) tasnif_args_runs=() ;; esac
+done
+tasnif_jsons=()
+unrefined_jsons=()
+peer_args=()
 if ((run_tasnif)); then
   log "building tasnif (cargo build --release)"
-  if (cd "$root" && cargo build --release >&2); then
-    wait_for_idle tasnif
-    log "tasnif bench"
-    tasnif_json=$rundir/tasnif.json
-    if ! (cd "$root" && ./target/release/tasnif bench --json "$tasnif_json" ${tasnif_args[@]+"${tasnif_args[@]}"} >&2); then
-      failed+=(tasnif)
-      notes+=("tasnif bench failed in this run; see the log above.")
-    fi
-    # The same without the perceptron's refinement: what it costs and gains.
-    wait_for_idle "tasnif --refine none"
-    log "tasnif bench --refine none"
-    unrefined_json=$rundir/tasnif-unrefined.json
-    if ! (cd "$root" && ./target/release/tasnif bench --refine none --json "$unrefined_json" ${tasnif_args[@]+"${tasnif_args[@]}"} >&2); then
-      failed+=("tasnif --refine none")
-      notes+=("tasnif bench --refine none failed in this run; see the log above.")
-    fi
-  else
+  if ! (cd "$root" && cargo build --release >&2); then
     failed+=(tasnif)
     notes+=("cargo build --release failed in this run; tasnif was not measured.")
-    tasnif_json=$rundir/tasnif.json
+    run_tasnif=0
   fi
 fi
-
-peer_args=()
-for s in ${peers[@]+"${peers[@]}"}; do
-  wait_for_idle "$s"
-  log "peer $s (fresh process)"
-  if "$venv/bin/python" "$here/peers.py" --system "$s" --data "$data" --json "$rundir/$s.json" \
-      --repeats "$repeats" --fit-repeats "$fit_repeats"; then
-    peer_args+=(--peer "$rundir/$s.json")
-  else
-    failed+=("$s")
-    notes+=("$s failed in this run; see the log above.")
+for ((r = 1; r <= rounds; r++)); do
+  mkdir -p "$rundir/round-$r"
+  if ((run_tasnif)); then
+    wait_for_idle "tasnif (round $r)"
+    log "round $r/$rounds: tasnif bench"
+    j=$rundir/round-$r/tasnif.json
+    if (cd "$root" && ./target/release/tasnif bench --json "$j" ${tasnif_args_runs[@]+"${tasnif_args_runs[@]}"} ${tasnif_args[@]+"${tasnif_args[@]}"} >&2); then
+      tasnif_jsons+=(--tasnif "$j")
+    else
+      failed+=("tasnif (round $r)")
+      notes+=("tasnif bench failed in round $r; see the log above.")
+    fi
+    # The same without the perceptron's refinement: what it costs and gains.
+    log "round $r/$rounds: tasnif bench --refine none"
+    j=$rundir/round-$r/tasnif-unrefined.json
+    if (cd "$root" && ./target/release/tasnif bench --refine none --json "$j" ${tasnif_args_runs[@]+"${tasnif_args_runs[@]}"} ${tasnif_args[@]+"${tasnif_args[@]}"} >&2); then
+      unrefined_jsons+=(--tasnif-unrefined "$j")
+    else
+      failed+=("tasnif --refine none (round $r)")
+      notes+=("tasnif bench --refine none failed in round $r; see the log above.")
+    fi
   fi
+  for s in ${peers[@]+"${peers[@]}"}; do
+    wait_for_idle "$s (round $r)"
+    log "round $r/$rounds: peer $s (fresh process)"
+    if "$venv/bin/python" "$here/peers.py" --system "$s" --data "$data" --json "$rundir/round-$r/$s.json" \
+        --repeats "$repeats" --fit-repeats "$fit_repeats"; then
+      peer_args+=(--peer "$rundir/round-$r/$s.json")
+    else
+      failed+=("$s (round $r)")
+      notes+=("$s failed in round $r; see the log above.")
+    fi
+  done
 done
 
 log "comparison"
 compare_args=(--since "$since" --out "$out")
-[[ -n $tasnif_json ]] && compare_args+=(--tasnif "$tasnif_json")
-[[ -n $unrefined_json ]] && compare_args+=(--tasnif-unrefined "$unrefined_json")
+compare_args+=(${tasnif_jsons[@]+"${tasnif_jsons[@]}"} ${unrefined_jsons[@]+"${unrefined_jsons[@]}"})
 for n in ${notes[@]+"${notes[@]}"}; do compare_args+=(--note "$n"); done
 python3 "$here/compare.py" ${compare_args[@]+"${compare_args[@]}"} ${peer_args[@]+"${peer_args[@]}"} | tee "$rundir/table.md"
 cp "$out" "$rundir/results.json" 2>/dev/null || true

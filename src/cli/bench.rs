@@ -74,11 +74,29 @@ pub struct BenchOpArgs {
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 struct OpResult {
     seconds: f64,
+    /// CPU seconds (user + system, every thread) of the same span.
+    #[serde(default)]
+    cpu_seconds: f64,
     docs: u64,
     bytes: u64,
     peak_rss_mb: f64,
     /// Label: loading the model; train: saving it. Not in `seconds`.
     load_seconds: f64,
+}
+
+/// CPU seconds this process has used so far, user and system, all threads
+/// (0 where unknown).
+fn cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } == 0 {
+            let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+            return t(u.ru_utime) + t(u.ru_stime);
+        }
+    }
+    0.0
 }
 
 /// Peak resident memory of this process in MB (Linux: VmHWM), 0 where unknown.
@@ -111,10 +129,12 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
     let r = match a.op {
         OpKind::Train => {
             let start = Instant::now();
+            let cpu = cpu_seconds();
             let data = load_labeled(&a.data, Some(&a.list), a.read.options().encoding)?;
             let listed = start.elapsed();
             let model = tasnif::train::train(&data, &a.opts.params()?, &a.read.options())?;
             let trained = start.elapsed();
+            let cpu = cpu_seconds() - cpu;
             let saving = Instant::now();
             model.save(&a.model, true)?;
             let save_seconds = saving.elapsed().as_secs_f64();
@@ -130,6 +150,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             // writing the model file is reported apart.
             OpResult {
                 seconds: trained.as_secs_f64(),
+                cpu_seconds: cpu,
                 docs: data.len() as u64,
                 bytes: file_bytes(&data.items),
                 peak_rss_mb: peak_rss_mb(),
@@ -153,6 +174,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
                 read: a.read.options(),
             };
             let start = Instant::now();
+            let cpu = cpu_seconds();
             let mut sink = io::sink();
             let (failed, total) = super::label::write_records(
                 &model,
@@ -174,6 +196,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             );
             OpResult {
                 seconds: start.elapsed().as_secs_f64(),
+                cpu_seconds: cpu_seconds() - cpu,
                 docs: n_docs,
                 bytes: bytes * a.copies,
                 peak_rss_mb: peak_rss_mb(),
@@ -190,6 +213,10 @@ struct Summary {
     threads: usize,
     median_s: f64,
     runs_s: Vec<f64>,
+    /// Median CPU seconds (user + system, all threads) of the runs.
+    median_cpu_s: f64,
+    /// Median CPU seconds per MB: the figure that holds on a busy machine.
+    cpu_s_per_mb: f64,
     mb_per_s: f64,
     docs_per_s: f64,
     peak_rss_mb: f64,
@@ -214,9 +241,12 @@ fn summarize(threads: usize, results: &[OpResult]) -> Summary {
     let runs: Vec<f64> = results.iter().map(|r| r.seconds).collect();
     let m = median(&runs);
     let (docs, bytes) = results.first().map_or((0, 0), |r| (r.docs, r.bytes));
+    let cpu = median(&results.iter().map(|r| r.cpu_seconds).collect::<Vec<_>>());
     Summary {
         threads,
         median_s: m,
+        median_cpu_s: cpu,
+        cpu_s_per_mb: cpu / (bytes as f64 / 1e6).max(1e-12),
         mb_per_s: bytes as f64 / 1e6 / m,
         docs_per_s: docs as f64 / m,
         peak_rss_mb: median(&results.iter().map(|r| r.peak_rss_mb).collect::<Vec<_>>()),
@@ -446,12 +476,13 @@ fn print_report(r: &Value) -> std::io::Result<()> {
     );
     outln!();
     outln!(
-        "{:<22} {:>9} {:>9} {:>10} {:>11} {:>8}  runs (s)",
+        "{:<22} {:>9} {:>9} {:>10} {:>11} {:>9} {:>8}  runs (s)",
         "operation",
         "docs",
         "median s",
         "MB/s",
         "docs/s",
+        "CPU s/MB",
         "peak MB"
     );
     for (name, key) in [
@@ -471,17 +502,22 @@ fn print_report(r: &Value) -> std::io::Result<()> {
             name.to_string()
         };
         outln!(
-            "{:<22} {:>9} {:>9.3} {:>10.1} {:>11.0} {:>8.1}  {}",
+            "{:<22} {:>9} {:>9.3} {:>10.1} {:>11.0} {:>9.4} {:>8.1}  {}",
             name,
             o["docs"],
             f(&o["median_s"]),
             f(&o["mb_per_s"]),
             f(&o["docs_per_s"]),
+            f(&o["cpu_s_per_mb"]),
             f(&o["peak_rss_mb"]),
             runs.join(" ")
         );
     }
     outln!();
+    outln!(
+        "CPU s/MB: CPU seconds (user + system, all threads) per 10^6 bytes of article files, median of the runs;"
+    );
+    outln!("  unlike wall time it does not grow when other work shares the machine");
     outln!(
         "model: {:.1} MB, loaded in {:.3} s (not included in label times)",
         f(&r["model_bytes"]) / 1e6,

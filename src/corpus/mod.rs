@@ -301,7 +301,6 @@ fn filter_by_list(pairs: Vec<(Item, String)>, list: &Path) -> Result<Vec<(Item, 
 /// `opts.max_bytes`, binary (NUL bytes), not in the encoding (see
 /// [`Encoding`]), or holds no text. The error names the file.
 pub fn read_text(path: &Path, opts: &ReadOptions) -> Result<Text<'static>> {
-    use std::io::Read;
     let max_bytes = opts.max_bytes;
     // One open and one fstat on the handle (no second lookup of the path).
     let file = open_nonblocking(path).map_err(|e| Error::io(path, e))?;
@@ -329,11 +328,7 @@ pub fn read_text(path: &Path, opts: &ReadOptions) -> Result<Text<'static>> {
             },
         ));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    // `take` bounds what is read even if the file grows meanwhile.
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, e))?;
+    let bytes = read_sized(file, meta.len(), max_bytes).map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > max_bytes {
         return Err(Error::at(
             path,
@@ -344,6 +339,32 @@ pub fn read_text(path: &Path, opts: &ReadOptions) -> Result<Text<'static>> {
         ));
     }
     decode_text(bytes, opts.encoding).map_err(|k| Error::at(path, k))
+}
+
+/// The bytes of a regular file whose size `fstat` gave as `size` (at most
+/// `max_bytes` + 1 of them). One read of `size` + 1 bytes that returns
+/// exactly `size` has met the end of the file, so the usual second read
+/// that returns 0 is saved; anything else (the file grew or shrank, a
+/// short read) is read on to the end, as before.
+fn read_sized(mut file: std::fs::File, size: u64, max_bytes: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let want = usize::try_from(size.min(max_bytes)).unwrap_or(usize::MAX - 1);
+    let mut bytes = vec![0u8; want + 1];
+    let n = loop {
+        match file.read(&mut bytes) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    bytes.truncate(n);
+    if n as u64 == size {
+        return Ok(bytes);
+    }
+    // `take` bounds what is read even if the file grows meanwhile.
+    file.take(max_bytes.saturating_add(1).saturating_sub(n as u64))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Opens a file for reading without blocking on a FIFO that has no writer
@@ -450,5 +471,28 @@ fn check_text(s: &str) -> std::result::Result<(), ErrorKind> {
         Err(ErrorKind::Empty)
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::read_sized;
+
+    #[test]
+    fn a_sized_read_gets_the_whole_file_whatever_the_size_said() {
+        let dir = tempfile::tempdir().expect("temp");
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, b"0123456789").expect("write");
+        let open = || std::fs::File::open(&path).expect("open");
+        // as fstat said: one read
+        assert_eq!(read_sized(open(), 10, 100).expect("read"), b"0123456789");
+        // the file grew after fstat, or shrank: read on to the end
+        assert_eq!(read_sized(open(), 4, 100).expect("read"), b"0123456789");
+        assert_eq!(read_sized(open(), 30, 100).expect("read"), b"0123456789");
+        // never more than the limit + 1 (the caller then reports it too large)
+        assert_eq!(read_sized(open(), 4, 6).expect("read"), b"0123456");
+        // empty
+        std::fs::write(&path, b"").expect("write");
+        assert!(read_sized(open(), 0, 100).expect("read").is_empty());
     }
 }

@@ -268,6 +268,11 @@ pub struct Vectorizer {
     params: VectorizerParams,
     vocab: Vocabulary,
     idf: Vec<f64>,
+    /// Whether a stopword can never be a term of the vocabulary (word
+    /// unigrams, no stemming, no stopword in the vocabulary): labeling
+    /// then skips the stopword probe, since the vocabulary's own misses
+    /// drop stopwords just as well.
+    stopwords_miss: bool,
 }
 
 impl Vectorizer {
@@ -288,11 +293,17 @@ impl Vectorizer {
                 format!("{} values for {} terms", idf.len(), vocab.len()),
             ));
         }
+        let config = analyzer.config();
+        let stopwords_miss = params.ngram_max == 1
+            && config.remove_stopwords
+            && config.stemmer == crate::text::StemmerKind::None
+            && !analyzer.stopwords().iter().any(|w| vocab.get(w).is_some());
         Ok(Vectorizer {
             analyzer,
             params,
             vocab,
             idf,
+            stopwords_miss,
         })
     }
 
@@ -321,11 +332,18 @@ impl Vectorizer {
     pub fn transform(&self, text: &str, scratch: &mut FeatureScratch, out: &mut SparseVec) {
         let mut ids = std::mem::take(&mut scratch.ids);
         ids.clear();
-        for_each_feature_term(&self.analyzer, self.params.ngram_max, text, scratch, |t| {
+        let add = |t: &str| {
             if let Some(id) = self.vocab.get(t) {
                 ids.push(id);
             }
-        });
+        };
+        if self.stopwords_miss {
+            // one probe per token: a stopword misses the vocabulary
+            self.analyzer
+                .for_each_term_and_stopword(text, &mut scratch.analyzer, add);
+        } else {
+            for_each_feature_term(&self.analyzer, self.params.ngram_max, text, scratch, add);
+        }
         self.finish(&mut ids, out);
         scratch.ids = ids;
     }
@@ -425,5 +443,55 @@ mod tests {
             (3, 0),
             "ﻻ (U+FEFB) is not in U+0600–U+06FF"
         );
+    }
+
+    #[test]
+    fn skipping_the_stopword_probe_gives_the_same_vectors() {
+        use crate::text::{AnalyzerConfig, StemmerKind};
+        let text = "في يوم من الأيام هاجم القراصنة شبكة البنك، وقال الخبراء إن الهجوم كان على الشبكة من قبل";
+        let config = AnalyzerConfig {
+            stemmer: StemmerKind::None,
+            ..AnalyzerConfig::default()
+        };
+        let a = Analyzer::new(config.clone());
+        let terms = a.terms(text);
+        assert!(a.stopwords().contains("في"), "the text holds stopwords");
+        let vocab = Vocabulary::from_terms(terms.clone());
+        let idf = vec![1.5; vocab.len()];
+        let v = Vectorizer::from_parts(a, VectorizerParams::default(), vocab, idf.clone())
+            .expect("vectorizer");
+        assert!(
+            v.stopwords_miss,
+            "unigrams, no stemming, no stopword in the vocabulary"
+        );
+        // the same vocabulary, with the stopword check as before
+        let mut slow = Vectorizer::from_parts(
+            Analyzer::new(config.clone()),
+            VectorizerParams::default(),
+            Vocabulary::from_terms(terms.clone()),
+            idf,
+        )
+        .expect("vectorizer");
+        slow.stopwords_miss = false;
+        let mut scratch = FeatureScratch::default();
+        let (mut fast_v, mut slow_v) = (SparseVec::new(), SparseVec::new());
+        for t in [text, "", "في من على", "hackers في 2018 الهجوم"] {
+            v.transform(t, &mut scratch, &mut fast_v);
+            slow.transform(t, &mut scratch, &mut slow_v);
+            assert_eq!(fast_v, slow_v, "{t}");
+        }
+        // a stopword in the vocabulary (or stemming, or pairs) keeps the probe
+        let mut with_stop = terms;
+        with_stop.push("في".to_string());
+        let vocab = Vocabulary::from_terms(with_stop);
+        let n = vocab.len();
+        let w = Vectorizer::from_parts(
+            Analyzer::new(config),
+            VectorizerParams::default(),
+            vocab,
+            vec![1.0; n],
+        )
+        .expect("vectorizer");
+        assert!(!w.stopwords_miss);
     }
 }

@@ -141,17 +141,35 @@ impl Analyzer {
     /// `min_token_chars` characters, else pass it to `f`. The `&str` given to
     /// `f` is only valid during the call. No allocation per token in steady
     /// state for Light10 and None. Never panics on any input.
-    pub fn for_each_term<F: FnMut(&str)>(
+    pub fn for_each_term<F: FnMut(&str)>(&self, text: &str, scratch: &mut AnalyzerScratch, f: F) {
+        self.terms_into(text, scratch, self.config.remove_stopwords, f);
+    }
+
+    /// As [`Analyzer::for_each_term`], but stopwords are passed on like any
+    /// other token (stemmed and length-checked). For a caller that drops
+    /// them anyway: a lookup in a vocabulary that holds no stopword, which
+    /// then costs one probe per token instead of two.
+    pub fn for_each_term_and_stopword<F: FnMut(&str)>(
         &self,
         text: &str,
         scratch: &mut AnalyzerScratch,
+        f: F,
+    ) {
+        self.terms_into(text, scratch, false, f);
+    }
+
+    fn terms_into<F: FnMut(&str)>(
+        &self,
+        text: &str,
+        scratch: &mut AnalyzerScratch,
+        drop_stopwords: bool,
         mut f: F,
     ) {
         let AnalyzerScratch { fused, stem, .. } = scratch;
         let min_chars = self.config.min_token_chars;
         // Same tokens as `tokens(&normalize(text))`, in one pass (see fused.rs).
         fused::for_each_token(text, &self.fast, self.config.normalize, fused, |token| {
-            if self.config.remove_stopwords && self.stopwords.contains(token) {
+            if drop_stopwords && self.stopwords.contains(token) {
                 return;
             }
             let term = self.stemmer.stem(token, stem);
