@@ -17,81 +17,116 @@ pub struct Error {
     path: Option<PathBuf>,
 }
 
-/// What went wrong. New kinds may be added in later versions.
-#[derive(Debug, Clone)]
+/// What went wrong. New kinds may be added in later versions. Its
+/// `Display` (thiserror) is the message, lowercase, without the path.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The file or directory does not exist.
+    #[error("no such file or directory")]
     NotFound,
     /// Reading or writing failed for another reason (shared, so that an
     /// error can be cloned: a failed input item keeps it until it is read).
-    Io(Arc<io::Error>),
+    #[error("{}", lower_first(&.0.to_string()))]
+    Io(#[source] Arc<io::Error>),
     /// The file's bytes are not valid UTF-8 (offset of the first bad byte).
+    #[error("not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8")]
     InvalidUtf8 { offset: usize },
     /// The file's bytes are not valid UTF-16 in the given byte order
     /// (offset of the first bad code unit).
     /// (`encoding`: the name of a `corpus::TextEncoding`, e.g. `utf-16le`).
+    #[error("not valid {} (bad code unit at byte offset {offset})", encoding.to_uppercase())]
     InvalidUtf16 {
         encoding: &'static str,
         offset: usize,
     },
     /// Under automatic detection: UTF-16 text without a byte-order mark
     /// (`endian`: `utf-16le` or `utf-16be`).
+    #[error(
+        "looks like {} text without a byte-order mark; read it as UTF-16 or convert it to UTF-8",
+        endian.to_uppercase()
+    )]
     Utf16WithoutBom { endian: &'static str },
     /// Under automatic detection: neither UTF-8 nor mostly Arabic as
     /// Windows-1256 (offset of the first byte that is not UTF-8, and the
     /// share of Arabic letters as Windows-1256, in percent, rounded down).
+    #[error(
+        "not valid UTF-8 (first bad byte at offset {utf8_offset}), and not Arabic Windows-1256 either \
+         (only {arabic_percent}% of its characters would be Arabic letters); \
+         convert the file to UTF-8 or name its encoding"
+    )]
     UnknownEncoding {
         utf8_offset: usize,
         arabic_percent: u8,
     },
     /// The file contains NUL bytes: it is binary, not text.
+    #[error("binary file (contains NUL bytes), not text")]
     Binary,
     /// The path is not a regular file (a FIFO, socket or device), which
     /// could block or never end when read.
+    #[error("not a regular file ({kind})")]
     NotRegularFile { kind: &'static str },
-    /// A symbolic link that leads back to a folder the walk is inside
-    /// (`target`: that folder), or through links back to itself (`target`:
-    /// the link's own target). Following it would walk forever.
+    /// A symbolic link that leads, through links, back to itself
+    /// (`target`: the link's own target). Following it would never end.
+    #[error("symbolic link loop (leads back to {}); not followed", target.display())]
     SymlinkLoop { target: PathBuf },
     /// A symbolic link whose target does not exist.
+    #[error("broken symbolic link (its target {} does not exist)", target.display())]
     BrokenLink { target: PathBuf },
     /// The document holds no text: no letter or digit (empty, or only white
     /// space, punctuation or invisible marks).
+    #[error("empty document (no letters or digits)")]
     Empty,
     /// The document is larger than the configured limit.
+    #[error("document is {bytes} bytes, over the limit of {limit} bytes")]
     TooLarge { bytes: u64, limit: u64 },
     /// A directory or list held no documents.
+    #[error("no documents found (looked for *.txt files)")]
     NoDocuments,
     /// Training needs at least two labels.
+    #[error("only one label ('{label}') in the data; training needs at least two")]
     SingleLabel { label: String },
     /// A label has too few documents to train on.
+    #[error("label '{label}' has {count} document(s); training needs at least {min} per label")]
     TooFewDocuments {
         label: String,
         count: usize,
         min: usize,
     },
     /// A manifest (CSV, TSV, JSONL) or list line is malformed.
+    #[error("line {line}: {message}")]
     Record { line: u64, message: String },
     /// A parameter is outside its valid range.
+    #[error("invalid {name}: {message}")]
     InvalidParam { name: &'static str, message: String },
     /// The file is not a tasnif model (wrong magic bytes).
+    #[error("not a tasnif model file (wrong magic bytes)")]
     NotAModel,
     /// The model file ends before its header or body does.
+    #[error("truncated model file: expected {expected} bytes, found {found}")]
     Truncated { expected: u64, found: u64 },
     /// The model body does not match its checksum.
+    #[error("corrupted model file: body checksum is {found:08x}, header says {expected:08x}")]
     ChecksumMismatch { expected: u32, found: u32 },
     /// The model file was written in a format this build cannot read.
+    #[error(
+        "model format version {found} is not supported (this build reads version {supported}); retrain the model with this version of tasnif"
+    )]
     UnsupportedVersion { found: u32, supported: u32 },
     /// The model body passed its checksum but could not be decoded or is inconsistent.
+    #[error("corrupted model file: {message}")]
     CorruptModel { message: String },
     /// The output file exists and overwriting was not allowed.
+    #[error("file exists")]
     OutputExists,
     /// The process is being interrupted (Ctrl-C): the file was not written.
+    #[error("interrupted; not written (a previous file is left as it was)")]
     Interrupted,
     /// An input that could not be used, described in full by the message.
+    #[error("{message}")]
     Invalid { message: String },
     /// A setting of a gate was given for a model without one (no none label).
+    #[error("{setting} sets a gate, and there is none: a gate needs a none label (none_label)")]
     NoGate { setting: &'static str },
 }
 
@@ -165,87 +200,6 @@ impl Error {
     }
 }
 
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorKind::NotFound => write!(f, "no such file or directory"),
-            ErrorKind::Io(e) => write!(f, "{}", lower_first(&e.to_string())),
-            ErrorKind::InvalidUtf8 { offset } => write!(
-                f,
-                "not valid UTF-8 (first bad byte at offset {offset}); convert the file to UTF-8"
-            ),
-            ErrorKind::InvalidUtf16 { encoding, offset } => write!(
-                f,
-                "not valid {} (bad code unit at byte offset {offset})",
-                encoding.to_uppercase()
-            ),
-            ErrorKind::Utf16WithoutBom { endian } => write!(
-                f,
-                "looks like {} text without a byte-order mark; read it as UTF-16 or convert it to UTF-8",
-                endian.to_uppercase()
-            ),
-            ErrorKind::UnknownEncoding { utf8_offset, arabic_percent } => write!(
-                f,
-                "not valid UTF-8 (first bad byte at offset {utf8_offset}), and not Arabic Windows-1256 either \
-                 (only {arabic_percent}% of its characters would be Arabic letters); \
-                 convert the file to UTF-8 or name its encoding"
-            ),
-            ErrorKind::Binary => write!(f, "binary file (contains NUL bytes), not text"),
-            ErrorKind::NotRegularFile { kind } => write!(f, "not a regular file ({kind})"),
-            ErrorKind::SymlinkLoop { target } => write!(
-                f,
-                "symbolic link loop (leads back to {}); not followed",
-                target.display()
-            ),
-            ErrorKind::BrokenLink { target } => write!(
-                f,
-                "broken symbolic link (its target {} does not exist)",
-                target.display()
-            ),
-            ErrorKind::Empty => write!(f, "empty document (no letters or digits)"),
-            ErrorKind::TooLarge { bytes, limit } => {
-                write!(f, "document is {bytes} bytes, over the limit of {limit} bytes")
-            }
-            ErrorKind::NoDocuments => write!(f, "no documents found (looked for *.txt files)"),
-            ErrorKind::SingleLabel { label } => write!(
-                f,
-                "only one label ('{label}') in the data; training needs at least two"
-            ),
-            ErrorKind::TooFewDocuments { label, count, min } => write!(
-                f,
-                "label '{label}' has {count} document(s); training needs at least {min} per label"
-            ),
-            ErrorKind::Record { line, message } => write!(f, "line {line}: {message}"),
-            ErrorKind::InvalidParam { name, message } => write!(f, "invalid {name}: {message}"),
-            ErrorKind::NotAModel => write!(f, "not a tasnif model file (wrong magic bytes)"),
-            ErrorKind::Truncated { expected, found } => write!(
-                f,
-                "truncated model file: expected {expected} bytes, found {found}"
-            ),
-            ErrorKind::ChecksumMismatch { expected, found } => write!(
-                f,
-                "corrupted model file: body checksum is {found:08x}, header says {expected:08x}"
-            ),
-            ErrorKind::UnsupportedVersion { found, supported } => write!(
-                f,
-                "model format version {found} is not supported (this build reads version {supported}); retrain the model with this version of tasnif"
-            ),
-            ErrorKind::CorruptModel { message } => write!(f, "corrupted model file: {message}"),
-            ErrorKind::Invalid { message } => write!(f, "{message}"),
-            ErrorKind::NoGate { setting } => write!(
-                f,
-                "{setting} sets a gate, and there is none: a gate needs a none label (none_label)"
-            ),
-            ErrorKind::Interrupted => {
-                write!(f, "interrupted; not written (a previous file is left as it was)")
-            }
-            ErrorKind::OutputExists => {
-                write!(f, "file exists")
-            }
-        }
-    }
-}
-
 fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
@@ -265,10 +219,9 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            ErrorKind::Io(e) => Some(&**e),
-            _ => None,
-        }
+        // the kind's own source (an I/O error's), not the kind: its
+        // message is already this error's
+        std::error::Error::source(&self.kind)
     }
 }
 

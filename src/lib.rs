@@ -23,6 +23,7 @@ pub mod features;
 pub mod labels;
 pub mod model;
 pub mod nb;
+pub mod progress;
 pub mod record;
 pub mod text;
 pub mod train;

@@ -6,7 +6,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::parse();
+    let args = match cli::parse() {
+        Ok(args) => args,
+        Err(code) => return ExitCode::from(code),
+    };
     cli::exit_on_signals();
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
@@ -14,6 +17,11 @@ fn main() -> ExitCode {
             if cli::is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
+            let code = if cli::is_usage(&e) {
+                cli::exit::USAGE
+            } else {
+                cli::exit::ERROR
+            };
             let hint = e
                 .chain()
                 .find_map(|c| c.downcast_ref::<tasnif::Error>())
@@ -22,7 +30,7 @@ fn main() -> ExitCode {
                 .unwrap_or_default();
             // nothing more to do if standard error cannot be written either
             let _ = writeln!(std::io::stderr(), "tasnif: error: {e:#}{hint}");
-            ExitCode::from(1)
+            ExitCode::from(code)
         }
     }
 }

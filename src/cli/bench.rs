@@ -40,6 +40,9 @@ pub struct BenchArgs {
     /// Also write the figures as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Overwrite the --json file if it exists.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     opts: TrainOpts,
 }
@@ -138,14 +141,12 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
             let saving = Instant::now();
             model.save(&a.model, true)?;
             let save_seconds = saving.elapsed().as_secs_f64();
-            if std::env::var_os("TASNIF_TRACE").is_some() {
-                warn!(
-                    "tasnif trace: listed {:.1} ms, trained {:.1} ms, saved in {:.1} ms",
-                    listed.as_secs_f64() * 1e3,
-                    trained.as_secs_f64() * 1e3,
-                    save_seconds * 1e3
-                );
-            }
+            tracing::debug!(
+                "listed {:.1} ms, trained {:.1} ms, saved in {:.1} ms",
+                listed.as_secs_f64() * 1e3,
+                trained.as_secs_f64() * 1e3,
+                save_seconds * 1e3
+            );
             // Like the peers' fit time: reading the documents and fitting;
             // writing the model file is reported apart.
             OpResult {
@@ -336,6 +337,7 @@ fn now_utc() -> String {
 }
 
 pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
+    super::check_outputs(a.force, [a.json.as_deref()])?;
     let data = a.data.clone().unwrap_or_else(default_data);
     anyhow::ensure!(
         data.is_dir(),
@@ -452,7 +454,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<u8> {
     if let Some(path) = &a.json {
         let mut bytes = serde_json::to_vec_pretty(&report)?;
         bytes.push(b'\n');
-        tasnif::atomic::write_atomic(path, &bytes, true)?;
+        tasnif::atomic::write_atomic(path, &bytes, a.force)?;
     }
     Ok(0)
 }

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::{load_unlabeled, Item, LabeledData};
-use tasnif::eval::curve::{learning_curve, CurveOptions, CurveSize, LearningCurve};
+use tasnif::eval::curve::{learning_curve_with, CurveOptions, CurveSize, LearningCurve};
 use tasnif::train::em::{EmParams, EmStep, EmVocabulary, UnlabeledReport};
 use tasnif::train::TrainParams;
+use unicode_width::UnicodeWidthStr;
 
 /// Which documents the vocabulary and idf are fitted on (EM).
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -104,7 +105,7 @@ pub fn print_step(step: &EmStep, iterations: usize) {
     let used = step.unlabeled;
     if step.iteration == 0 {
         if let Some(l) = step.log_likelihood {
-            eprintln!("EM iteration 0/{iterations} (labeled articles only): log-likelihood {l:.3}");
+            note!("EM iteration 0/{iterations} (labeled articles only): log-likelihood {l:.3}");
         }
         return;
     }
@@ -112,7 +113,7 @@ pub fn print_step(step: &EmStep, iterations: usize) {
         Some(l) => format!("log-likelihood {l:.3}, "),
         None => String::new(),
     };
-    eprintln!(
+    note!(
         "EM iteration {}/{iterations}: {ll}label changed for {} of {used} unlabeled articles ({:.1}%), largest posterior change {:.4}",
         step.iteration,
         step.changed,
@@ -124,7 +125,7 @@ pub fn print_step(step: &EmStep, iterations: usize) {
 /// Reports unreadable unlabeled articles on stderr, one line each.
 pub fn print_unreadable(report: &UnlabeledReport) {
     for (id, e) in &report.unreadable {
-        eprintln!("tasnif: skipped unlabeled article {id}: {e}");
+        warn!("tasnif: skipped unlabeled article {id}: {e}");
     }
 }
 
@@ -149,6 +150,10 @@ pub struct CurveArgs<'a> {
     pub sizes: &'a [CurveSize],
     pub f1_labels: &'a [String],
     pub json: Option<&'a Path>,
+    /// Overwrite the --json file if it exists.
+    pub force: bool,
+    /// The table on standard output, or the figures as JSON.
+    pub format: super::OutputFormat,
     pub read: &'a tasnif::corpus::ReadOptions,
 }
 
@@ -168,15 +173,20 @@ pub fn run_curve(a: CurveArgs<'_>) -> anyhow::Result<()> {
         em,
         unlabeled_weights: weights,
     };
-    let curve = learning_curve(a.data, items.as_deref(), a.params, &opts, a.read)?;
+    let bar = super::progress::Bar::on_terminal();
+    let curve = learning_curve_with(a.data, items.as_deref(), a.params, &opts, a.read, &bar)?;
+    drop(bar);
     if let Some(r) = &curve.unlabeled {
         print_unreadable(r);
     }
-    out!("{}", render_curve(&curve));
+    match a.format {
+        super::OutputFormat::Text => out!("{}", render_curve(&curve)),
+        super::OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&curve)?),
+    }
     if let Some(path) = a.json {
         let mut bytes = serde_json::to_vec_pretty(&curve)?;
         bytes.push(b'\n');
-        write_atomic(path, &bytes, true)?;
+        write_atomic(path, &bytes, a.force)?;
     }
     Ok(())
 }
@@ -248,20 +258,14 @@ pub fn render_curve(c: &LearningCurve) -> String {
     }
     let n_cols = table[0].len();
     let widths: Vec<usize> = (0..n_cols)
-        .map(|j| {
-            table
-                .iter()
-                .map(|r| r[j].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|j| table.iter().map(|r| r[j].width()).max().unwrap_or(0))
         .collect();
     for row in &table {
         let cells: Vec<String> = row
             .iter()
             .enumerate()
             .map(|(j, cell)| {
-                let pad = widths[j] - cell.chars().count();
+                let pad = widths[j] - cell.width();
                 if j == 2 {
                     format!("{cell}{}", " ".repeat(pad))
                 } else {
@@ -288,23 +292,23 @@ pub fn train(
     };
     let (em, weights) = opts.params()?;
     if weights.len() > 1 {
-        anyhow::bail!("train takes one --unlabeled-weight (a list is for eval --learning-curve)");
+        usage!("train takes one --unlabeled-weight (a list is for eval --learning-curve)");
     }
     tasnif::train::em::check_inputs(data, params, &em)?;
     let pooled = tasnif::train::em::count_pooled(data, &items, params, read)?;
     print_unreadable(&pooled.report);
-    eprintln!("unlabeled: {}", describe_unlabeled(&pooled.report));
+    note!("unlabeled: {}", describe_unlabeled(&pooled.report));
     let (model, trace) = tasnif::train::em::train_pooled(&pooled, data, params, &em, |step| {
         print_step(step, em.iterations)
     })?;
     if trace.unlabeled_used < pooled.report.kept {
-        eprintln!(
+        note!(
             "unlabeled: {} of the {} kept have no term of the vocabulary and were not used",
             pooled.report.kept - trace.unlabeled_used,
             pooled.report.kept
         );
     }
-    eprintln!(
+    note!(
         "EM: {} iteration(s) with {} unlabeled articles, λ = {}{}",
         trace.steps.len(),
         trace.unlabeled_used,

@@ -1,6 +1,6 @@
 //! `tasnif eval`.
 
-use std::io::IsTerminal;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -9,21 +9,24 @@ use clap::{Args, ValueEnum};
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::{load_labeled, read_groups, read_secondary, LabeledData};
 use tasnif::eval::report::{
-    render_html, render_markdown, render_terminal, DataSource, ModelRef, ReportData, ReportOptions,
-    CHART_FILES,
+    render_html, render_markdown, render_terminal_with, DataSource, ModelRef, ReportData,
+    ReportOptions, TerminalOptions, CHART_FILES,
 };
-use tasnif::eval::{cross_validate, cross_validate_and_fit, evaluate_model_with_tags, Folds};
+use tasnif::eval::{
+    cross_validate_and_fit_with, cross_validate_with, evaluate_model_with_tags, Folds,
+};
 use tasnif::model::Classifier;
 
 use super::em::{run_curve, CurveArgs, EmOpts};
-use super::{GateThreshold, ReadOpts, TrainOpts};
+use super::progress::Bar;
+use super::{GateThreshold, OutputFormat, ReadOpts, TrainOpts};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Labeled articles (same forms as for train).
     data: PathBuf,
-    /// Evaluate this model.
-    #[arg(short, long, conflicts_with = "cv", required_unless_present = "cv")]
+    /// Evaluate this model [default without --cv: $TASNIF_MODEL].
+    #[arg(short, long, conflicts_with = "cv")]
     model: Option<PathBuf>,
     /// Instead of a model, stratified K-fold cross-validation of the training options.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(2..))]
@@ -62,19 +65,27 @@ pub struct EvalArgs {
     /// beside it).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    /// Overwrite the --report file and its chart files if they exist.
+    /// Overwrite output files that exist: --json, --predictions, and
+    /// --report with its chart files.
     #[arg(long)]
     force: bool,
     /// Also score multi-label tags (the chosen label and every label of
     /// probability >= --threshold) against the label and the `secondary`
-    /// column of a CSV/TSV manifest: tag precision and recall. Needs -m.
-    #[arg(long, requires = "model")]
+    /// column of a CSV/TSV manifest: tag precision and recall. Needs a
+    /// model (-m, or TASNIF_MODEL).
+    #[arg(long)]
     multi: bool,
     /// With --multi: the probability a label needs to be a tag, 0 < P <= 1.
     #[arg(long, value_name = "P", default_value_t = 0.3, requires = "multi")]
     threshold: f64,
+    /// Output format: the report as text, or its figures as one JSON
+    /// object (those of --json; with --multi, also "tags").
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     /// Color in the terminal report: auto (when standard output is a
-    /// terminal and NO_COLOR is unset or empty), always or never.
+    /// terminal, NO_COLOR is unset or empty and TERM is not dumb), always
+    /// or never. The report fits the terminal's width ($COLUMNS when set):
+    /// a wider confusion matrix numbers its columns, in blocks if need be.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     #[command(flatten)]
@@ -136,34 +147,54 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    fn enabled(self) -> bool {
+    /// anstream's choice: under `Auto`, color when standard output is a
+    /// terminal, NO_COLOR is unset or empty and TERM is not `dumb`
+    /// (CLICOLOR_FORCE forces it).
+    fn stream_choice(self) -> anstream::ColorChoice {
         match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            ColorChoice::Auto => anstream::ColorChoice::Auto,
+            ColorChoice::Always => anstream::ColorChoice::AlwaysAnsi,
+            ColorChoice::Never => anstream::ColorChoice::Never,
         }
     }
 }
 
-pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
+/// The width the terminal report fits: $COLUMNS when it is a positive
+/// number, else the width of the terminal standard output is, else none
+/// (output to a file or a pipe is not cut).
+fn report_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return Some(n);
+    }
+    terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0))
+}
+
+pub fn run(mut a: EvalArgs) -> anyhow::Result<u8> {
     let start = Instant::now();
+    if a.model.is_none() && a.cv.is_none() {
+        a.model = std::env::var_os("TASNIF_MODEL")
+            .filter(|m| !m.is_empty())
+            .map(PathBuf::from);
+    }
     // refuse a bad or existing report file before the evaluation runs
     let target = match &a.report {
         Some(p) => Some(ReportTarget::new(p, a.force)?),
         None => None,
     };
+    super::check_outputs(a.force, [a.json.as_deref(), a.predictions.as_deref()])?;
     // clap does not enforce `requires = "cv"` beside `-m`'s own rules
     if a.groups.is_some() && a.cv.is_none() {
-        anyhow::bail!("--groups chooses the folds of --cv K, and there is no --cv");
+        usage!("--groups chooses the folds of --cv K, and there is no --cv");
     }
     if a.multi && a.model.is_none() {
-        anyhow::bail!("--multi scores the tags of a model: give -m MODEL");
+        usage!("--multi scores the tags of a model: give -m MODEL");
     }
     if a.em.unlabeled.is_some() && !a.learning_curve {
-        anyhow::bail!("--unlabeled works with --cv K --learning-curve in eval");
+        usage!("--unlabeled works with --cv K --learning-curve in eval");
     }
     let read = a.read.options();
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
@@ -177,12 +208,16 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             sizes: &a.sizes,
             f1_labels: &a.f1_labels,
             json: a.json.as_deref(),
+            force: a.force,
+            format: a.format,
             read: &read,
         })?;
-        outln!(
-            "({} s)",
-            format_args!("{:.2}", start.elapsed().as_secs_f64())
-        );
+        if a.format == OutputFormat::Text {
+            outln!(
+                "({} s)",
+                format_args!("{:.2}", start.elapsed().as_secs_f64())
+            );
+        }
         return Ok(0);
     }
     let mut opts = ReportOptions {
@@ -199,7 +234,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
     // evaluation so that a bad threshold or manifest stops it early
     let secondary = if a.multi {
         if !(a.threshold > 0.0 && a.threshold <= 1.0) {
-            anyhow::bail!("--threshold {} is not a probability in (0, 1]", a.threshold);
+            usage!("--threshold {} is not a probability in (0, 1]", a.threshold);
         }
         match a.data.extension().and_then(|e| e.to_str()) {
             Some(e) if e.eq_ignore_ascii_case("csv") => {
@@ -258,15 +293,18 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             };
             // the terms of a written report come from a model trained on
             // all the data; the terminal report does without
-            let (ev, full) = if target.is_some() || a.json.is_some() {
-                let (ev, m) = cross_validate_and_fit(&data, &params, &folds, &read)?;
-                (ev, Some(m))
-            } else {
-                let ev = cross_validate(&data, &params, &folds, &read)?;
-                (ev, None)
-            };
+            let bar = Bar::on_terminal();
+            let (ev, full) =
+                if target.is_some() || a.json.is_some() || a.format == OutputFormat::Json {
+                    let (ev, m) = cross_validate_and_fit_with(&data, &params, &folds, &read, &bar)?;
+                    (ev, Some(m))
+                } else {
+                    let ev = cross_validate_with(&data, &params, &folds, &read, &bar)?;
+                    (ev, None)
+                };
+            drop(bar);
             for n in &ev.notes {
-                warn!("tasnif: {n}");
+                note!("tasnif: {n}");
             }
             let groups_path = a.groups.as_ref().map(|p| p.display().to_string());
             let mref = ModelRef::CrossValidation {
@@ -279,14 +317,34 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             let d = ReportData::build(&ev, &data, mref, source, command_line(), &opts);
             (d, ev)
         }
-        (None, None) => anyhow::bail!("give a model (-m MODEL) or --cv K"),
+        (None, None) => usage!("give a model (-m MODEL, or TASNIF_MODEL) or --cv K"),
     };
     let secs = start.elapsed().as_secs_f64();
-    out!("{}", render_terminal(&d, a.color.enabled()));
+    let json = a.format == OutputFormat::Json;
+    if json {
+        // the figures of --json, and the tags' under --multi
+        let mut v = serde_json::to_value(&d)?;
+        if let (Some(t), Some(obj)) = (&tag_scores, v.as_object_mut()) {
+            obj.insert("tags".to_string(), serde_json::to_value(t)?);
+        }
+        outln!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        // rendered in color, which anstream strips when color is off
+        let text = render_terminal_with(
+            &d,
+            &TerminalOptions {
+                color: true,
+                width: report_width(),
+            },
+        );
+        let mut out = anstream::AutoStream::new(std::io::stdout().lock(), a.color.stream_choice());
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+    }
     if let Some(path) = &a.json {
         let mut bytes = serde_json::to_vec_pretty(&d)?;
         bytes.push(b'\n');
-        write_atomic(path, &bytes, true)?;
+        write_atomic(path, &bytes, a.force)?;
     }
     if let Some(path) = &a.predictions {
         let mut out = Vec::new();
@@ -302,11 +360,16 @@ pub fn run(a: EvalArgs) -> anyhow::Result<u8> {
             )?;
             out.push(b'\n');
         }
-        write_atomic(path, &out, true)?;
+        write_atomic(path, &out, a.force)?;
     }
     if let Some(t) = &target {
         t.write(&d, a.force)?;
-        outln!("report: {}", t.main().display());
+        if !json {
+            outln!("report: {}", t.main().display());
+        }
+    }
+    if json {
+        return Ok(0);
     }
     if let Some(t) = &tag_scores {
         outln!(
@@ -357,7 +420,7 @@ impl ReportTarget {
                 };
                 ReportTarget::Markdown(path.to_path_buf(), dir, name)
             }
-            _ => anyhow::bail!(
+            _ => usage!(
                 "report file {}: unknown extension (expected .html or .md)",
                 path.display()
             ),
@@ -371,14 +434,7 @@ impl ReportTarget {
                 );
             }
         }
-        if !force {
-            if let Some(p) = target.paths().into_iter().find(|p| p.exists()) {
-                anyhow::bail!(
-                    "{}: the file exists (use --force to overwrite it)",
-                    p.display()
-                );
-            }
-        }
+        super::check_outputs(force, target.paths().iter().map(|p| Some(p.as_path())))?;
         Ok(target)
     }
 
@@ -476,11 +532,9 @@ mod tests {
             "{e}"
         );
         std::fs::write(&md, "x").expect("write");
-        let e = ReportTarget::new(&md, false)
-            .err()
-            .expect("exists")
-            .to_string();
-        assert!(e.contains("--force"), "{e}");
+        let e = ReportTarget::new(&md, false).err().expect("exists");
+        let kind = e.downcast_ref::<tasnif::Error>().map(|e| e.kind());
+        assert!(matches!(kind, Some(tasnif::ErrorKind::OutputExists)), "{e}");
         assert!(ReportTarget::new(&md, true).is_ok());
     }
 }

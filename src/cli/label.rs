@@ -8,7 +8,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use tasnif::atomic::AtomicFile;
 use tasnif::batch::{label_stream, BatchOptions};
-use tasnif::corpus::{inputs, Item};
+use tasnif::corpus::{inputs, items_from_list, Item, LineFormat};
 use tasnif::model::{Classifier, PredictOptions};
 
 use super::output::{Format, RecordFormat};
@@ -16,19 +16,37 @@ use super::ReadOpts;
 
 #[derive(Debug, Args)]
 pub struct LabelArgs {
-    /// Articles: files, directories (every *.txt below, sorted), or - for JSON
-    /// lines with "id" and "text" on standard input (the default when it is not a terminal).
+    /// Articles: files; directories (every *.txt below, sorted); lists of
+    /// documents, read as train reads them, labels ignored: .jsonl (one JSON
+    /// object per line with "text" and an optional "id") and .csv/.tsv
+    /// manifests (a "path" or a "text" column, an optional "id"); or - for
+    /// standard input (the default when it is not a terminal), read as
+    /// --input-format says. With --list: the one folder the listed paths
+    /// are relative to [default: .].
     paths: Vec<PathBuf>,
-    /// Model file (default: the bundled cyber-topics model).
-    #[arg(short, long)]
+    /// Label the files listed in FILE (one path per line, relative to the
+    /// folder given, as for train; blank lines and # comments skipped).
+    /// Their ids are the paths as listed.
+    #[arg(long, value_name = "FILE")]
+    list: Option<PathBuf>,
+    /// What standard input holds: JSON lines with "text" and an optional
+    /// "id", or plain text, one article per line (ids stdin:LINE).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LineFormat::Jsonl)]
+    input_format: LineFormat,
+    /// Model file [default: the bundled cyber-topics model].
+    #[arg(short, long, env = "TASNIF_MODEL")]
     model: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "jsonl")]
-    format: Format,
-    /// Write to FILE (atomically) instead of standard output.
+    /// Output format [default: from the extension of -o FILE (.csv, .tsv),
+    /// else jsonl]. In CSV and TSV, top, tags, explain and evidence are
+    /// NAME:VALUE pairs (or names) joined by ';', a '\', ':' or ';' in a
+    /// name escaped by a backslash.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write to FILE (atomically; - is standard output) instead of
+    /// standard output, and say on stderr how many records were written.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Overwrite the output file if it exists.
+    /// Overwrite the -o file if it exists.
     #[arg(long)]
     force: bool,
     /// How many labels to list in "top".
@@ -67,23 +85,40 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
-    let model = match &a.model {
-        Some(p) => Classifier::load(p)?,
-        None => Classifier::from_bytes(tasnif::DEFAULT_MODEL).context("the bundled model")?,
-    };
-    let mut paths = a.paths.clone();
-    if paths.is_empty() {
-        if io::stdin().is_terminal() {
-            anyhow::bail!(
-                "no input: give files, directories, or - to read JSON lines from standard input"
-            );
+    let model = super::load_model(a.model.as_deref())?;
+    let output = a.output.as_ref().filter(|p| p.as_os_str() != "-");
+    let format = a
+        .format
+        .or_else(|| output.and_then(|p| Format::from_extension(p)))
+        .unwrap_or(Format::Jsonl);
+    let items: Box<dyn Iterator<Item = Item> + Send> = match &a.list {
+        Some(list) => {
+            let root = match a.paths.as_slice() {
+                [] => PathBuf::from("."),
+                [root] => root.clone(),
+                _ => usage!(
+                    "--list names files relative to one folder, and {} paths are given",
+                    a.paths.len()
+                ),
+            };
+            Box::new(items_from_list(&root, list)?.into_iter())
         }
-        paths.push(PathBuf::from("-"));
-    }
+        None => {
+            let mut paths = a.paths.clone();
+            if paths.is_empty() {
+                if io::stdin().is_terminal() {
+                    usage!(
+                        "no input: give files, directories, a --list, or - to read standard input"
+                    );
+                }
+                paths.push(PathBuf::from("-"));
+            }
+            Box::new(inputs(paths, &a.read.options()).stdin_format(a.input_format))
+        }
+    };
     if a.gate_threshold.is_some() && model.gate().is_none() {
         anyhow::bail!("--gate-threshold applies to a model with a none label (a gate), and this model has none");
     }
-    let items = inputs(paths, &a.read.options());
     let opts = BatchOptions {
         predict: PredictOptions {
             top_k: a.top_k as usize,
@@ -92,10 +127,10 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         },
         read: a.read.options(),
     };
-    let show_progress = io::stderr().is_terminal();
+    let show_progress = io::stderr().is_terminal() && !super::quiet();
     let run = |out: &mut (dyn Write + Send)| -> anyhow::Result<(usize, usize)> {
         let fmt = RecordFormat {
-            format: a.format,
+            format,
             explain: a.explain > 0,
             tag_threshold: a.multi.then_some(a.threshold),
             model: &model,
@@ -103,23 +138,40 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         write_records(&model, items, &opts, a.jobs, fmt, out, show_progress)
     };
     let (failed, total);
-    match &a.output {
+    match output {
         Some(path) => {
+            let start = std::time::Instant::now();
             let mut f = AtomicFile::create(path, a.force)?;
             (failed, total) = run(&mut f).with_context(|| format!("writing {}", path.display()))?;
             f.commit()?;
+            let failures = if failed > 0 {
+                format!(" ({failed} of {total} inputs failed)")
+            } else {
+                String::new()
+            };
+            if !super::quiet() {
+                warn!(
+                    "tasnif: {total} records written to {}{failures} in {:.2} s",
+                    path.display(),
+                    start.elapsed().as_secs_f64()
+                );
+            } else if failed > 0 {
+                warn!("tasnif: {failed} of {total} inputs failed");
+            }
         }
         None => {
             let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout());
             (failed, total) = run(&mut out)?;
             out.flush()?;
+            if failed > 0 {
+                warn!("tasnif: {failed} of {total} inputs failed");
+            }
         }
     }
     if failed > 0 {
-        warn!("tasnif: {failed} of {total} inputs failed");
-        Ok(2)
+        Ok(super::exit::PARTIAL)
     } else {
-        Ok(0)
+        Ok(super::exit::SUCCESS)
     }
 }
 

@@ -27,12 +27,32 @@ macro_rules! warn {
     }};
 }
 
+/// [`warn!`] for what is not an error (a summary, a note, a step of the
+/// work): left out under `-q`.
+macro_rules! note {
+    ($($t:tt)*) => {{
+        if !$crate::cli::quiet() {
+            warn!($($t)*);
+        }
+    }};
+}
+
+/// Returns a [`Usage`] error (exit code 64) from the enclosing function.
+macro_rules! usage {
+    ($($t:tt)*) => {
+        return Err($crate::cli::Usage(format!($($t)*)).into())
+    };
+}
+
 mod bench;
+mod docs;
 mod em;
 mod eval;
+mod help;
 mod inspect;
 mod label;
 mod output;
+mod progress;
 mod train;
 mod tune;
 
@@ -45,17 +65,30 @@ use tasnif::nb::{NbKind, Priors, RefineKind};
 use tasnif::text::StemmerKind;
 use tasnif::train::{TrainOverrides, TrainParams};
 
-const AFTER_HELP: &str = "Examples:
-  tasnif label seeds/                       label articles with the bundled cyber-topics model
-  tasnif train corpus/ -o news.tasnif       train on a folder with one sub-folder per topic
-  tasnif eval test/ -m news.tasnif          evaluate a model on labeled articles
-  tasnif eval corpus/ --cv 5                cross-validate the training settings
-  tasnif inspect news.tasnif                show a model's settings and top terms";
+/// The process exit codes, in the style of ripgrep (and of BSD's
+/// sysexits.h for usage errors), listed at the end of every `--help`.
+pub mod exit {
+    /// Everything asked was done.
+    pub const SUCCESS: u8 = 0;
+    /// An error stopped the command; its outputs were not written.
+    pub const ERROR: u8 = 1;
+    /// Some inputs failed (each has a record with its error); the others were labeled.
+    pub const PARTIAL: u8 = 2;
+    /// The command line is wrong: an unknown option, a bad value, options
+    /// that do not go together (EX_USAGE).
+    pub const USAGE: u8 = 64;
+}
 
 /// tasnif (تصنيف): tag Arabic news articles with topics.
 #[derive(Debug, Parser)]
-#[command(name = "tasnif", version, about, after_help = AFTER_HELP)]
+#[command(name = "tasnif", version, propagate_version = true, about, after_help = help::TOP)]
 pub struct Cli {
+    /// Print nothing on stderr but errors (no progress, no summaries).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Say more on stderr: -v the time of each training stage, -vv more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -63,42 +96,31 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Train a model on labeled articles.
-    #[command(after_help = "Examples:
-  tasnif train corpus/ -o news.tasnif
-  tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt -o /tmp/a.tasnif
-  tasnif train labels.csv -o cyber.tasnif --stemmer snowball --nb multinomial --alpha 0.1
-  tasnif train labels.csv -o cyber.tasnif --unlabeled archive/ --unlabeled-weight 0.01   semi-supervised (EM)")]
+    #[command(after_help = help::TRAIN)]
     Train(train::TrainArgs),
     /// Label articles with a model (one record per article).
-    #[command(after_help = "Examples:
-  tasnif label seeds/                               bundled model, JSON lines on stdout
-  tasnif label archive/ -m news.tasnif -o out.csv --format csv -j 2
-  echo '{\"id\":\"a1\",\"text\":\"...\"}' | tasnif label - --top-k 3 --explain 5")]
+    #[command(after_help = help::LABEL)]
     Label(label::LabelArgs),
     /// Evaluate a model on labeled articles, or cross-validate training settings.
-    #[command(after_help = "Examples:
-  tasnif eval ../shared/data/ant-multisource -m /tmp/a.tasnif --list ../shared/data/ant-multisource/split/test.txt
-  tasnif eval corpus/ --cv 5 --seed 42 --json cv.json
-  tasnif eval test/ -m news.tasnif --report report.html     one self-contained page with charts
-  tasnif eval test/ -m news.tasnif --report report.md       Markdown, charts in report_files/
-  tasnif eval labels.csv --cv 5 --learning-curve --unlabeled archive/ --unlabeled-weight 0.01,0.1")]
+    #[command(after_help = help::EVAL)]
     Eval(eval::EvalArgs),
     /// Search training settings by cross-validation; write the best to a config file.
-    #[command(after_help = "Examples:
-  tasnif tune ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --cv 5
-  tasnif train ../shared/data/ant-multisource --list ../shared/data/ant-multisource/split/train.txt --config tasnif-tune.json -o news.tasnif")]
+    #[command(after_help = help::TUNE)]
     Tune(tune::TuneArgs),
     /// Measure train and label speed and memory on a corpus and its split.
-    #[command(after_help = "Examples:
-  tasnif bench                                   the reference split in $TASNIF_DATA or ../shared/data
-  tasnif bench corpus/ --train-list a.txt --test-list b.txt --runs 3 --json bench.json")]
+    #[command(after_help = help::BENCH)]
     Bench(bench::BenchArgs),
     #[command(hide = true)]
     BenchOp(bench::BenchOpArgs),
     /// Show a model's settings, labels, training summary and top terms.
-    #[command(after_help = "Example:
-  tasnif inspect news.tasnif --top-terms 20")]
+    #[command(after_help = help::INSPECT)]
     Inspect(inspect::InspectArgs),
+    /// Print a shell completion script.
+    #[command(after_help = help::COMPLETIONS)]
+    Completions(docs::CompletionsArgs),
+    /// Print a manual page (roff), or write them all into a folder.
+    #[command(after_help = help::MAN)]
+    Man(docs::ManArgs),
 }
 
 /// Training options shared by `train`, `eval --cv`, `tune` and `bench`.
@@ -320,6 +342,69 @@ pub fn hint(e: &tasnif::Error) -> Option<&'static str> {
     }
 }
 
+/// How `inspect`, `train` and `eval` print their results on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// For people: aligned text.
+    Text,
+    /// For programs: one JSON object (pretty-printed), nothing else on standard output.
+    Json,
+}
+
+/// How `inspect` names the model embedded in the binary.
+pub const BUNDLED_MODEL: &str = "(bundled cyber-topics model)";
+
+/// The model at `path` (from `-m`, or `TASNIF_MODEL`, which clap reads
+/// into the same option), else the bundled one.
+///
+/// # Errors
+/// The model file cannot be read or is not a valid model.
+pub fn load_model(path: Option<&std::path::Path>) -> anyhow::Result<tasnif::model::Classifier> {
+    use anyhow::Context;
+    match path {
+        Some(p) => Ok(tasnif::model::Classifier::load(p)?),
+        None => tasnif::model::Classifier::from_bytes(tasnif::DEFAULT_MODEL)
+            .context("the bundled model"),
+    }
+}
+
+/// The widest of `names` in terminal columns (Arabic letters take one,
+/// their combining marks none, wide CJK characters two); at least 5.
+pub fn max_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    names.into_iter().map(|n| n.width()).max().unwrap_or(5)
+}
+
+/// `s` padded with spaces to `width` terminal columns.
+pub fn pad_right(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
+}
+
+/// The one overwrite rule of every output file (`-o`, `--json`,
+/// `--predictions`, `--report`): a file that exists is replaced only with
+/// `--force`. Checked before any work, so that a long run does not fail at
+/// its end; each write checks again. `-` (standard output) is not a file.
+///
+/// # Errors
+/// Without `force`, the first of `paths` that exists (a dangling link
+/// included), as the library's [`tasnif::ErrorKind::OutputExists`], which
+/// the command line prints with its hint.
+pub fn check_outputs<'a>(
+    force: bool,
+    paths: impl IntoIterator<Item = Option<&'a std::path::Path>>,
+) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    for p in paths.into_iter().flatten() {
+        if p.as_os_str() != "-" && std::fs::symlink_metadata(p).is_ok() {
+            return Err(tasnif::Error::at(p, tasnif::ErrorKind::OutputExists).into());
+        }
+    }
+    Ok(())
+}
+
 /// `e` as the command line prints it on standard error: with its hint.
 pub fn with_hint(e: &tasnif::Error) -> String {
     match hint(e) {
@@ -349,13 +434,69 @@ impl ReadOpts {
     }
 }
 
-/// Parses the command line (exits with a usage message on bad arguments).
-pub fn parse() -> Cli {
-    Cli::parse()
+/// Parses the command line. On a bad one, prints clap's message and gives
+/// [`exit::USAGE`]; `--help` and `--version` print and give [`exit::SUCCESS`].
+pub fn parse() -> Result<Cli, u8> {
+    Cli::try_parse().map_err(|e| {
+        // nothing more to do if the message cannot be written
+        let _ = e.print();
+        if e.use_stderr() {
+            exit::USAGE
+        } else {
+            exit::SUCCESS
+        }
+    })
+}
+
+/// A wrong command line found after parsing (options that do not go
+/// together, a value clap cannot check): printed as an error, exit code
+/// [`exit::USAGE`] like clap's own usage errors.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// True when `e` is a usage error (exit code [`exit::USAGE`]).
+pub fn is_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<Usage>())
+}
+
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// True under `-q`: print nothing on stderr but errors.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Where the library's `tracing` events go: stderr, warnings and errors
+/// by default, only errors under `-q`, debug events (the time of each
+/// training stage) with `-v`, everything with `-vv`.
+fn init_logging(quiet: bool, verbose: u8) {
+    use tracing_subscriber::filter::LevelFilter;
+    let level = match (quiet, verbose) {
+        (true, _) => LevelFilter::ERROR,
+        (false, 0) => LevelFilter::WARN,
+        (false, 1) => LevelFilter::DEBUG,
+        (false, _) => LevelFilter::TRACE,
+    };
+    // a second subscriber (never in practice) would only be refused
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_timer(tracing_subscriber::fmt::time::uptime())
+        .try_init();
 }
 
 /// Runs a parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    init_logging(cli.quiet, cli.verbose);
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Label(a) => label::run(a),
@@ -364,6 +505,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Bench(a) => bench::run(a),
         Command::Tune(a) => tune::run(a),
         Command::BenchOp(a) => bench::run_op(a),
+        Command::Completions(a) => docs::completions(a),
+        Command::Man(a) => docs::man(a),
     }
 }
 

@@ -16,6 +16,20 @@ pub enum Format {
     Tsv,
 }
 
+impl Format {
+    /// The format a file name's extension calls for: `.csv`, `.tsv` (or
+    /// `.tab`), `.jsonl` (or `.ndjson`); `None` for any other.
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "tsv" | "tab" => Some(Format::Tsv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
 /// How records are rendered: format and whether they carry `explain`.
 /// Rendering is a pure function of one result, so it runs on the workers.
 #[derive(Debug, Clone, Copy)]
@@ -61,25 +75,18 @@ impl RecordFormat<'_> {
         }
     }
 
-    /// One delimited row: fields quoted when they hold the delimiter, a
-    /// quote or a line break (quotes doubled), as RFC 4180 says.
+    /// One delimited row, by `csv::Writer`: fields quoted when they hold
+    /// the delimiter, a quote or a line break (quotes doubled), as RFC 4180
+    /// says; rows end with `\n`.
     fn push_row(&self, out: &mut Vec<u8>, fields: impl Iterator<Item = String>) {
-        let sep = self.sep();
-        for (i, f) in fields.enumerate() {
-            if i > 0 {
-                out.push(sep);
-            }
-            if f.bytes()
-                .any(|b| b == sep || b == b'"' || b == b'\n' || b == b'\r')
-            {
-                out.push(b'"');
-                out.extend_from_slice(f.replace('"', "\"\"").as_bytes());
-                out.push(b'"');
-            } else {
-                out.extend_from_slice(f.as_bytes());
-            }
-        }
-        out.push(b'\n');
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(self.sep())
+            .has_headers(false)
+            .buffer_capacity(512)
+            .from_writer(out);
+        // writing into memory cannot fail
+        let _ = w.write_record(fields);
+        let _ = w.flush();
     }
 
     /// The record of one article, with its line ending.
@@ -97,6 +104,7 @@ impl RecordFormat<'_> {
             }
             Format::Csv | Format::Tsv => {
                 let join = |v: Vec<String>| v.join(";");
+                let e = escape_name;
                 let mut row = vec![
                     rec.id.to_string(),
                     rec.label.unwrap_or("").to_string(),
@@ -108,16 +116,16 @@ impl RecordFormat<'_> {
                 row.push(join(
                     rec.top
                         .iter()
-                        .map(|s| format!("{}:{}", s.label, s.probability))
+                        .map(|s| format!("{}:{}", e(s.label), s.probability))
                         .collect(),
                 ));
                 if let Some(tags) = &rec.tags {
-                    row.push(tags.join(";"));
+                    row.push(join(tags.iter().map(|t| e(t).into_owned()).collect()));
                 }
                 for ex in [&rec.explain, &rec.evidence].into_iter().flatten() {
                     row.push(join(
                         ex.iter()
-                            .map(|t| format!("{}:{}", t.term, t.weight))
+                            .map(|t| format!("{}:{}", e(t.term), t.weight))
                             .collect(),
                     ));
                 }
@@ -127,5 +135,36 @@ impl RecordFormat<'_> {
             }
         }
         out
+    }
+}
+
+/// A label or term inside a list column of CSV/TSV output (`top`, `tags`,
+/// `explain`, `evidence`: `NAME:VALUE` pairs, or names, joined by `;`):
+/// a `\`, `:` or `;` in the name is escaped with a backslash, so that the
+/// column splits one way only. Names without them are as they are.
+fn escape_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.contains(['\\', ':', ';']) {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let mut s = String::with_capacity(name.len() + 2);
+    for c in name.chars() {
+        if matches!(c, '\\' | ':' | ';') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    std::borrow::Cow::Owned(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_name;
+
+    #[test]
+    fn names_in_list_columns_split_one_way() {
+        assert_eq!(escape_name("sports"), "sports");
+        assert_eq!(escape_name("رياضة"), "رياضة");
+        assert_eq!(escape_name("a:b;c"), "a\\:b\\;c");
+        assert_eq!(escape_name("x\\y"), "x\\\\y");
     }
 }

@@ -6,10 +6,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use tasnif::corpus::load_labeled;
-use tasnif::error::ErrorKind;
 
 use super::em::EmOpts;
-use super::{ReadOpts, TrainOpts};
+use super::progress::Bar;
+use super::{OutputFormat, ReadOpts, TrainOpts};
+
+/// Training on at least this many documents shows a progress bar (on a terminal).
+const LARGE: usize = 1000;
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -29,6 +32,9 @@ pub struct TrainArgs {
     /// depend on it.
     #[arg(short = 'j', long)]
     jobs: Option<usize>,
+    /// Output format of the summary: text, or one JSON object.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
     #[command(flatten)]
     opts: TrainOpts,
     #[command(flatten)]
@@ -46,9 +52,7 @@ impl TrainArgs {
 }
 
 pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
-    if !a.force && a.output.exists() {
-        return Err(tasnif::Error::at(&a.output, ErrorKind::OutputExists).into());
-    }
+    super::check_outputs(a.force, [Some(a.output.as_path())])?;
     let params = a.opts.params()?;
     let start = Instant::now();
     let read = a.read.options();
@@ -59,38 +63,50 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
     }
     let pool = pool.build().context("starting worker threads")?;
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    // a bar only for data large enough to take a while
+    let bar = Bar::new(data.len() >= LARGE && Bar::on_terminal_shown());
     let model = pool.install(|| -> anyhow::Result<_> {
         Ok(match super::em::train(&a.em, &data, &params, &read)? {
             Some(m) => m,
-            None => tasnif::train::train(&data, &params, &read)?,
+            None => tasnif::train::train_with(&data, &params, &read, &bar)?,
         })
     })?;
+    drop(bar);
     model
         .save(&a.output, a.force)
         .with_context(|| format!("writing the model to {}", a.output.display()))?;
     let secs = start.elapsed().as_secs_f64();
     let counts = data.counts();
+    let bytes = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
+    let names = data.labels.names();
+    if a.format == OutputFormat::Json {
+        let labels: Vec<_> = names
+            .iter()
+            .zip(&counts)
+            .map(|(name, c)| serde_json::json!({"name": name, "documents": c}))
+            .collect();
+        let summary = serde_json::json!({
+            "documents": data.len(),
+            "labels": labels,
+            "vocabulary": model.summary().vocabulary_size,
+            "model": a.output.display().to_string(),
+            "model_bytes": bytes,
+            "seconds": secs,
+        });
+        outln!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(super::exit::SUCCESS);
+    }
     outln!(
         "trained on {} documents, {} labels:",
         data.len(),
         data.labels.len()
     );
-    let width = data
-        .labels
-        .names()
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(5);
-    for (name, c) in data.labels.names().iter().zip(counts) {
-        outln!("  {name:<width$}  {c:>7}");
+    let width = super::max_width(names.iter().map(|n| n.as_str()));
+    for (name, c) in names.iter().zip(counts) {
+        outln!("  {}  {c:>7}", super::pad_right(name, width));
     }
     outln!("vocabulary: {} terms", model.summary().vocabulary_size);
-    outln!(
-        "model: {} ({} bytes)",
-        a.output.display(),
-        std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0)
-    );
+    outln!("model: {} ({bytes} bytes)", a.output.display());
     outln!("wall time: {secs:.2} s");
-    Ok(0)
+    Ok(super::exit::SUCCESS)
 }

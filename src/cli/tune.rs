@@ -6,9 +6,10 @@ use std::time::Instant;
 use clap::Args;
 use tasnif::atomic::write_atomic;
 use tasnif::corpus::{load_labeled, read_groups};
-use tasnif::eval::tune::{search_space, tune, Scored, Space};
+use tasnif::eval::tune::{search_space, tune_with, Candidate, Scored, Space};
 use tasnif::eval::Folds;
 
+use super::progress::Bar;
 use super::ReadOpts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,10 +52,15 @@ pub struct TuneArgs {
     /// Same as `--space quick`.
     #[arg(long, conflicts_with = "space")]
     quick: bool,
-    /// Where to write the best settings (read by `tasnif train --config`).
+    /// Where to write the best settings (read by `tasnif train --config`),
+    /// when they beat the defaults in this cross-validation.
     #[arg(short, long, default_value = "tasnif-tune.json")]
     output: PathBuf,
-    /// Overwrite the output file if it exists.
+    /// Write the best settings even when they do not beat the defaults
+    /// (the defaults are always cross-validated beside the candidates).
+    #[arg(long)]
+    always_write: bool,
+    /// Overwrite output files that exist (-o and --json).
     #[arg(long)]
     force: bool,
     /// Also write every candidate's figures as JSON to FILE.
@@ -65,9 +71,7 @@ pub struct TuneArgs {
 }
 
 pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
-    if !a.force && a.output.exists() {
-        return Err(tasnif::Error::at(&a.output, tasnif::ErrorKind::OutputExists).into());
-    }
+    super::check_outputs(a.force, [Some(a.output.as_path()), a.json.as_deref()])?;
     let start = Instant::now();
     let data = load_labeled(&a.data, a.list.as_deref(), a.read.options().encoding)?;
     let groups = match &a.groups {
@@ -90,8 +94,16 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         (_, SpaceArg::Options) => Space::Options,
         (_, SpaceArg::Refine) => Space::Refine,
     };
-    let space = search_space(kind);
-    warn!(
+    let mut space = search_space(kind);
+    // the defaults are the baseline a written config must beat
+    let default_params = tasnif::train::TrainParams::new();
+    if !space.iter().any(|c| c.params == default_params) {
+        space.push(Candidate {
+            name: "the defaults".to_string(),
+            params: default_params.clone(),
+        });
+    }
+    note!(
         "tasnif tune: {} settings × {}-fold cross-validation{} on {} documents",
         space.len(),
         a.cv,
@@ -102,8 +114,9 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
         },
         data.len()
     );
-    let ranked = tune(&data, &space, &folds, &a.read.options())?;
-    let default_params = tasnif::train::TrainParams::new();
+    let bar = Bar::on_terminal();
+    let ranked = tune_with(&data, &space, &folds, &a.read.options(), &bar)?;
+    drop(bar);
     let defaults = ranked
         .iter()
         .find(|s| s.params == default_params)
@@ -143,26 +156,100 @@ pub fn run(a: TuneArgs) -> anyhow::Result<u8> {
     let Some(best) = ranked.first() else {
         anyhow::bail!("no settings to try");
     };
-    let mut bytes = best.params.to_json().into_bytes();
-    bytes.push(b'\n');
-    write_atomic(&a.output, &bytes, a.force)?;
     if let Some(path) = &a.json {
         let mut j = serde_json::to_vec_pretty(&ranked)?;
         j.push(b'\n');
-        write_atomic(path, &j, true)?;
+        write_atomic(path, &j, a.force)?;
     }
     outln!();
+    let secs = start.elapsed().as_secs_f64();
+    let baseline = defaults.unwrap_or(f64::NEG_INFINITY);
+    let beats = beats_defaults(best, defaults, &default_params);
+    if !beats && !a.always_write {
+        outln!(
+            "no setting beats the defaults (macro-F1 {baseline:.4}) in this cross-validation; {} not written ({secs:.1} s)",
+            a.output.display()
+        );
+        outln!("train without --config, or pass --always-write to write the best anyway");
+        return Ok(super::exit::SUCCESS);
+    }
+    let mut bytes = best.params.to_json().into_bytes();
+    bytes.push(b'\n');
+    write_atomic(&a.output, &bytes, a.force)?;
     outln!(
-        "best: {} (macro-F1 {:.4} ± {:.4}); written to {} ({:.1} s)",
+        "best: {} (macro-F1 {:.4} ± {:.4}, the defaults {baseline:.4}); written to {} ({secs:.1} s)",
         best.params.describe(),
         best.macro_f1_mean,
         best.macro_f1_std,
         a.output.display(),
-        start.elapsed().as_secs_f64()
     );
-    outln!(
-        "train with it: tasnif train DATA --config {} -o MODEL",
-        a.output.display()
-    );
-    Ok(0)
+    if beats {
+        outln!(
+            "train with it: tasnif train DATA --config {} -o MODEL",
+            a.output.display()
+        );
+    } else {
+        outln!("(written as asked by --always-write: it does not beat the defaults)");
+    }
+    Ok(super::exit::SUCCESS)
+}
+
+/// Whether `best` beats the defaults, whose mean macro-F1 over the same
+/// folds is `defaults`: other settings, with a strictly higher mean. A
+/// tie keeps the defaults (fewer settings to carry).
+fn beats_defaults(
+    best: &Scored,
+    defaults: Option<f64>,
+    default_params: &tasnif::train::TrainParams,
+) -> bool {
+    best.params != *default_params && defaults.is_none_or(|d| best.macro_f1_mean > d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tasnif::train::TrainParams;
+
+    fn scored(params: TrainParams, f1: f64) -> Scored {
+        Scored {
+            index: 0,
+            name: String::new(),
+            params,
+            macro_f1_mean: f1,
+            macro_f1_std: 0.0,
+            accuracy_mean: 0.0,
+            train_seconds: 0.0,
+            label_mb_per_s: 0.0,
+            vocabulary: 0,
+        }
+    }
+
+    #[test]
+    fn only_settings_better_than_the_defaults_are_written() {
+        let defaults = TrainParams::new();
+        let mut other = TrainParams::new();
+        other.vectorizer.sublinear_tf = !other.vectorizer.sublinear_tf;
+        assert!(beats_defaults(
+            &scored(other.clone(), 0.75),
+            Some(0.732),
+            &defaults
+        ));
+        // worse (tune --quick on a new corpus: 0.696 against 0.732), or a tie
+        assert!(!beats_defaults(
+            &scored(other.clone(), 0.696),
+            Some(0.732),
+            &defaults
+        ));
+        assert!(!beats_defaults(
+            &scored(other, 0.732),
+            Some(0.732),
+            &defaults
+        ));
+        // the defaults themselves are never "better than the defaults"
+        assert!(!beats_defaults(
+            &scored(defaults.clone(), 0.9),
+            Some(0.9),
+            &defaults
+        ));
+    }
 }

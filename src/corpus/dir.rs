@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Item, ReadOptions, Source};
+use super::{Item, LineFormat, ReadOptions, Source};
 use crate::error::{Error, ErrorKind, Result};
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -12,25 +12,6 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 
 fn is_txt(p: &Path) -> bool {
     p.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt"))
-}
-
-/// An entry of a directory listing that matters here.
-enum Entry {
-    /// A sub-directory (or a link to one).
-    Dir(PathBuf),
-    /// A `*.txt` regular file (or a link to one).
-    File(PathBuf),
-    /// A `*.txt` entry that cannot be read as a file: not a regular file,
-    /// a broken link, a link loop, or one whose kind cannot be known.
-    Bad(PathBuf, Error),
-}
-
-impl Entry {
-    fn path(&self) -> &Path {
-        match self {
-            Entry::Dir(p) | Entry::File(p) | Entry::Bad(p, _) => p,
-        }
-    }
 }
 
 /// Why a symbolic link at `path` could not be followed.
@@ -46,138 +27,69 @@ fn link_error(path: &Path, e: std::io::Error) -> Error {
     Error::io(path, e)
 }
 
-/// Classifies one entry, following symbolic links. Entries that are
-/// neither directories nor `*.txt` files are of no interest (`None`),
-/// whatever their state; only `*.txt` ones are reported when bad.
-fn classify(entry: &std::fs::DirEntry) -> Option<Entry> {
+/// A walked `*.txt` entry as a document file: a regular file, or a
+/// symbolic link to one (it names one file, and reading it cannot walk
+/// anywhere). A link that is broken, loops, or leads to something else,
+/// and any other kind of entry, is an error naming the entry.
+fn txt_file(entry: &walkdir::DirEntry) -> Result<PathBuf> {
     let path = entry.path();
-    let txt = is_txt(&path);
-    // The kind from the directory listing itself where the file system
-    // says (no `stat` per file); links are followed.
-    let ft = match entry.file_type() {
-        Ok(ft) if ft.is_symlink() => match std::fs::metadata(&path) {
-            Ok(m) => m.file_type(),
-            Err(e) => return txt.then(|| Entry::Bad(path.clone(), link_error(&path, e))),
-        },
-        Ok(ft) => ft,
-        Err(e) => return txt.then(|| Entry::Bad(path.clone(), Error::io(&path, e))),
+    let ft = if entry.path_is_symlink() {
+        std::fs::metadata(path)
+            .map_err(|e| link_error(path, e))?
+            .file_type()
+    } else {
+        entry.file_type()
     };
-    if ft.is_dir() {
-        Some(Entry::Dir(path))
-    } else if !txt {
-        None
-    } else if ft.is_file() {
-        Some(Entry::File(path))
+    if ft.is_file() {
+        Ok(path.to_path_buf())
     } else {
         let kind = super::file_kind(&ft);
-        Some(Entry::Bad(
-            path.clone(),
-            Error::at(path, ErrorKind::NotRegularFile { kind }),
-        ))
+        Err(Error::at(path, ErrorKind::NotRegularFile { kind }))
     }
 }
 
-/// The visible entries of `dir` that matter here, sorted by path:
-/// sub-directories, `*.txt` files, and `*.txt` entries that are bad.
-fn list_dir(dir: &Path) -> Result<Vec<Entry>> {
-    let mut v = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        if is_hidden(&entry.file_name()) {
-            continue;
-        }
-        v.extend(classify(&entry));
-    }
-    v.sort_by(|a, b| a.path().cmp(b.path()));
-    Ok(v)
-}
-
-/// The identity of a directory (device and inode), to recognize a folder
-/// reached again through a symbolic link.
-#[cfg(unix)]
-fn dir_id(dir: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(dir).ok().map(|m| (m.dev(), m.ino()))
-}
-
-#[cfg(not(unix))]
-fn dir_id(_dir: &Path) -> Option<(u64, u64)> {
-    None
-}
-
-/// Depth-first walk of the `*.txt` files under a directory, in sorted path
-/// order (sorting each directory's entries gives the order of sorting full
-/// paths, since paths compare component by component), holding one listing
-/// per level. Symbolic links are followed, except one that leads back to a
-/// folder the walk is inside (a loop). A directory that cannot be read, a
-/// loop and a bad `*.txt` entry are each an `Err`, and the walk goes on.
-struct SortedWalk {
-    root: Option<PathBuf>,
-    stack: Vec<std::vec::IntoIter<Entry>>,
-    /// The folders being walked, outermost first, with their identities.
-    open: Vec<(Option<(u64, u64)>, PathBuf)>,
-}
-
-impl SortedWalk {
-    fn new(root: PathBuf) -> SortedWalk {
-        SortedWalk {
-            root: Some(root),
-            stack: Vec::new(),
-            open: Vec::new(),
-        }
-    }
-
-    fn enter(&mut self, dir: PathBuf) -> Result<()> {
-        let id = dir_id(&dir);
-        if let Some((_, ancestor)) = self.open.iter().find(|(a, _)| id.is_some() && *a == id) {
-            return Err(Error::at(
-                &dir,
-                ErrorKind::SymlinkLoop {
-                    target: ancestor.clone(),
-                },
-            ));
-        }
-        let listing = list_dir(&dir)?;
-        self.stack.push(listing.into_iter());
-        self.open.push((id, dir));
-        Ok(())
+/// A walk error (a folder that cannot be read) as the library's error,
+/// naming the folder.
+fn walk_error(root: &Path, e: walkdir::Error) -> Error {
+    let path = e.path().unwrap_or(root).to_path_buf();
+    match e.into_io_error() {
+        Some(io) => Error::io(path, io),
+        None => Error::at(
+            path,
+            ErrorKind::Invalid {
+                message: "cannot be walked".to_string(),
+            },
+        ),
     }
 }
 
-impl Iterator for SortedWalk {
-    type Item = Result<PathBuf>;
-
-    fn next(&mut self) -> Option<Result<PathBuf>> {
-        if let Some(root) = self.root.take() {
-            if let Err(e) = self.enter(root) {
-                return Some(Err(e));
-            }
-        }
-        loop {
-            match self.stack.last_mut()?.next() {
-                None => {
-                    self.stack.pop();
-                    self.open.pop();
-                }
-                Some(Entry::Dir(dir)) => {
-                    if let Err(e) = self.enter(dir) {
-                        return Some(Err(e));
-                    }
-                }
-                Some(Entry::File(file)) => return Some(Ok(file)),
-                Some(Entry::Bad(_, e)) => return Some(Err(e)),
-            }
-        }
-    }
+/// A depth-first walk (walkdir) of the `*.txt` files under `root`, in
+/// sorted path order (sorting each folder's entries by name gives the order
+/// of sorting full paths, since paths compare component by component).
+/// Hidden entries are skipped. As in ripgrep, symbolic links to folders are
+/// not followed, so a walk can neither loop nor multiply; a link to a
+/// `*.txt` file is read as that file. A folder that cannot be read and a bad
+/// `*.txt` entry are each an `Err`, and the walk goes on.
+fn sorted_walk(root: PathBuf) -> impl Iterator<Item = Result<PathBuf>> + Send {
+    walkdir::WalkDir::new(&root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
+        .filter_map(move |e| match e {
+            Err(e) => Some(Err(walk_error(&root, e))),
+            Ok(e) if e.file_type().is_dir() || !is_txt(e.path()) => None,
+            Ok(e) => Some(txt_file(&e)),
+        })
 }
 
-/// All `*.txt` files under `root` (recursively, hidden entries skipped),
-/// as paths relative to `root`, sorted.
+/// All `*.txt` files under `root` (recursively, hidden entries skipped,
+/// links to folders not followed), as paths relative to `root`, sorted.
 ///
 /// # Errors
 /// `root` or a folder below it cannot be read.
 pub fn walk_txt(root: &Path) -> Result<Vec<PathBuf>> {
-    SortedWalk::new(root.to_path_buf())
+    sorted_walk(root.to_path_buf())
         .map(|p| {
             p.map(|p| {
                 p.strip_prefix(root)
@@ -188,16 +100,21 @@ pub fn walk_txt(root: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Reads a directory with one sub-folder per label; files directly in the
-/// root and hidden entries are ignored. Ids are paths relative to `root`
-/// with `/` separators (as in the reference split lists).
+/// root, hidden entries and links to folders are ignored. Ids are paths
+/// relative to `root` with `/` separators (as in the reference split lists).
 pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
-    let labels: Vec<String> = list_dir(root)?
-        .into_iter()
-        .filter_map(|e| match e {
-            Entry::Dir(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
+    let mut labels = Vec::new();
+    let top = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name();
+    for e in top {
+        let e = e.map_err(|e| walk_error(root, e))?;
+        if e.file_type().is_dir() && !is_hidden(e.file_name()) {
+            labels.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
     let mut pairs = Vec::new();
     for label in labels {
         let dir = root.join(&label);
@@ -217,17 +134,29 @@ pub(super) fn read_label_dirs(root: &Path) -> Result<Vec<(Item, String)>> {
     Ok(pairs)
 }
 
-/// The documents `label` reads for its arguments, produced lazily: files
-/// as given, the `*.txt` files under directories (in sorted path order,
-/// walked depth first so only one directory listing per level is held), and
-/// for `-` the JSON lines of standard input, read as they are needed. A path
-/// that cannot be used becomes a failed item that names the problem, so a
-/// batch goes on past it.
+/// The documents `label` reads for its arguments, produced lazily:
+///
+/// * files as given;
+/// * `.jsonl`/`.ndjson` files as lists of documents, one JSON object per
+///   line with `text` and an optional `id` (default `FILE:LINE`), read as
+///   they are needed; `.csv`/`.tsv` files as manifests with a `path` or a
+///   `text` column and an optional `id` (see [`read_manifest_unlabeled`]):
+///   the forms `train` reads, a `label` field being ignored;
+/// * the `*.txt` files under directories (in sorted path order, walked
+///   depth first so only one directory listing per level is held);
+/// * for `-`, the lines of standard input, read as they are needed: JSON
+///   lines, or plain text with [`Inputs::stdin_format`].
+///
+/// A path that cannot be used becomes a failed item that names the
+/// problem, so a batch goes on past it; so does a bad line or row of a list.
+///
+/// [`read_manifest_unlabeled`]: super::read_manifest_unlabeled
 pub fn inputs(args: Vec<PathBuf>, opts: &ReadOptions) -> Inputs {
     Inputs {
         args: args.into_iter(),
         current: None,
-        max_bytes: opts.max_bytes,
+        opts: *opts,
+        stdin_format: LineFormat::Jsonl,
     }
 }
 
@@ -235,7 +164,34 @@ pub fn inputs(args: Vec<PathBuf>, opts: &ReadOptions) -> Inputs {
 pub struct Inputs {
     args: std::vec::IntoIter<PathBuf>,
     current: Option<Box<dyn Iterator<Item = Item> + Send>>,
-    max_bytes: u64,
+    opts: ReadOptions,
+    stdin_format: LineFormat,
+}
+
+impl Inputs {
+    /// How the lines of standard input (`-`) hold documents (default: JSON lines).
+    pub fn stdin_format(mut self, format: LineFormat) -> Inputs {
+        self.stdin_format = format;
+        self
+    }
+
+    /// The items of a document list (`.jsonl`, `.csv`, `.tsv`) at `path`.
+    fn list(&self, path: &Path, ext: &str) -> Result<Box<dyn Iterator<Item = Item> + Send>> {
+        Ok(match ext {
+            "csv" | "tsv" => {
+                let sep = if ext == "csv" { b',' } else { b'\t' };
+                Box::new(super::read_manifest_unlabeled(path, sep, self.opts.encoding)?.into_iter())
+            }
+            _ => {
+                let file = super::open_stream(path)?;
+                let name = path.display().to_string();
+                Box::new(
+                    super::manifest::JsonlInputs::new(std::io::BufReader::new(file), &name)
+                        .max_line(self.opts.max_bytes),
+                )
+            }
+        })
+    }
 }
 
 impl Iterator for Inputs {
@@ -253,20 +209,33 @@ impl Iterator for Inputs {
             if arg.as_os_str() == "-" {
                 let stdin = std::io::BufReader::new(std::io::stdin());
                 self.current = Some(Box::new(
-                    super::manifest::JsonlInputs::new(stdin, "stdin").max_line(self.max_bytes),
+                    super::manifest::JsonlInputs::new(stdin, "stdin")
+                        .format(self.stdin_format)
+                        .max_line(self.opts.max_bytes),
                 ));
                 continue;
             }
             let id = arg.display().to_string();
-            match std::fs::metadata(&arg) {
-                Err(e) => {
+            let list = super::extension(&arg)
+                .filter(|e| matches!(e.as_str(), "jsonl" | "ndjson" | "csv" | "tsv"));
+            match (std::fs::metadata(&arg), list) {
+                (Err(e), _) => {
                     return Some(Item {
                         id,
                         source: Source::Failed(Box::new(Error::io(&arg, e))),
                     })
                 }
-                Ok(m) if m.is_dir() => self.current = Some(Box::new(TxtWalk::new(arg))),
-                Ok(_) => {
+                (Ok(m), _) if m.is_dir() => self.current = Some(Box::new(TxtWalk::new(arg))),
+                (Ok(_), Some(ext)) => match self.list(&arg, &ext) {
+                    Ok(items) => self.current = Some(items),
+                    Err(e) => {
+                        return Some(Item {
+                            id,
+                            source: Source::Failed(Box::new(e)),
+                        })
+                    }
+                },
+                (Ok(_), None) => {
                     return Some(Item {
                         id,
                         source: Source::File(arg),
@@ -282,14 +251,14 @@ impl Iterator for Inputs {
 /// directory with no `*.txt` file at all one failed item that says so.
 struct TxtWalk {
     root: PathBuf,
-    walk: SortedWalk,
+    walk: Box<dyn Iterator<Item = Result<PathBuf>> + Send>,
     found: bool,
 }
 
 impl TxtWalk {
     fn new(root: PathBuf) -> TxtWalk {
         TxtWalk {
-            walk: SortedWalk::new(root.clone()),
+            walk: Box::new(sorted_walk(root.clone())),
             root,
             found: false,
         }

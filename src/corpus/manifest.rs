@@ -21,10 +21,14 @@ pub fn read_secondary(
     encoding: Encoding,
 ) -> Result<std::collections::HashMap<String, String>> {
     let bytes = super::read_whole(path)?;
-    Ok(manifest_rows(bytes, path, delimiter, encoding)?
-        .into_iter()
-        .filter_map(|(item, _, sec)| sec.map(|s| (item.id, s)))
-        .collect())
+    let mut out = std::collections::HashMap::new();
+    for row in manifest_rows(bytes, path, delimiter, encoding, true)? {
+        let row = row.map_err(|(_, e)| e)?;
+        if let Some(s) = row.secondary {
+            out.insert(row.item.id, s);
+        }
+    }
+    Ok(out)
 }
 
 /// Reads a CSV (`delimiter` `,`) or TSV (`\t`) manifest with a header row
@@ -56,29 +60,85 @@ pub fn parse_manifest(
     delimiter: u8,
     encoding: Encoding,
 ) -> Result<Vec<(Item, String)>> {
-    Ok(manifest_rows(bytes, path, delimiter, encoding)?
+    manifest_rows(bytes, path, delimiter, encoding, true)?
         .into_iter()
-        .map(|(item, label, _)| (item, label))
+        .map(|row| {
+            let row = row.map_err(|(_, e)| e)?;
+            Ok((row.item, row.label.unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// The documents of a CSV (`delimiter` `,`) or TSV (`\t`) manifest read as
+/// [`read_manifest`] reads one, for labeling: the `label` column is not
+/// needed (and is ignored when there is one). A row that cannot be used
+/// (a missing or empty `path` or `text`) becomes a failed item, with the id
+/// `FILE:LINE`, so that a batch goes on past it.
+///
+/// # Errors
+/// Unreadable file, not in the encoding, or a header with neither a `path`
+/// nor a `text` column.
+pub fn read_manifest_unlabeled(
+    path: &Path,
+    delimiter: u8,
+    encoding: Encoding,
+) -> Result<Vec<Item>> {
+    let bytes = super::read_whole(path)?;
+    Ok(manifest_rows(bytes, path, delimiter, encoding, false)?
+        .into_iter()
+        .map(|row| match row {
+            Ok(row) => row.item,
+            Err((line, e)) => Item {
+                id: format!("{}:{line}", path.display()),
+                source: Source::Failed(Box::new(e)),
+            },
+        })
         .collect())
 }
 
-/// The rows of a manifest: item, label, and the `secondary` label if any.
+/// One row of a manifest.
+struct Row {
+    item: Item,
+    /// The label (`None` when the manifest is read without labels).
+    label: Option<String>,
+    /// The `secondary` label, when the column is there and not empty.
+    secondary: Option<String>,
+}
+
+/// A row of a manifest, or its line and what is wrong with it.
+type RowResult = std::result::Result<Row, (u64, Error)>;
+
+/// The rows of a manifest; with `labeled`, the `label` column is required
+/// and read.
+///
+/// # Errors
+/// Only errors of the whole file: unreadable, not in the encoding, a header
+/// without the needed columns.
 fn manifest_rows(
     bytes: Vec<u8>,
     path: &Path,
     delimiter: u8,
     encoding: Encoding,
-) -> Result<Vec<(Item, String, Option<String>)>> {
+    labeled: bool,
+) -> Result<Vec<RowResult>> {
     let (text, _) = super::encoding::decode(bytes, encoding).map_err(|k| Error::at(path, k))?;
     let (mut rdr, headers) = with_header(&text, path, delimiter)?;
     let col = |name: &str| column(&headers, name);
-    let label_col =
-        col("label").ok_or_else(|| Error::record(path, 1, "the header has no 'label' column"))?;
-    let path_col = col("path");
-    let text_col = col("text");
-    let id_col = col("id");
-    let secondary_col = col("secondary");
-    if path_col.is_none() && text_col.is_none() {
+    let cols = Columns {
+        // read without labels, a label column is ignored
+        label: match col("label") {
+            Some(c) => Some(c).filter(|_| labeled),
+            None if labeled => {
+                return Err(Error::record(path, 1, "the header has no 'label' column"))
+            }
+            None => None,
+        },
+        path: col("path"),
+        text: col("text"),
+        id: col("id"),
+        secondary: col("secondary"),
+    };
+    if cols.path.is_none() && cols.text.is_none() {
         return Err(Error::record(
             path,
             1,
@@ -86,51 +146,82 @@ fn manifest_rows(
         ));
     }
     let base = path.parent().unwrap_or(Path::new(""));
-    let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = record_line(&rec, i);
-        let rec = rec.map_err(|e| Error::record(path, line, e.to_string()))?;
-        let field = |c: usize, name: &str| -> Result<String> {
-            match rec.get(c) {
-                Some(v) if !v.trim().is_empty() => Ok(v.to_string()),
-                Some(_) => Err(Error::record(path, line, format!("empty field '{name}'"))),
-                None => Err(Error::record(path, line, format!("missing field '{name}'"))),
+    Ok(rdr
+        .records()
+        .enumerate()
+        .map(|(i, rec)| {
+            let line = record_line(&rec, i);
+            manifest_row(rec, line, path, base, &cols).map_err(|e| (line, e))
+        })
+        .collect())
+}
+
+/// The positions of a manifest's columns in its header.
+struct Columns {
+    label: Option<usize>,
+    path: Option<usize>,
+    text: Option<usize>,
+    id: Option<usize>,
+    secondary: Option<usize>,
+}
+
+/// One row of a manifest at `path` (see [`manifest_rows`]); `base` is the
+/// folder that relative paths start from.
+fn manifest_row(
+    rec: csv::Result<csv::StringRecord>,
+    line: u64,
+    path: &Path,
+    base: &Path,
+    cols: &Columns,
+) -> Result<Row> {
+    let rec = rec.map_err(|e| Error::record(path, line, e.to_string()))?;
+    let field = |c: usize, name: &str| -> Result<String> {
+        match rec.get(c) {
+            Some(v) if !v.trim().is_empty() => Ok(v.to_string()),
+            Some(_) => Err(Error::record(path, line, format!("empty field '{name}'"))),
+            None => Err(Error::record(path, line, format!("missing field '{name}'"))),
+        }
+    };
+    let label = match cols.label {
+        Some(c) => Some(field(c, "label")?.trim().to_string()),
+        None => None,
+    };
+    let item = match (cols.path, cols.text) {
+        (Some(pc), _) => {
+            let rel = field(pc, "path")?;
+            let id = match cols.id {
+                Some(c) => field(c, "id")?,
+                None => rel.clone(),
+            };
+            Item {
+                id,
+                source: Source::File(base.join(rel.trim())),
             }
-        };
-        let label = field(label_col, "label")?.trim().to_string();
-        let item = match (path_col, text_col) {
-            (Some(pc), _) => {
-                let rel = field(pc, "path")?;
-                let id = match id_col {
-                    Some(c) => field(c, "id")?,
-                    None => rel.clone(),
-                };
-                Item {
-                    id,
-                    source: Source::File(base.join(rel.trim())),
-                }
+        }
+        (None, Some(tc)) => {
+            let text = field(tc, "text")?;
+            let id = match cols.id {
+                Some(c) => field(c, "id")?,
+                None => format!("{}:{line}", path.display()),
+            };
+            Item {
+                id,
+                source: Source::Text(text),
             }
-            (None, Some(tc)) => {
-                let text = field(tc, "text")?;
-                let id = match id_col {
-                    Some(c) => field(c, "id")?,
-                    None => format!("{}:{line}", path.display()),
-                };
-                Item {
-                    id,
-                    source: Source::Text(text),
-                }
-            }
-            (None, None) => unreachable!("checked above"),
-        };
-        let secondary = secondary_col
-            .and_then(|c| rec.get(c))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
-        out.push((item, label, secondary));
-    }
-    Ok(out)
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    let secondary = cols
+        .secondary
+        .and_then(|c| rec.get(c))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    Ok(Row {
+        item,
+        label,
+        secondary,
+    })
 }
 
 /// A reader of the CSV (`delimiter` `,`) or TSV (`\t`) `text` of the file
@@ -244,8 +335,21 @@ pub fn parse_jsonl_labeled(bytes: Vec<u8>, path: &Path) -> Result<Vec<(Item, Str
     Ok(out)
 }
 
+/// What each line of a line-by-line input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum LineFormat {
+    /// A JSON object with `text` and an optional `id` (JSON lines).
+    #[default]
+    Jsonl,
+    /// The text of one document (an article per line, as fastText reads
+    /// them); its id is `NAME:LINE`. Blank lines are skipped.
+    Text,
+}
+
 /// Unlabeled JSONL (`id` and `text` per line) for `label`, read one line at
-/// a time as items are needed. A bad line becomes a failed item (id
+/// a time as items are needed, or plain text, one document per line (see
+/// [`JsonlInputs::format`]). A bad line becomes a failed item (id
 /// `NAME:LINE` when it has none) so the batch goes on. A line longer than
 /// the limit (see [`JsonlInputs::max_line`]) is skipped without being held
 /// in memory, and becomes a failed item too.
@@ -254,6 +358,7 @@ pub struct JsonlInputs<R> {
     name: String,
     n: usize,
     max_line: u64,
+    format: LineFormat,
     done: bool,
 }
 
@@ -273,15 +378,28 @@ impl<R: BufRead> JsonlInputs<R> {
             name: name.to_string(),
             n: 0,
             max_line: line_limit(super::DEFAULT_MAX_BYTES),
+            format: LineFormat::Jsonl,
             done: false,
         }
     }
 
+    /// Reads each line as `format` says (default: JSON lines). Set it
+    /// before [`JsonlInputs::max_line`]: a line of plain text is held to
+    /// `max_bytes` itself.
+    pub fn format(mut self, format: LineFormat) -> JsonlInputs<R> {
+        self.format = format;
+        self
+    }
+
     /// Sets the longest line accepted to the most that a text of
     /// `max_bytes` can take in JSON (6 bytes per byte, as `\u00XX`, plus
-    /// room for the other fields); the text itself is then held to `max_bytes`.
+    /// room for the other fields); the text itself is then held to
+    /// `max_bytes`. A line of plain text is held to `max_bytes`.
     pub fn max_line(mut self, max_bytes: u64) -> JsonlInputs<R> {
-        self.max_line = line_limit(max_bytes);
+        self.max_line = match self.format {
+            LineFormat::Jsonl => line_limit(max_bytes),
+            LineFormat::Text => max_bytes,
+        };
         self
     }
 
@@ -360,11 +478,20 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
                     return Some(failed(fallback, e.to_string()));
                 }
             };
-            let Ok(line) = String::from_utf8(line) else {
+            let Ok(mut line) = String::from_utf8(line) else {
                 return Some(failed(fallback, "not valid UTF-8".into()));
             };
             if line.trim().is_empty() {
                 continue;
+            }
+            if self.format == LineFormat::Text {
+                if line.ends_with('\r') {
+                    line.pop();
+                }
+                return Some(Item {
+                    id: fallback,
+                    source: Source::Text(line),
+                });
             }
             return Some(match parse_line(&line) {
                 Err(m) => failed(fallback, m),

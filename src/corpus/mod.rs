@@ -12,8 +12,8 @@ pub use dir::{inputs, walk_txt, Inputs};
 pub use encoding::{arabic_share, Encoding, TextEncoding, MIN_ARABIC_SHARE};
 pub use groups::{read_groups, Groups, NEVER_HELD_OUT};
 pub use manifest::{
-    parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest, read_secondary,
-    JsonlInputs,
+    parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest,
+    read_manifest_unlabeled, read_secondary, JsonlInputs, LineFormat,
 };
 pub use unlabeled::load_unlabeled;
 
@@ -380,6 +380,17 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
+/// Opens a file named by the user to be read as a stream (a JSON lines
+/// list of documents), with the checks of [`read_whole`]: a FIFO is read
+/// like a file; a directory, a device or a socket is refused.
+///
+/// # Errors
+/// As [`read_whole`].
+pub(crate) fn open_stream(path: &Path) -> Result<std::fs::File> {
+    check_readable(path)?;
+    std::fs::File::open(path).map_err(|e| Error::io(path, e))
+}
+
 /// Reads a whole file named by the user (a model, a manifest, a list, a
 /// settings file). A FIFO is read like a file (`<(command)` works); a
 /// device or a socket is refused, since reading `/dev/zero` would never end.
@@ -387,6 +398,12 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 /// # Errors
 /// The file cannot be read, is a directory, a device or a socket.
 pub(crate) fn read_whole(path: &Path) -> Result<Vec<u8>> {
+    check_readable(path)?;
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+/// The checks of [`read_whole`]: a regular file or a FIFO.
+fn check_readable(path: &Path) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let ft = meta.file_type();
     #[cfg(unix)]
@@ -407,7 +424,7 @@ pub(crate) fn read_whole(path: &Path) -> Result<Vec<u8>> {
             },
         ));
     }
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+    Ok(())
 }
 
 /// What kind of file system entry a non-regular, non-directory file is.

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::eval::metrics::mean_f1;
 use crate::eval::{mean_std, predict_fold, Report};
 use crate::labels::LabelId;
+use crate::progress::{Progress, Silent};
 use crate::train::em::{count_pooled, train_counted, EmParams, UnlabeledReport};
 use crate::train::folds::{stratified_folds, SplitMix64};
 use crate::train::{FoldFit, TrainParams, TrainingSet};
@@ -202,6 +203,22 @@ pub fn learning_curve(
     opts: &CurveOptions,
     read: &crate::corpus::ReadOptions,
 ) -> Result<LearningCurve> {
+    learning_curve_with(data, unlabeled, params, opts, read, &Silent)
+}
+
+/// [`learning_curve`], telling `progress` of each labeled document read,
+/// then of each (size, EM weight, fold) fit done. The curve is the same.
+///
+/// # Errors
+/// As [`learning_curve`].
+pub fn learning_curve_with(
+    data: &LabeledData,
+    unlabeled: Option<&[Item]>,
+    params: &TrainParams,
+    opts: &CurveOptions,
+    read: &crate::corpus::ReadOptions,
+    progress: &dyn Progress,
+) -> Result<LearningCurve> {
     let params = &params.check()?;
     let weights: Vec<f64> = if opts.unlabeled_weights.is_empty() {
         vec![opts.em.unlabeled_weight]
@@ -255,7 +272,11 @@ pub fn learning_curve(
                 TrainingSet::from_counted(p.counted, data.targets.clone(), data.labels.clone());
             (set, p.unlabeled, Some(p.report))
         }
-        None => (TrainingSet::build(data, params, read)?, Vec::new(), None),
+        None => (
+            TrainingSet::build_with(data, params, read, progress)?,
+            Vec::new(),
+            None,
+        ),
     };
 
     // Each fold's training documents per label, in a seeded order: a size's
@@ -284,6 +305,7 @@ pub fn learning_curve(
     let jobs: Vec<(usize, usize, usize)> = (0..opts.sizes.len())
         .flat_map(|s| (0..variants.len()).flat_map(move |v| (0..k).map(move |f| (s, v, f))))
         .collect();
+    progress.start("fits", jobs.len() as u64);
     let results: Vec<Result<CurveFold>> = jobs
         .par_iter()
         .map(|&(s, v, f)| {
@@ -315,6 +337,7 @@ pub fn learning_curve(
                 }
             };
             let outcomes = predict_fold(data, &counted, &fit, &fold_of, f);
+            progress.advance(1);
             let r = Report::from_outcomes(&outcomes);
             Ok(CurveFold {
                 train_docs: train.len(),

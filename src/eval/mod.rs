@@ -20,6 +20,7 @@ use crate::corpus::{Groups, LabeledData, ReadOptions};
 use crate::error::{Error, Result};
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, PredictOptions, PredictScratch};
+use crate::progress::{Progress, Silent};
 use crate::train::{FoldBuffers, FoldFit, TrainParams, TrainingSet};
 
 pub use crate::train::folds::{group_folds, stratified_folds, SplitMix64};
@@ -255,7 +256,22 @@ pub fn cross_validate(
     folds: &Folds<'_>,
     read: &ReadOptions,
 ) -> Result<Evaluation> {
-    cross_validate_impl(data, params, folds, read, false).map(|(ev, _)| ev)
+    cross_validate_with(data, params, folds, read, &Silent)
+}
+
+/// [`cross_validate`], telling `progress` of each document read, then of
+/// each fold done. The figures are the same.
+///
+/// # Errors
+/// As [`cross_validate`].
+pub fn cross_validate_with(
+    data: &LabeledData,
+    params: &TrainParams,
+    folds: &Folds<'_>,
+    read: &ReadOptions,
+    progress: &dyn Progress,
+) -> Result<Evaluation> {
+    cross_validate_impl(data, params, folds, read, false, progress).map(|(ev, _)| ev)
 }
 
 /// As [`cross_validate`], and also trains one model on all of `data` with
@@ -270,7 +286,22 @@ pub fn cross_validate_and_fit(
     folds: &Folds<'_>,
     read: &ReadOptions,
 ) -> Result<(Evaluation, Classifier)> {
-    let (ev, model) = cross_validate_impl(data, params, folds, read, true)?;
+    cross_validate_and_fit_with(data, params, folds, read, &Silent)
+}
+
+/// [`cross_validate_and_fit`], telling `progress` how far it has got (see
+/// [`cross_validate_with`]; the fit on all the data is a last stage).
+///
+/// # Errors
+/// As [`cross_validate`].
+pub fn cross_validate_and_fit_with(
+    data: &LabeledData,
+    params: &TrainParams,
+    folds: &Folds<'_>,
+    read: &ReadOptions,
+    progress: &dyn Progress,
+) -> Result<(Evaluation, Classifier)> {
+    let (ev, model) = cross_validate_impl(data, params, folds, read, true, progress)?;
     match model {
         Some(m) => Ok((ev, m)),
         None => Err(Error::param("cv", "no model trained on all the data")),
@@ -283,11 +314,13 @@ fn cross_validate_impl(
     folds: &Folds<'_>,
     read: &ReadOptions,
     fit_all: bool,
+    progress: &dyn Progress,
 ) -> Result<(Evaluation, Option<Classifier>)> {
     let fold_of = folds.assign(data)?;
     let k = folds.k();
-    let set = TrainingSet::build(data, params, read)?;
-    let mut ev = cross_validate_counted(data, &set, params, &fold_of, k)?;
+    let set = TrainingSet::build_with(data, params, read, progress)?;
+    progress.start("folds", k as u64);
+    let (mut ev, _) = cross_validate_counted_timed(data, &set, params, &fold_of, k, progress)?;
     if let Folds::Grouped { groups, .. } = folds {
         let n = groups.never_held_out();
         if n > 0 {
@@ -298,6 +331,7 @@ fn cross_validate_impl(
         }
     }
     let model = if fit_all {
+        progress.start("fitting on all the documents", 0);
         let all: Vec<usize> = (0..data.len()).collect();
         Some(set.fit(&all, &params.check()?)?.into_model())
     } else {
@@ -328,19 +362,6 @@ pub(crate) fn check_folds(data: &LabeledData, k: usize) -> Result<()> {
     Ok(())
 }
 
-/// Cross-validation of `params` over documents already counted (with the
-/// same analyzer settings and the same n-grams): fold `f` holds the
-/// documents `i` with `fold_of[i] == f`.
-pub(crate) fn cross_validate_counted(
-    data: &LabeledData,
-    set: &TrainingSet,
-    params: &TrainParams,
-    fold_of: &[usize],
-    k: usize,
-) -> Result<Evaluation> {
-    cross_validate_counted_timed(data, set, params, fold_of, k).map(|(ev, _)| ev)
-}
-
 /// One fold's model and how long it took to train.
 pub(crate) struct FoldModel {
     /// The model trained without fold 0.
@@ -350,14 +371,18 @@ pub(crate) struct FoldModel {
     pub(crate) train_seconds: f64,
 }
 
-/// As [`cross_validate_counted`], also keeping the model trained without
-/// fold 0 and the folds' training times (for `tune`).
+/// Cross-validation of `params` over documents already counted (with the
+/// same analyzer settings and the same n-grams): fold `f` holds the
+/// documents `i` with `fold_of[i] == f`. Also keeps the model trained
+/// without fold 0 and the folds' training times (for `tune`); `progress`
+/// advances by one for each fold done.
 pub(crate) fn cross_validate_counted_timed(
     data: &LabeledData,
     set: &TrainingSet,
     params: &TrainParams,
     fold_of: &[usize],
     k: usize,
+    progress: &dyn Progress,
 ) -> Result<(Evaluation, FoldModel)> {
     type Fold = (Vec<Outcome>, Option<Classifier>, f64, Vec<String>);
     let params = &params.check()?;
@@ -374,6 +399,7 @@ pub(crate) fn cross_validate_counted_timed(
             )?;
             let seconds = start.elapsed().as_secs_f64();
             let outcomes = predict_fold(data, set, &fit, fold_of, f);
+            progress.advance(1);
             Ok((
                 outcomes,
                 (f == 0).then(|| fit.into_model()),

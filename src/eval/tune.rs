@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::features::Weighting;
 use crate::model::{PredictOptions, PredictScratch};
 use crate::nb::{NbKind, NbParams, Priors, RefineParams};
+use crate::progress::{Progress, Silent};
 use crate::text::StemmerKind;
 use crate::train::{TrainParams, TrainingSet};
 
@@ -282,8 +283,24 @@ pub fn tune(
     folds: &Folds<'_>,
     read: &ReadOptions,
 ) -> Result<Vec<Scored>> {
+    tune_with(data, space, folds, read, &Silent)
+}
+
+/// [`tune`], telling `progress` of each fold of each candidate done (one
+/// stage of `space.len()` × K steps). The ranking is the same.
+///
+/// # Errors
+/// As [`tune`].
+pub fn tune_with(
+    data: &LabeledData,
+    space: &[Candidate],
+    folds: &Folds<'_>,
+    read: &ReadOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<Scored>> {
     let fold_of = folds.assign(data)?;
     let k = folds.k();
+    progress.start("folds of the settings", (space.len() * k) as u64);
     // A sample of texts for the labeling speed, the same for every candidate.
     let sample: Vec<String> = data
         .items
@@ -312,7 +329,7 @@ pub fn tune(
             counted = Some(TrainingSet::build(data, p, read)?);
         }
         let Some(set) = &counted else { continue };
-        let (ev, fold) = cross_validate_counted_timed(data, set, p, &fold_of, k)?;
+        let (ev, fold) = cross_validate_counted_timed(data, set, p, &fold_of, k, progress)?;
         let (mean, std) = super::mean_std(ev.folds.iter().map(|f| f.macro_f1));
         let (accuracy_mean, _) = super::mean_std(ev.folds.iter().map(|f| f.accuracy));
         // Fold 0's model for the labeling speed and vocabulary size.

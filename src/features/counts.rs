@@ -13,7 +13,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::labels::LabelId;
-use crate::text::strtab::StrTable;
+use crate::text::strtab::{Interner, TermBatch};
 use crate::text::{Analyzer, AnalyzerConfig};
 
 /// Term counts of a set of documents, indexed by document position.
@@ -25,7 +25,7 @@ use crate::text::{Analyzer, AnalyzerConfig};
 pub struct CountedCorpus {
     analyzer: AnalyzerConfig,
     ngram_max: u8,
-    terms: StrTable,
+    terms: Interner,
     docs: Vec<Vec<(u32, u32)>>,
 }
 
@@ -79,24 +79,27 @@ impl CountedCorpus {
     where
         F: Fn(usize) -> Result<Cow<'a, str>> + Sync,
     {
-        let workers: Vec<Mutex<StrTable>> = (0..rayon::current_num_threads().max(1) + 1)
-            .map(|_| Mutex::new(StrTable::default()))
+        let workers: Vec<Mutex<Interner>> = (0..rayon::current_num_threads().max(1) + 1)
+            .map(|_| Mutex::new(Interner::default()))
             .collect();
         let local: Vec<Result<WorkerCounts>> = (0..n)
             .into_par_iter()
             .map_init(
-                || (FeatureScratch::default(), Vec::<u32>::new()),
-                |(scratch, ids), i| {
+                || {
+                    let scratch = FeatureScratch::default();
+                    (scratch, TermBatch::default(), Vec::<u32>::new())
+                },
+                |(scratch, batch, ids), i| {
                     let text = text_of(i)?;
                     // The last table serves a caller outside the pool (never in practice).
                     let w = rayon::current_thread_index()
                         .unwrap_or(workers.len() - 1)
                         .min(workers.len() - 1);
-                    let mut table = workers[w].lock().unwrap_or_else(|e| e.into_inner());
+                    batch.clear();
+                    for_each_feature_term(analyzer, ngram_max, &text, scratch, |t| batch.push(t));
                     ids.clear();
-                    for_each_feature_term(analyzer, ngram_max, &text, scratch, |t| {
-                        ids.push(table.intern(t));
-                    });
+                    let mut table = workers[w].lock().unwrap_or_else(|e| e.into_inner());
+                    table.intern_batch(batch, ids);
                     drop(table);
                     let mut pairs = Vec::new();
                     run_lengths(ids, &mut pairs);
@@ -107,14 +110,14 @@ impl CountedCorpus {
         // Merge the worker tables into one table numbered in term order, so
         // that any vocabulary fitted later keeps the provisional order and
         // mapping a document never needs a sort.
-        let tables: Vec<StrTable> = workers
+        let tables: Vec<Interner> = workers
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
             .collect();
         let mut all: Vec<&str> = tables.iter().flat_map(|t| t.iter()).collect();
         all.par_sort_unstable();
         all.dedup();
-        let mut terms = StrTable::with_capacity(all.len());
+        let mut terms = Interner::with_capacity(all.len());
         for t in all {
             terms.push_distinct(t);
         }

@@ -36,6 +36,7 @@ use crate::features::{
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, GateSettings, Gated, Stage, TrainingSummary};
 use crate::nb::{softmax_into, NaiveBayes, NbCounts};
+use crate::progress::{Progress, Silent};
 use crate::text::Analyzer;
 use calibrate::{best_f1_threshold, calibrate};
 use set::FoldMaps;
@@ -44,22 +45,21 @@ use set::FoldMaps;
 /// starts with a control character).
 const GATE_TOPIC: &str = "\u{1}topic";
 
-/// Prints how long each training stage took, on stderr, when the
-/// environment variable `TASNIF_TRACE` is set (for profiling).
+/// How long each training stage took, as `tracing` events at debug level
+/// (for profiling: `tasnif -v train` shows them; a library user installs
+/// any subscriber).
 struct Trace(Option<std::time::Instant>);
 
 impl Trace {
     fn start() -> Trace {
-        Trace(std::env::var_os("TASNIF_TRACE").map(|_| std::time::Instant::now()))
+        Trace(tracing::enabled!(tracing::Level::DEBUG).then(std::time::Instant::now))
     }
 
     fn mark(&self, stage: &str) {
         if let Some(t) = self.0 {
-            use std::io::Write;
-            // a trace that cannot be written is not worth failing for
-            let _ = writeln!(
-                std::io::stderr(),
-                "tasnif trace: {:>8.1} ms  {stage}",
+            tracing::debug!(
+                ms = t.elapsed().as_secs_f64() * 1e3,
+                "{stage} after {:.1} ms",
                 t.elapsed().as_secs_f64() * 1e3
             );
         }
@@ -74,19 +74,37 @@ impl Trace {
 /// Invalid parameters, an unreadable document (the error names it), fewer
 /// than two labels, or a label with too few documents.
 pub fn train(data: &LabeledData, params: &TrainParams, read: &ReadOptions) -> Result<Classifier> {
+    train_with(data, params, read, &Silent)
+}
+
+/// [`train`], telling `progress` of each document read, then of the
+/// fitting (a stage of unknown length). The model is the same.
+///
+/// # Errors
+/// As [`train`].
+pub fn train_with(
+    data: &LabeledData,
+    params: &TrainParams,
+    read: &ReadOptions,
+    progress: &dyn Progress,
+) -> Result<Classifier> {
     let params = &params.check()?;
     if params.none_label.is_some() {
-        let set = TrainingSet::build(data, params, read)?;
+        let set = TrainingSet::build_with(data, params, read, progress)?;
+        progress.start("fitting", 0);
         let all: Vec<usize> = (0..data.len()).collect();
         return set.fit(&all, params).map(FoldFit::into_model);
     }
     let per_label = check_labels(&data.targets, &data.labels, params.min_docs_per_label)?;
     let trace = Trace::start();
     let analyzer = Analyzer::new(params.analyzer.clone());
+    progress.start("documents read", data.len() as u64);
     let counted = CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
+        progress.advance(1);
         data.items[i].text(read)
     })?;
     trace.mark("documents read and counted");
+    progress.start("fitting", 0);
     let all: Vec<usize> = (0..data.len()).collect();
     let fitted = counted.fit_vocabulary_selected(
         &params.vectorizer,

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::features::{CountedCorpus, ScriptCounts, SparseVec, VectorizerParams, VocabMap};
 use crate::labels::{LabelId, LabelSet};
 use crate::model::{Classifier, PredictOptions, Prediction};
+use crate::progress::{Progress, Silent};
 use crate::text::Analyzer;
 
 /// Maps from a [`CountedCorpus`]'s provisional term numbers to a model's
@@ -37,10 +38,25 @@ impl TrainingSet {
         params: &TrainParams,
         read: &ReadOptions,
     ) -> Result<TrainingSet> {
+        TrainingSet::build_with(data, params, read, &Silent)
+    }
+
+    /// [`TrainingSet::build`], telling `progress` of each document read.
+    ///
+    /// # Errors
+    /// As [`TrainingSet::build`].
+    pub fn build_with(
+        data: &LabeledData,
+        params: &TrainParams,
+        read: &ReadOptions,
+        progress: &dyn Progress,
+    ) -> Result<TrainingSet> {
         params.vectorizer.check()?;
         let analyzer = Analyzer::new(params.analyzer.clone());
+        progress.start("documents read", data.len() as u64);
         let counted =
             CountedCorpus::build(&analyzer, params.vectorizer.ngram_max, data.len(), |i| {
+                progress.advance(1);
                 data.items[i].text(read)
             })?;
         Ok(TrainingSet::from_counted(

@@ -27,6 +27,9 @@ pub fn tasnif_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tasnif"))
         .args(args)
         .current_dir(dir)
+        .env_remove("TASNIF_MODEL")
+        // the terminal report fits $COLUMNS: tests read it unlimited
+        .env_remove("COLUMNS")
         .output()
         .expect("the tasnif binary runs")
 }
@@ -38,6 +41,7 @@ pub fn tasnif_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tasnif"))
         .args(args)
         .current_dir(dir)
+        .env_remove("TASNIF_MODEL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -162,7 +166,7 @@ pub fn article(topic: usize, n: usize) -> String {
         x ^= x << 17;
         let w = if i % 3 == 0 {
             COMMON[(x % COMMON.len() as u64) as usize]
-        } else if x % 7 == 0 {
+        } else if x.is_multiple_of(7) {
             // some overlap between topics
             let other = TOPICS[((topic as u64 + 1 + x % 2) % 3) as usize].1;
             other[(x / 7 % other.len() as u64) as usize]

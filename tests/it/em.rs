@@ -464,7 +464,7 @@ fn a_bad_unlabeled_path_or_weight_is_refused_before_training() {
     assert_contains_all(&stderr(&out), &["none_label", "'sports'", "EM"], "stderr");
     // EM flags without --unlabeled are refused by the argument parser
     let out = f.run(&["train", "corpus", "-o", "x.tasnif", "--em-iterations", "3"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
     assert!(!f.path("x.tasnif").exists());
 }
 
@@ -615,7 +615,7 @@ fn learning_curve_refuses_what_it_cannot_measure() {
         d,
         &["eval", "labeled", "--cv", "2", "--unlabeled", "unlabeled"],
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64), "a usage error");
     assert!(
         stderr(&out).contains("--learning-curve"),
         "{}",

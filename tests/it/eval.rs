@@ -21,6 +21,7 @@ fn eval_reports_and_writes_json_with_the_contract_keys() {
             "e.json",
             "--predictions",
             "p.jsonl",
+            "--force",
         ],
     ] {
         let out = f.run(&args);
@@ -187,4 +188,57 @@ fn eval_multi_scores_tags_against_the_secondary_column() {
     );
     // only the primary at threshold 1: 24 tags, 25 true tags
     assert!(high.contains("22 tags given, 26 true"), "{high}");
+}
+
+/// Counts what the library reports through `tasnif::progress::Progress`.
+#[derive(Default)]
+struct Counted {
+    stages: std::sync::Mutex<Vec<(String, u64)>>,
+    steps: std::sync::atomic::AtomicU64,
+}
+
+impl tasnif::progress::Progress for Counted {
+    fn start(&self, what: &str, total: u64) {
+        self.stages
+            .lock()
+            .expect("stages")
+            .push((what.to_string(), total));
+    }
+    fn advance(&self, n: u64) {
+        self.steps
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn progress_is_reported_and_changes_no_result() {
+    use tasnif::corpus::{load_labeled, ReadOptions};
+    use tasnif::eval::{cross_validate, cross_validate_with, Folds};
+    use tasnif::train::TrainParams;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_corpus(dir.path(), 10);
+    let data = load_labeled(dir.path(), None, Default::default()).expect("corpus");
+    let (params, read) = (TrainParams::new(), ReadOptions::default());
+    let folds = Folds::Stratified { k: 3, seed: 7 };
+    let plain = cross_validate(&data, &params, &folds, &read).expect("cv");
+    let counted = Counted::default();
+    let watched = cross_validate_with(&data, &params, &folds, &read, &counted).expect("cv");
+    assert_eq!(format!("{plain:?}"), format!("{watched:?}"));
+    assert_eq!(
+        *counted.stages.lock().expect("stages"),
+        [("documents read".to_string(), 30), ("folds".to_string(), 3)]
+    );
+    assert_eq!(
+        counted.steps.load(std::sync::atomic::Ordering::Relaxed),
+        30 + 3
+    );
+    // training: the documents, then the fit; the same model bytes
+    let counted = Counted::default();
+    let a = tasnif::train::train(&data, &params, &read).expect("train");
+    let b = tasnif::train::train_with(&data, &params, &read, &counted).expect("train");
+    assert_eq!(a.to_bytes(), b.to_bytes());
+    assert_eq!(
+        counted.stages.lock().expect("stages")[0],
+        ("documents read".to_string(), 30)
+    );
 }

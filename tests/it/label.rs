@@ -183,3 +183,217 @@ fn stdin_jsonl_is_labeled_with_its_ids() {
     assert_eq!(recs[1]["id"], "7");
     assert_eq!(recs[1]["label"], "sports");
 }
+
+/// A record without its id, to compare the same article labeled two ways.
+fn without_id(rec: &Value) -> Value {
+    let mut r = rec.clone();
+    r.as_object_mut()
+        .expect("a record is an object")
+        .remove("id");
+    r
+}
+
+#[test]
+fn label_reads_lists_manifests_plain_text_and_writes_to_dash() {
+    let f = Fixture::new(5);
+    let label = |args: &[&str], input: Option<&str>| {
+        let mut all = vec!["label", "-m", "model.tasnif"];
+        all.extend_from_slice(args);
+        let out = match input {
+            Some(i) => tasnif_stdin(f.dir.path(), &all, i),
+            None => f.run(&all),
+        };
+        (out.status.code(), records(&stdout(&out)), stderr(&out))
+    };
+    // the same articles labeled as files, the reference
+    let (code, files, err) = label(&["corpus"], None);
+    assert_eq!(code, Some(0), "{err}");
+    let by_id = |id: &str| {
+        files
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(without_id)
+            .unwrap_or_else(|| panic!("no record of {id}"))
+    };
+    let read = |rel: &str| std::fs::read_to_string(f.path(rel)).expect("article");
+
+    // a .jsonl list: text and optional id per line, the label ignored, a
+    // bad line an error record
+    let jsonl = format!(
+        "{}\n{}\n\nnot json\n",
+        serde_json::json!({"id": "e0", "text": read("corpus/economy/000.txt"), "label": "x"}),
+        serde_json::json!({"text": read("corpus/sports/001.txt")}),
+    );
+    std::fs::write(f.path("docs.jsonl"), jsonl).expect("write");
+    let (code, recs, err) = label(&["docs.jsonl"], None);
+    assert_eq!(code, Some(2), "the bad line fails: {err}");
+    let ids: Vec<&str> = recs
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(ids, ["e0", "docs.jsonl:2", "docs.jsonl:4"]);
+    assert_eq!(without_id(&recs[0]), by_id("corpus/economy/000.txt"));
+    assert_eq!(without_id(&recs[1]), by_id("corpus/sports/001.txt"));
+    assert!(recs[2]["label"].is_null(), "{}", recs[2]);
+    assert!(
+        recs[2]["error"].as_str().unwrap_or("").contains("line 4"),
+        "{}",
+        recs[2]
+    );
+
+    // a CSV manifest: paths relative to it, no label column needed
+    std::fs::write(
+        f.path("docs.csv"),
+        "path\ncorpus/technology/002.txt\ncorpus/economy/004.txt\n",
+    )
+    .expect("write");
+    let (code, recs, err) = label(&["docs.csv"], None);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(recs.len(), 2);
+    for (rec, id) in recs
+        .iter()
+        .zip(["corpus/technology/002.txt", "corpus/economy/004.txt"])
+    {
+        assert_eq!(rec["id"], id);
+        assert_eq!(without_id(rec), by_id(id));
+    }
+
+    // --list: paths relative to the folder given, ids as listed
+    std::fs::write(
+        f.path("list.txt"),
+        "# two articles\nsports/003.txt\n\neconomy/001.txt\n",
+    )
+    .expect("write");
+    let (code, recs, err) = label(&["corpus", "--list", "list.txt"], None);
+    assert_eq!(code, Some(0), "{err}");
+    let ids: Vec<&str> = recs
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(ids, ["sports/003.txt", "economy/001.txt"]);
+    assert_eq!(without_id(&recs[0]), by_id("corpus/sports/003.txt"));
+    assert_eq!(without_id(&recs[1]), by_id("corpus/economy/001.txt"));
+
+    // plain text on standard input, one article per line, -o - is standard output
+    let one_line = |rel: &str| read(rel).replace('\n', " ");
+    let text = format!(
+        "{}\n\n{}\r\n",
+        one_line("corpus/technology/000.txt"),
+        one_line("corpus/economy/003.txt")
+    );
+    let (code, recs, err) = label(&["--input-format", "text", "-o", "-"], Some(&text));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!f.path("-").exists(), "-o - made a file named -");
+    let ids: Vec<&str> = recs
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(ids, ["stdin:1", "stdin:3"], "ids are line numbers");
+    // each the record of the same line given as JSON
+    let as_json = format!(
+        "{}\n{}\n",
+        serde_json::json!({"text": one_line("corpus/technology/000.txt")}),
+        serde_json::json!({"text": one_line("corpus/economy/003.txt")})
+    );
+    let (_, json_recs, _) = label(&["-"], Some(&as_json));
+    assert_eq!(json_recs.len(), 2);
+    for (a, b) in recs.iter().zip(&json_recs) {
+        assert_eq!(without_id(a), without_id(b));
+    }
+    assert_eq!(recs[0]["label"], "technology");
+    assert_eq!(recs[1]["label"], "economy");
+}
+
+#[test]
+fn the_format_follows_the_output_extension_and_a_summary_ends_on_stderr() {
+    let f = Fixture::new(5);
+    let out = f.run(&["label", "corpus", "-m", "model.tasnif", "-o", "out.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(f.path("out.csv")).expect("out.csv");
+    assert!(csv.starts_with("id,label,probability,top,"), "{csv}");
+    assert_eq!(csv.lines().count(), 16);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("15 records written to out.csv"), "{err}");
+    // --format wins over the extension
+    let out = f.run(&[
+        "label",
+        "corpus",
+        "-m",
+        "model.tasnif",
+        "-o",
+        "out.tsv",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(f.path("out.tsv")).expect("out.tsv");
+    assert_eq!(records(&text).len(), 15);
+}
+
+/// Splits `s` on `sep` where it is not escaped by a backslash, and
+/// removes the escapes.
+fn split_escaped(s: &str, sep: char) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.last_mut().expect("a part").extend(chars.next()),
+            c if c == sep => out.push(String::new()),
+            c => out.last_mut().expect("a part").push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn csv_list_columns_stay_unambiguous_for_labels_with_separators() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_corpus(&dir.path().join("corpus"), 6);
+    let c = dir.path().join("corpus");
+    std::fs::rename(c.join("economy"), c.join("eco:nomy")).expect("rename");
+    std::fs::rename(c.join("sports"), c.join(r"sp;or\ts")).expect("rename");
+    let out = tasnif_in(dir.path(), &["train", "corpus", "-o", "m.tasnif"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = tasnif_in(
+        dir.path(),
+        &[
+            "label",
+            "corpus",
+            "-m",
+            "m.tasnif",
+            "--format",
+            "csv",
+            "--top-k",
+            "3",
+            "--multi",
+            "--threshold",
+            "0.01",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = rdr.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (label, top, tags) = (col("label"), col("top"), col("tags"));
+    let names = ["eco:nomy", r"sp;or\ts", "technology"];
+    let mut rows = 0;
+    for rec in rdr.records() {
+        let rec = rec.expect("a row");
+        let pairs = split_escaped(&rec[top], ';');
+        assert_eq!(pairs.len(), 3, "{}", &rec[top]);
+        // the first pair is the chosen label, its name whole
+        let first = pairs[0].rsplit_once(':').map(|(n, _)| n);
+        assert_eq!(first, Some(&rec[label]), "{}", &rec[top]);
+        for p in &pairs {
+            let (name, value) = p.rsplit_once(':').expect("NAME:VALUE");
+            assert!(names.contains(&name), "{name} from {}", &rec[top]);
+            assert!(value.parse::<f64>().is_ok(), "{value}");
+        }
+        for t in split_escaped(&rec[tags], ';') {
+            assert!(names.contains(&t.as_str()), "{t} from {}", &rec[tags]);
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 18);
+}

@@ -9,6 +9,7 @@ mod common;
 mod fuzz_checks;
 
 mod architecture;
+mod cli;
 mod corpus;
 mod em;
 mod eval;

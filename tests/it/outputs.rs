@@ -426,3 +426,67 @@ fn text_output_into_a_closed_pipe_ends_quietly() {
         }
     }
 }
+
+#[test]
+fn every_output_file_needs_force_and_is_refused_before_any_work() {
+    let f = Fixture::new(5);
+    std::fs::write(f.path("taken"), "mine").expect("write");
+    let m = ["-m", "model.tasnif"];
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["train", "corpus", "-o", "taken"],
+        [&["label", "corpus", "-o", "taken"][..], &m].concat(),
+        [&["eval", "corpus", "--json", "taken"][..], &m].concat(),
+        [&["eval", "corpus", "--predictions", "taken"][..], &m].concat(),
+        vec!["eval", "corpus", "--cv", "2", "--json", "taken"],
+        vec![
+            "eval",
+            "corpus",
+            "--cv",
+            "2",
+            "--learning-curve",
+            "--json",
+            "taken",
+        ],
+        vec!["tune", "corpus", "--quick", "--cv", "2", "-o", "taken"],
+        vec![
+            "tune", "corpus", "--quick", "--cv", "2", "-o", "t.json", "--json", "taken",
+        ],
+        vec!["bench", "corpus", "--json", "taken"],
+    ];
+    for args in &runs {
+        let out = f.run(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(
+            err.trim_end(),
+            "tasnif: error: taken: file exists (pass --force to overwrite it)",
+            "{args:?}: one rule, one message"
+        );
+        assert!(stdout(&out).is_empty(), "{args:?}: refused before any work");
+        assert_eq!(
+            std::fs::read_to_string(f.path("taken")).expect("taken"),
+            "mine"
+        );
+    }
+    assert!(
+        !f.path("t.json").exists(),
+        "nothing written when one output is refused"
+    );
+    // with --force, each is replaced
+    for args in [
+        [&["eval", "corpus", "--json", "taken", "--force"][..], &m].concat(),
+        [
+            &["eval", "corpus", "--predictions", "taken", "--force"][..],
+            &m,
+        ]
+        .concat(),
+    ] {
+        let out = f.run(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_ne!(
+            std::fs::read_to_string(f.path("taken")).expect("taken"),
+            "mine"
+        );
+        std::fs::write(f.path("taken"), "mine").expect("write");
+    }
+}

@@ -233,6 +233,135 @@ fn the_html_report_renders_in_chromium_with_its_figures() {
     assert!(width > 0 && height > 0, "{width}×{height}");
 }
 
+/// Measures, in the rendered page, the box of every column and row name of
+/// both confusion matrices, of its first cell, and of its SVG.
+const BOX_SCRIPT: &str = r#"<script>
+const out = [];
+const box = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+for (const kind of ["count", "share"]) {
+  const svg = document.getElementById(`cm-${kind}-0-0`).ownerSVGElement;
+  for (const side of ["col", "row"]) {
+    for (let n = 0; ; n++) {
+      const name = document.getElementById(`cm-${kind}-${side}-${n}`);
+      if (!name) break;
+      const cell = document.getElementById(side === "col" ? `cm-${kind}-0-${n}` : `cm-${kind}-${n}-0`).querySelector("rect");
+      out.push({kind, side, n, name: box(name), cell: box(cell), svg: box(svg)});
+    }
+  }
+}
+const pre = document.createElement("pre");
+pre.id = "boxes";
+pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script>"#;
+
+#[test]
+#[cfg_attr(
+    tasnif_no_chromium,
+    ignore = "needs Chromium (apt-get install chromium, or set TASNIF_CHROMIUM)"
+)]
+fn no_header_of_the_html_report_is_clipped_and_it_shows_intervals() {
+    let Some(chromium) = chromium("no_header_of_the_html_report_is_clipped_and_it_shows_intervals")
+    else {
+        return;
+    };
+    // "technology" is the last column: its name leans past the matrix
+    let f = noisy_fixture(15, false);
+    run_ok(
+        &f,
+        &[
+            "eval",
+            "corpus",
+            "-m",
+            "model.tasnif",
+            "--report",
+            "r.html",
+            "--json",
+            "r.json",
+        ],
+    );
+    let j = json(&f.path("r.json"));
+    let html = read(&f.path("r.html"));
+    // the table of contents links to sections that exist
+    let toc = &html[html.find("<nav id=\"toc\"").expect("a table of contents")..];
+    let toc = &toc[..toc.find("</nav>").expect("end of the contents")];
+    let links: Vec<&str> = toc
+        .split("href=\"#")
+        .skip(1)
+        .map(|l| &l[..l.find('"').expect("quote")])
+        .collect();
+    assert!(links.len() >= 8, "{toc}");
+    for id in links {
+        assert!(
+            html.contains(&format!("<section id=\"{id}\"")),
+            "no section {id}"
+        );
+    }
+    let page = f.path("boxes.html");
+    std::fs::write(
+        &page,
+        html.replace("</body>", &format!("{BOX_SCRIPT}</body>")),
+    )
+    .expect("write");
+    for size in ["1280,2400", "700,2400"] {
+        let dom = run_chromium(
+            &chromium,
+            &page,
+            &["--dump-dom".to_string(), format!("--window-size={size}")],
+        );
+        let at =
+            dom.find("<pre id=\"boxes\">").expect("the script ran") + "<pre id=\"boxes\">".len();
+        let boxes: Value =
+            serde_json::from_str(&dom[at..at + dom[at..].find("</pre>").expect("end")])
+                .expect("JSON");
+        let boxes = boxes.as_array().expect("boxes");
+        assert_eq!(boxes.len(), 2 * 2 * 3, "every name measured: {boxes:?}");
+        for b in boxes {
+            let v = |k: &str, i: usize| b[k][i].as_f64().expect("a number");
+            let what = format!("{size} {} {} {}", b["kind"], b["side"], b["n"]);
+            // inside its SVG (which clips what overflows it)
+            assert!(
+                v("name", 0) >= v("svg", 0) - 0.5
+                    && v("name", 1) >= v("svg", 1) - 0.5
+                    && v("name", 2) <= v("svg", 2) + 0.5
+                    && v("name", 3) <= v("svg", 3) + 0.5,
+                "{what}: name {:?} outside its chart {:?}",
+                b["name"],
+                b["svg"]
+            );
+            if b["side"] == "col" {
+                // above its column, starting within it
+                assert!(v("name", 3) <= v("cell", 1) + 0.5, "{what}: {b}");
+                assert!(
+                    v("name", 0) >= v("cell", 0) - 0.5 && v("name", 0) <= v("cell", 2),
+                    "{what}: {b}"
+                );
+            } else {
+                // left of its row, within its height
+                assert!(v("name", 2) <= v("cell", 0) + 0.5, "{what}: {b}");
+                assert!(
+                    v("name", 1) >= v("cell", 1) - 0.5 && v("name", 3) <= v("cell", 3) + 0.5,
+                    "{what}: {b}"
+                );
+            }
+        }
+        // the per-label table shows the intervals of the JSON
+        for (l, iv) in j["intervals"].as_object().expect("intervals") {
+            for key in ["precision", "recall"] {
+                let x = &iv[key];
+                let cell = format!("{}–{}", metric(&x["low"]), metric(&x["high"]));
+                assert!(dom.contains(&cell), "{l}: no {key} interval {cell}");
+                let m = j["per_label"][l][key].as_f64().expect("figure");
+                assert!(
+                    x["low"].as_f64().expect("low") <= m && m <= x["high"].as_f64().expect("high"),
+                    "{l}: {key} {m} outside its interval {x}"
+                );
+            }
+        }
+        assert!(dom.contains("precision 95% CI"));
+    }
+}
+
 // ---------------------------------------------------------------- XML
 
 fn parse_xml<'a>(text: &'a str, what: &str) -> roxmltree::Document<'a> {
@@ -492,6 +621,15 @@ fn check_same_numbers(term: &str, html: &str, md: &str, j: &Value, cv: bool) {
         ];
         let mut want = vec![l.clone()];
         want.extend(nums.clone());
+        // then the 95% intervals of precision and recall
+        let iv = &j["intervals"][l];
+        for key in ["precision", "recall"] {
+            want.push(format!(
+                "{}–{}",
+                metric(&iv[key]["low"]),
+                metric(&iv[key]["high"])
+            ));
+        }
         assert_eq!(html_pl[i], want, "HTML per-label row {l}");
         assert_eq!(md_pl[i + 1], want, "Markdown per-label row {l}");
         assert_eq!(term_row(l), nums, "terminal per-label row {l}");
@@ -657,6 +795,12 @@ fn terminal_html_markdown_and_json_show_the_same_numbers() {
         assert!(!pairs.is_empty(), "the fixture has errors");
         let html = read(&f.path("r.html"));
         for p in pairs {
+            // every wrong document of the pair, up to 10
+            let count = p["count"].as_u64().expect("count") as usize;
+            assert_eq!(
+                p["examples"].as_array().expect("examples").len(),
+                count.min(10)
+            );
             for e in p["examples"].as_array().expect("examples") {
                 let id = e["id"].as_str().expect("id");
                 assert!(html.contains(id), "HTML lacks example {id}");
@@ -766,10 +910,101 @@ fn color_only_when_asked_or_on_a_terminal() {
 }
 
 #[test]
+fn the_terminal_confusion_matrix_fits_the_width() {
+    let f = noisy_fixture(8, false);
+    let out = f.run(&["eval", "corpus", "-m", "model.tasnif", "--json", "r.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json(&f.path("r.json"));
+    let labels: Vec<String> = j["confusion"]["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| l.as_str().expect("a name").to_string())
+        .collect();
+    let matrix: Vec<Vec<String>> = j["confusion"]["matrix"]
+        .as_array()
+        .expect("matrix")
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .expect("row")
+                .iter()
+                .map(|c| c.to_string())
+                .collect()
+        })
+        .collect();
+    let n = labels.len();
+    // 100: the names head the columns; 30: numbered columns and a legend;
+    // 16: numbered columns in blocks
+    for (columns, numbered, blocks) in [(100, false, 1), (30, true, 1), (16, true, 2)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tasnif"))
+            .args(["eval", "corpus", "-m", "model.tasnif", "--color", "never"])
+            .env("COLUMNS", columns.to_string())
+            .env_remove("TASNIF_MODEL")
+            .current_dir(f.dir.path())
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let term = stdout(&out);
+        let lines: Vec<&str> = term.lines().collect();
+        let start = lines
+            .iter()
+            .position(|l| l.starts_with("confusion matrix"))
+            .expect("the matrix")
+            + 1;
+        // the blocks: a header, then one line per label, a blank line between
+        let mut got = vec![Vec::<String>::new(); n];
+        let mut at = start;
+        let mut seen = 0;
+        loop {
+            let head: Vec<&str> = lines[at].split_whitespace().collect();
+            let k = head.len();
+            if numbered {
+                let first: usize = head[0].parse().expect("a column number");
+                let want: Vec<String> = (first..first + k).map(|c| c.to_string()).collect();
+                assert_eq!(head, want, "COLUMNS={columns}: numbered header");
+            } else {
+                assert_eq!(head, labels, "COLUMNS={columns}: named header");
+            }
+            for (i, line) in lines[at + 1..at + 1 + n].iter().enumerate() {
+                assert!(
+                    line.chars().count() <= columns,
+                    "COLUMNS={columns}: {line:?} is wider"
+                );
+                let cells: Vec<&str> = line.split_whitespace().collect();
+                got[i].extend(cells[cells.len() - k..].iter().map(|c| c.to_string()));
+            }
+            assert!(lines[at].chars().count() <= columns);
+            seen += 1;
+            at += n + 1;
+            if numbered && lines[at].is_empty() {
+                at += 1;
+            } else {
+                break;
+            }
+        }
+        assert_eq!(seen, blocks, "COLUMNS={columns}: blocks of columns\n{term}");
+        assert_eq!(got, matrix, "COLUMNS={columns}: the counts\n{term}");
+        if numbered {
+            // the legend names every column, within the width
+            let mut legend = String::new();
+            for l in lines[at..].iter().take_while(|l| !l.is_empty()) {
+                assert!(l.chars().count() <= columns, "legend line {l:?}");
+                legend.push_str(l);
+            }
+            assert!(legend.starts_with("columns:"), "{term}");
+            for (c, l) in labels.iter().enumerate() {
+                assert!(legend.contains(&format!("{} {l}", c + 1)), "{legend}");
+            }
+        }
+    }
+}
+
+#[test]
 fn bad_report_arguments_are_refused_before_any_work() {
     let f = noisy_fixture(8, false);
     let out = f.run(&["eval", "corpus", "-m", "model.tasnif", "--report", "r.pdf"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(64), "a usage error");
     let err = stderr(&out);
     assert!(
         err.contains("r.pdf") && err.contains("unknown extension"),

@@ -213,19 +213,25 @@ fn tune_writes_the_best_settings_that_train_config_reads() {
         "best.json",
         "--json",
         "all.json",
+        "--always-write",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert_contains_all(
         &text,
-        &["rank", "macro-F1", "best:", "--config best.json"],
+        &["rank", "macro-F1", "best:", "written to best.json"],
         "tune output",
     );
     let all: Value =
         serde_json::from_str(&std::fs::read_to_string(f.path("all.json")).expect("all"))
             .expect("JSON");
     let all = all.as_array().expect("a list of candidates");
-    assert_eq!(all.len(), 2, "the quick space has two settings");
+    assert_eq!(
+        all.len(),
+        3,
+        "the quick space has two settings, and the defaults"
+    );
+    assert!(all.iter().any(|c| c["name"] == "the defaults"));
     let f1: Vec<f64> = all
         .iter()
         .map(|c| c["macro_f1_mean"].as_f64().expect("macro-F1"))
@@ -241,6 +247,7 @@ fn tune_writes_the_best_settings_that_train_config_reads() {
 
     // train --config gives the same model as the same settings as flags
     let alpha = best["nb"]["alpha"].as_f64().expect("alpha").to_string();
+    let kind = best["nb"]["kind"].as_str().expect("nb kind").to_string();
     let a = f.run(&[
         "train",
         "corpus",
@@ -253,7 +260,7 @@ fn tune_writes_the_best_settings_that_train_config_reads() {
         "train",
         "corpus",
         "--nb",
-        "complement",
+        &kind,
         "--alpha",
         &alpha,
         "-o",
@@ -288,6 +295,48 @@ fn tune_writes_the_best_settings_that_train_config_reads() {
     assert_eq!(again.status.code(), Some(1));
 }
 
+#[test]
+fn tune_writes_a_config_only_when_it_beats_the_defaults() {
+    let f = Fixture::new(15);
+    let out = f.run(&[
+        "tune",
+        "corpus",
+        "--cv",
+        "3",
+        "--quick",
+        "-o",
+        "best.json",
+        "--json",
+        "all.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = f.json("all.json");
+    let all = all.as_array().expect("candidates");
+    let f1 = |c: &Value| c["macro_f1_mean"].as_f64().expect("macro-F1");
+    let defaults = all
+        .iter()
+        .find(|c| c["name"] == "the defaults")
+        .map(f1)
+        .expect("the defaults are cross-validated beside the quick space");
+    let beaten = all[0]["name"] != "the defaults" && f1(&all[0]) > defaults;
+    let text = stdout(&out);
+    if beaten {
+        assert!(f.path("best.json").exists(), "{text}");
+        assert!(text.contains("train with it"), "{text}");
+    } else {
+        assert!(
+            !f.path("best.json").exists(),
+            "written though not better:\n{text}"
+        );
+        assert_contains_all(
+            &text,
+            &["no setting beats the defaults", "--always-write"],
+            "tune",
+        );
+        assert!(!text.contains("train with it"), "{text}");
+    }
+}
+
 /// `tasnif tune corpus --cv 3 --space SPACE`, which must succeed, and every
 /// candidate's figures from its `--json` file.
 fn tune_space(f: &Fixture, space: &str) -> (std::process::Output, Vec<Value>) {
@@ -302,6 +351,7 @@ fn tune_space(f: &Fixture, space: &str) -> (std::process::Output, Vec<Value>) {
         "best.json",
         "--json",
         "all.json",
+        "--always-write",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let all: Value =
@@ -417,7 +467,7 @@ fn chi2_flag_keeps_that_many_terms_and_zero_is_refused() {
     let zero = f.run(&["train", "corpus", "--chi2", "0", "-o", "zero.tasnif"]);
     assert_eq!(
         zero.status.code(),
-        Some(2),
+        Some(64),
         "clap refuses 0: {}",
         stderr(&zero)
     );
@@ -549,7 +599,7 @@ fn refine_flags_set_the_perceptron_and_its_bytes_do_not_depend_on_threads() {
         "--refine",
         "sideways",
     ]);
-    assert_eq!(o.status.code(), Some(2), "a usage error");
+    assert_eq!(o.status.code(), Some(64), "a usage error");
     assert!(
         stderr(&o).contains("possible values: none, perceptron"),
         "{}",

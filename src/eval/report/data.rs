@@ -1,10 +1,13 @@
 //! Computing every figure of a report once, into [`ReportData`].
 
+use std::collections::BTreeMap;
+
 use super::tables::headline_value;
 use super::{
     fmt, none_label, Calibration, CalibrationBin, ConfusedPair, DataSource, DataSummary,
-    ErrorShare, Example, FigureStats, LabelCount, LabelErrors, LabelTerms, ModelRef, ModelSummary,
-    Origin, ReportData, ReportOptions, Setting, TermWeight, TopTerms, HEADLINE,
+    ErrorShare, Example, FigureStats, Interval, LabelCount, LabelErrors, LabelIntervals,
+    LabelTerms, ModelRef, ModelSummary, Origin, ReportData, ReportOptions, Setting, TermWeight,
+    TopTerms, HEADLINE,
 };
 use crate::corpus::LabeledData;
 use crate::eval::gate::gate_summary;
@@ -127,6 +130,7 @@ impl ReportData {
             misclassified: misclassified(r),
             confused_pairs: confused_pairs(ev, data, opts),
             calibration: calibration(&ev.outcomes, opts.calibration_bins),
+            intervals: intervals(r),
             gate: none_label(model)
                 .map(|n| gate_summary(&ev.outcomes, &n, opts.topic_labels.as_deref())),
             groups,
@@ -454,10 +458,70 @@ fn model_summary(model: ModelRef<'_>, documents: usize) -> ModelSummary {
     }
 }
 
+/// The 95% Wilson score interval of `x` successes in `n` trials (`None`
+/// when `n` is 0). Unlike the normal approximation it stays within [0, 1]
+/// and is not empty at 0 or n successes, which matters for the small
+/// supports of some test sets.
+pub(crate) fn wilson(x: u64, n: u64) -> Option<Interval> {
+    if n == 0 {
+        return None;
+    }
+    const Z: f64 = 1.959_963_984_540_054; // the normal 97.5% quantile
+    let (x, n) = (x as f64, n as f64);
+    let p = x / n;
+    let z2 = Z * Z;
+    let denom = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denom;
+    let half = Z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    Some(Interval {
+        low: (center - half).max(0.0),
+        high: (center + half).min(1.0),
+    })
+}
+
+/// Per label of `r.per_label`, the intervals of its precision (right among
+/// the matrix's column) and recall (right among its row).
+fn intervals(r: &Report) -> BTreeMap<String, LabelIntervals> {
+    let c = &r.confusion;
+    let mut out = BTreeMap::new();
+    for (i, l) in c.labels.iter().enumerate() {
+        if !r.per_label.contains_key(l) {
+            continue;
+        }
+        let right = c.matrix[i][i];
+        let predicted: u64 = c.matrix.iter().map(|row| row[i]).sum();
+        let actual: u64 = c.matrix[i].iter().sum();
+        out.insert(
+            l.clone(),
+            LabelIntervals {
+                precision: wilson(right, predicted),
+                recall: wilson(right, actual),
+            },
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::eval::report::esc;
+
+    #[test]
+    fn wilson_intervals_match_the_textbook_values() {
+        let close = |i: Option<Interval>, low: f64, high: f64| {
+            let i = i.expect("an interval");
+            assert!(
+                (i.low - low).abs() < 5e-5 && (i.high - high).abs() < 5e-5,
+                "{i:?}"
+            );
+        };
+        close(wilson(5, 10), 0.2366, 0.7634);
+        close(wilson(0, 10), 0.0, 0.2775);
+        close(wilson(10, 10), 0.7225, 1.0);
+        close(wilson(81, 100), 0.7222, 0.8749);
+        assert_eq!(wilson(0, 0), None);
+    }
 
     fn outcome(truth: &str, predicted: &str, p: f64) -> Outcome {
         Outcome {

@@ -11,8 +11,9 @@ use crate::eval::LabelMetrics;
 
 use super::svg::{self, CellValue};
 use super::{
-    esc, fmt, gate_lines, gate_macro_name, group_note, group_table, headline_value, sweep_table,
-    Origin, ReportData, HEADLINE, SWEEP_NOTE,
+    esc, fmt, gate_lines, gate_macro_name, group_note, group_table, headline_value, interval_cells,
+    sweep_table, LabelIntervals, Origin, ReportData, HEADLINE, INTERVAL_HEADS, INTERVAL_NOTE,
+    SWEEP_NOTE,
 };
 
 const CSS: &str = r#"
@@ -54,6 +55,10 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; paddin
 .twocol { display: flex; flex-wrap: wrap; gap: 0 16px; }
 .twocol > section { flex: 1 1 400px; }
 .note { color: #59636e; font-size: 13px; }
+#toc ol { display: flex; flex-wrap: wrap; gap: 4px 18px; list-style: none; margin: 0 0 8px; padding: 0; font-size: 14px; }
+#toc a { color: #0969da; text-decoration: none; }
+#toc a:hover { text-decoration: underline; }
+td.ci { white-space: nowrap; color: #59636e; }
 #calibration-table th, #calibration-table td { white-space: nowrap; padding: 4px 8px; }
 "#;
 
@@ -99,23 +104,71 @@ fn cells_table(s: &mut String, id: &str, head: &[String], rows: &[Vec<String>]) 
     s.push_str("</tbody></table>");
 }
 
-fn metrics_table(s: &mut String, id: &str, first: &str, rows: &BTreeMap<String, LabelMetrics>) {
+/// A table of precision, recall, F1 and support per label; with
+/// `intervals`, each label's 95% intervals of precision and recall too.
+fn metrics_table(
+    s: &mut String,
+    id: &str,
+    first: &str,
+    rows: &BTreeMap<String, LabelMetrics>,
+    intervals: Option<&BTreeMap<String, LabelIntervals>>,
+) {
     let _ = write!(
         s,
-        "<table id=\"{id}\"><thead><tr><th>{first}</th><th class=\"num\">precision</th><th class=\"num\">recall</th><th class=\"num\">F1</th><th class=\"num\">support</th></tr></thead><tbody>"
+        "<table id=\"{id}\"><thead><tr><th>{first}</th><th class=\"num\">precision</th><th class=\"num\">recall</th><th class=\"num\">F1</th><th class=\"num\">support</th>"
     );
+    if intervals.is_some() {
+        for h in INTERVAL_HEADS {
+            let _ = write!(s, "<th class=\"num\">{h}</th>");
+        }
+    }
+    s.push_str("</tr></thead><tbody>");
     for (l, m) in rows {
         let _ = write!(
             s,
-            r#"<tr><th><bdi>{}</bdi></th><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+            r#"<tr><th><bdi>{}</bdi></th><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>"#,
             esc(l),
             fmt::metric(m.precision),
             fmt::metric(m.recall),
             fmt::metric(m.f1),
             m.support
         );
+        if let Some(iv) = intervals {
+            for c in interval_cells(iv.get(l)) {
+                let _ = write!(s, r#"<td class="num ci">{c}</td>"#);
+            }
+        }
+        s.push_str("</tr>");
     }
     s.push_str("</tbody></table>");
+}
+
+/// The table of contents: a link to every section the page has.
+fn toc(s: &mut String, d: &ReportData) {
+    let mut items = vec![
+        ("headline", "Headline figures"),
+        ("confusion", "Confusion matrix"),
+        ("per-label", "Per label"),
+    ];
+    if d.gate.is_some() {
+        items.push(("gate", "Gate"));
+    }
+    if d.groups.is_some() {
+        items.push(("groups", "Per held-out group"));
+    }
+    items.extend([
+        ("confused", "Most confused labels"),
+        ("calibration", "Calibration"),
+        ("terms", "Most indicative terms"),
+        ("data", "Data"),
+        ("model", "Model settings"),
+        ("command", "Command"),
+    ]);
+    s.push_str("<nav id=\"toc\" aria-label=\"contents\"><ol>");
+    for (id, name) in items {
+        let _ = write!(s, r##"<li><a href="#{id}">{name}</a></li>"##);
+    }
+    s.push_str("</ol></nav>\n");
 }
 
 pub fn render_html(d: &ReportData) -> String {
@@ -135,6 +188,8 @@ pub fn render_html(d: &ReportData) -> String {
         r.documents,
         r.confusion.labels.len()
     );
+
+    toc(&mut s, d);
 
     // headline
     s.push_str("<section id=\"headline\">\n<h2>Headline figures</h2>\n<div class=\"cards\">");
@@ -243,7 +298,14 @@ pub fn render_html(d: &ReportData) -> String {
     s.push_str("<section id=\"per-label\">\n<h2>Per label</h2>\n<div class=\"charts\"><figure>");
     s.push_str(&svg::per_label(d));
     s.push_str("<figcaption>Precision, recall and F1 of each label; n is its number of documents (support).</figcaption></figure>\n");
-    metrics_table(&mut s, "per-label-table", "label", &r.per_label);
+    metrics_table(
+        &mut s,
+        "per-label-table",
+        "label",
+        &r.per_label,
+        Some(&d.intervals),
+    );
+    let _ = write!(s, r#"<p class="note">{}</p>"#, esc(INTERVAL_NOTE));
     s.push_str("</div>\n</section>\n");
 
     if let Some(g) = &d.gate {
@@ -251,7 +313,7 @@ pub fn render_html(d: &ReportData) -> String {
         for line in gate_lines(g) {
             let _ = writeln!(s, "<p><bdi>{}</bdi></p>", esc(&line));
         }
-        metrics_table(&mut s, "gate-table", "topic", &g.per_topic);
+        metrics_table(&mut s, "gate-table", "topic", &g.per_topic, None);
         let _ = write!(
             s,
             "\n<p><bdi>{}</bdi> <strong id=\"gate-macro-f1\">{}</strong></p>\n",

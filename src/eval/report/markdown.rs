@@ -8,8 +8,9 @@ use crate::eval::LabelMetrics;
 
 use super::svg::{self, CellValue};
 use super::{
-    fmt, gate_lines, gate_macro_name, group_note, group_table, headline_value, sweep_table, Origin,
-    ReportData, HEADLINE, SWEEP_NOTE,
+    fmt, gate_lines, gate_macro_name, group_note, group_table, headline_value, interval_cells,
+    sweep_table, LabelIntervals, Origin, ReportData, HEADLINE, INTERVAL_HEADS, INTERVAL_NOTE,
+    SWEEP_NOTE,
 };
 
 /// A Markdown report and the chart files it links to.
@@ -72,23 +73,32 @@ fn cells_table(s: &mut String, head: &[String], rows: &[Vec<String>]) {
     }
 }
 
-fn metrics_table(s: &mut String, first: &str, rows: &BTreeMap<String, LabelMetrics>) {
-    header(
-        s,
-        &[first, "precision", "recall", "F1", "support"],
-        &[false, true, true, true, true],
-    );
+/// A table of precision, recall, F1 and support per label; with
+/// `intervals`, each label's 95% intervals of precision and recall too.
+fn metrics_table(
+    s: &mut String,
+    first: &str,
+    rows: &BTreeMap<String, LabelMetrics>,
+    intervals: Option<&BTreeMap<String, LabelIntervals>>,
+) {
+    let mut names = vec![first, "precision", "recall", "F1", "support"];
+    if intervals.is_some() {
+        names.extend(INTERVAL_HEADS);
+    }
+    let numeric: Vec<bool> = (0..names.len()).map(|c| c > 0).collect();
+    header(s, &names, &numeric);
     for (l, m) in rows {
-        row(
-            s,
-            &[
-                md_escape(l),
-                fmt::metric(m.precision),
-                fmt::metric(m.recall),
-                fmt::metric(m.f1),
-                m.support.to_string(),
-            ],
-        );
+        let mut cells = vec![
+            md_escape(l),
+            fmt::metric(m.precision),
+            fmt::metric(m.recall),
+            fmt::metric(m.f1),
+            m.support.to_string(),
+        ];
+        if let Some(iv) = intervals {
+            cells.extend(interval_cells(iv.get(l)));
+        }
+        row(s, &cells);
     }
 }
 
@@ -211,14 +221,15 @@ pub fn render_markdown(d: &ReportData, files_dir: &str) -> MarkdownReport {
         "![precision, recall and F1 per label]({})\n",
         link(CHART_FILES[2])
     );
-    metrics_table(&mut s, "label", &r.per_label);
+    metrics_table(&mut s, "label", &r.per_label, Some(&d.intervals));
+    let _ = writeln!(s, "\n{}", md_escape(INTERVAL_NOTE));
 
     if let Some(g) = &d.gate {
         let _ = writeln!(s, "\n## Gate\n");
         for line in gate_lines(g) {
             let _ = writeln!(s, "{}\n", md_escape(&line));
         }
-        metrics_table(&mut s, "topic", &g.per_topic);
+        metrics_table(&mut s, "topic", &g.per_topic, None);
         let _ = writeln!(
             s,
             "\n{} **{}**",

@@ -27,6 +27,8 @@ mod svg;
 mod tables;
 mod terminal;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::gate::GateSummary;
@@ -39,10 +41,10 @@ pub use data::{calibration, first_line};
 pub use html::render_html;
 pub use markdown::{render_markdown, MarkdownReport, CHART_FILES};
 pub use tables::{
-    gate_lines, gate_macro_name, group_note, group_table, headline_value, sweep_table, HEADLINE,
-    SWEEP_NOTE,
+    gate_lines, gate_macro_name, group_note, group_table, headline_value, interval_cells,
+    sweep_table, HEADLINE, INTERVAL_HEADS, INTERVAL_NOTE, SWEEP_NOTE,
 };
-pub use terminal::render_terminal;
+pub use terminal::{render_terminal, render_terminal_with, TerminalOptions};
 
 /// How each kind of figure is written, in every rendering: one precision per
 /// kind of figure.
@@ -76,7 +78,7 @@ pub mod fmt {
 pub struct ReportOptions {
     /// Most confused (true, predicted) pairs listed. Default 5.
     pub confused_pairs: usize,
-    /// Example articles per confused pair. Default 3.
+    /// Example articles per confused pair (each with its id). Default 10.
     pub examples_per_pair: usize,
     /// Most indicative terms per label. Default 10.
     pub top_terms: usize,
@@ -93,7 +95,7 @@ impl Default for ReportOptions {
     fn default() -> Self {
         ReportOptions {
             confused_pairs: 5,
-            examples_per_pair: 3,
+            examples_per_pair: 10,
             top_terms: 10,
             calibration_bins: 10,
             read: crate::corpus::ReadOptions::default(),
@@ -275,6 +277,25 @@ pub struct ModelSummary {
     pub settings: Vec<Setting>,
 }
 
+/// A 95% interval of a proportion (Wilson score interval), within [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+/// One label's 95% intervals; `None` where there is nothing to count (no
+/// document predicted as the label, or none that has it).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LabelIntervals {
+    /// Of precision: right among the documents predicted as the label.
+    pub precision: Option<Interval>,
+    /// Of recall: found among the documents that have the label.
+    pub recall: Option<Interval>,
+}
+
 /// Every figure of an evaluation report, computed once. Serialized, it is
 /// what `tasnif eval --json` writes: the pooled metrics at the top level (as
 /// [`Report`] has them), then the rest.
@@ -299,6 +320,9 @@ pub struct ReportData {
     pub confused_pairs: Vec<ConfusedPair>,
     /// Reliability of the predicted probabilities.
     pub calibration: Calibration,
+    /// Per label, 95% Wilson score intervals of its precision and recall
+    /// (over the pooled counts of the confusion matrix).
+    pub intervals: BTreeMap<String, LabelIntervals>,
     /// For a model with a none label: the gate's figures, and the topics'
     /// on the topic documents alone.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -100,7 +100,9 @@ pub(crate) fn confusion(d: &ReportData, what: CellValue) -> String {
     let left = 28.0 + longest + 10.0;
     // column names are rotated by 45°: they rise by width·sin 45°
     let top = 34.0 + longest * std::f64::consts::FRAC_1_SQRT_2 + 12.0;
-    let w = left + cell * k as f64 + 24.0;
+    // the last column's name leans right past the matrix: room for it
+    let w = (left + cell * k as f64 + 24.0)
+        .max(left + cell * (k as f64 - 0.5) + longest * std::f64::consts::FRAC_1_SQRT_2 + 20.0);
     let h = top + cell * k as f64 + 16.0;
     let max_count = m.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let (id, title) = match what {
@@ -123,7 +125,7 @@ pub(crate) fn confusion(d: &ReportData, what: CellValue) -> String {
         let x = left + cell * (j as f64 + 0.5);
         let _ = write!(
             s,
-            r#"<text transform="translate({x:.1},{:.1}) rotate(-45)" text-anchor="start">{}</text>"#,
+            r#"<text id="cm-{id}-col-{j}" transform="translate({x:.1},{:.1}) rotate(-45)" text-anchor="start">{}</text>"#,
             top - 8.0,
             esc(l)
         );
@@ -132,7 +134,7 @@ pub(crate) fn confusion(d: &ReportData, what: CellValue) -> String {
         let y = top + cell * (i as f64 + 0.5);
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{y:.1}" text-anchor="end" dominant-baseline="central">{}</text>"#,
+            r#"<text id="cm-{id}-row-{i}" x="{:.1}" y="{y:.1}" text-anchor="end" dominant-baseline="central">{}</text>"#,
             left - 8.0,
             esc(l)
         );

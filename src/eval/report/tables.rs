@@ -1,7 +1,7 @@
 //! The plain-text pieces every rendering shows alike: the gate's sentences,
 //! the per-group and threshold tables, the headline figures.
 
-use super::fmt;
+use super::{fmt, Interval, LabelIntervals};
 use crate::eval::gate::{GateAt, GateSummary};
 use crate::eval::groups::GroupsSection;
 use crate::eval::Report;
@@ -171,4 +171,22 @@ pub fn headline_value(r: &Report, key: &str) -> Option<f64> {
         "weighted_f1" => r.weighted_f1,
         _ => return None,
     })
+}
+
+/// The heads of the interval columns of the per-label table.
+pub const INTERVAL_HEADS: [&str; 2] = ["precision 95% CI", "recall 95% CI"];
+
+/// How every rendering notes the intervals under the per-label table.
+pub const INTERVAL_NOTE: &str = "95% CI: Wilson score interval of the proportion behind the figure (precision: right among the documents predicted as the label; recall: found among those that have it). Few documents give wide intervals.";
+
+/// A label's two interval cells (`n/a` where there is nothing to count).
+pub fn interval_cells(i: Option<&LabelIntervals>) -> [String; 2] {
+    let cell = |x: Option<Interval>| match x {
+        Some(x) => format!("{}–{}", fmt::metric(x.low), fmt::metric(x.high)),
+        None => "n/a".to_string(),
+    };
+    [
+        cell(i.and_then(|i| i.precision)),
+        cell(i.and_then(|i| i.recall)),
+    ]
 }

@@ -11,29 +11,61 @@ use super::{
     ReportData, HEADLINE, SWEEP_NOTE,
 };
 
-const BOLD: &str = "\x1b[1m";
-const DIM: &str = "\x1b[2m";
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const YELLOW: &str = "\x1b[33m";
-const CYAN: &str = "\x1b[36m";
-const RESET: &str = "\x1b[0m";
+use anstyle::{AnsiColor, Style};
+use unicode_width::UnicodeWidthStr;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const RED: Style = AnsiColor::Red.on_default();
+const GREEN: Style = AnsiColor::Green.on_default();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+const PLAIN: Style = Style::new();
 
 struct Paint(bool);
 
 impl Paint {
     /// `text` (already padded) in `style`, when color is on.
-    fn paint(&self, style: &str, text: &str) -> String {
-        if self.0 && !style.is_empty() && !text.is_empty() {
-            format!("{style}{text}{RESET}")
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.0 && style != PLAIN && !text.is_empty() {
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
     }
 }
 
+/// The columns `s` takes in a terminal (an Arabic letter one, its
+/// combining marks none, a wide CJK character two).
 fn width(s: &str) -> usize {
-    s.chars().count()
+    s.width()
+}
+
+/// `s` cut to at most `w` columns, ending with `…` when cut.
+fn truncate(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if width(&out) + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > w {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// How the terminal report is laid out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TerminalOptions {
+    /// ANSI color and bold (see [`render_terminal`]).
+    pub color: bool,
+    /// The terminal's width in columns: a confusion matrix wider than this
+    /// numbers its columns and, if still too wide, is printed in blocks of
+    /// columns. `None`: no limit.
+    pub width: Option<usize>,
 }
 
 fn pad_left(s: &str, w: usize) -> String {
@@ -118,8 +150,16 @@ fn metric_rows(s: &mut String, w: usize, rows: &BTreeMap<String, LabelMetrics>) 
 
 /// Renders the report for a terminal; with `color`, headings are bold,
 /// right predictions green and shares of errors of 5% or more red (yellow
-/// from 1%).
+/// from 1%). No limit on the width (see [`render_terminal_with`]).
 pub fn render_terminal(d: &ReportData, color: bool) -> String {
+    render_terminal_with(d, &TerminalOptions { color, width: None })
+}
+
+/// [`render_terminal`] laid out as `opts` says: a confusion matrix too wide
+/// for `opts.width` numbers its columns (a legend names them) and, if still
+/// too wide, comes in blocks of columns.
+pub fn render_terminal_with(d: &ReportData, opts: &TerminalOptions) -> String {
+    let color = opts.color;
     let p = Paint(color);
     let r = &d.metrics;
     let mut s = String::new();
@@ -250,33 +290,7 @@ pub fn render_terminal(d: &ReportData, color: bool) -> String {
             "confusion matrix (rows: true label, columns: predicted)"
         )
     );
-    let cw = labels.iter().map(|l| width(l)).max().unwrap_or(5).max(6);
-    let mut head = " ".repeat(w);
-    for l in labels {
-        head.push_str("  ");
-        head.push_str(&pad_left(l, cw));
-    }
-    let _ = writeln!(s, "{}", p.paint(BOLD, head.trim_end()));
-    for (i, row) in r.confusion.matrix.iter().enumerate() {
-        let _ = write!(s, "{}", pad_right(&labels[i], w));
-        for (j, c) in row.iter().enumerate() {
-            let cell = pad_left(&c.to_string(), cw);
-            let share = d.row_normalized[i][j];
-            let style = if *c == 0 {
-                DIM
-            } else if i == j {
-                GREEN
-            } else if share >= 0.05 {
-                RED
-            } else if share >= 0.01 {
-                YELLOW
-            } else {
-                ""
-            };
-            let _ = write!(s, "  {}", p.paint(style, &cell));
-        }
-        let _ = writeln!(s);
-    }
+    confusion_matrix(&mut s, &p, d, w, opts.width);
 
     let _ = writeln!(s);
     for e in &d.misclassified {
@@ -302,7 +316,7 @@ pub fn render_terminal(d: &ReportData, color: bool) -> String {
                 } else if x.share >= 0.01 {
                     YELLOW
                 } else {
-                    ""
+                    PLAIN
                 };
                 format!(
                     "{} {}",
@@ -326,4 +340,101 @@ pub fn render_terminal(d: &ReportData, color: bool) -> String {
         d.calibration.bins.len()
     );
     s
+}
+
+/// The style of a confusion matrix cell: dim zeros, green right
+/// predictions, red errors of 5% of the row or more, yellow from 1%.
+fn cell_style(count: u64, right: bool, share: f64) -> Style {
+    if count == 0 {
+        DIM
+    } else if right {
+        GREEN
+    } else if share >= 0.05 {
+        RED
+    } else if share >= 0.01 {
+        YELLOW
+    } else {
+        PLAIN
+    }
+}
+
+/// The confusion matrix, rows true labels (`w` columns wide), columns
+/// predicted labels. Within `max` columns when given: headed by the label
+/// names when they fit, else by numbers with a legend, in blocks of columns
+/// when even those do not fit.
+fn confusion_matrix(s: &mut String, p: &Paint, d: &ReportData, w: usize, max: Option<usize>) {
+    let r = &d.metrics;
+    let labels = &r.confusion.labels;
+    let n = labels.len();
+    let cw = labels.iter().map(|l| width(l)).max().unwrap_or(5).max(6);
+    let limit = max.unwrap_or(usize::MAX);
+    if w + n * (2 + cw) <= limit {
+        let mut head = " ".repeat(w);
+        for l in labels {
+            head.push_str("  ");
+            head.push_str(&pad_left(l, cw));
+        }
+        let _ = writeln!(s, "{}", p.paint(BOLD, head.trim_end()));
+        for (i, row) in r.confusion.matrix.iter().enumerate() {
+            let _ = write!(s, "{}", pad_right(&labels[i], w));
+            for (j, c) in row.iter().enumerate() {
+                let cell = pad_left(&c.to_string(), cw);
+                let style = cell_style(*c, i == j, d.row_normalized[i][j]);
+                let _ = write!(s, "  {}", p.paint(style, &cell));
+            }
+            let _ = writeln!(s);
+        }
+        return;
+    }
+    // Numbered columns: each row starts with its label's number.
+    let digits = n.to_string().len();
+    let largest = r
+        .confusion
+        .matrix
+        .iter()
+        .flatten()
+        .max()
+        .copied()
+        .unwrap_or(0);
+    let cw = largest.to_string().len().max(digits).max(3);
+    // the row names take at most a third of the width
+    let lw = (digits + 1 + w).min((limit / 3).max(digits + 4));
+    let per_block = ((limit.saturating_sub(lw)) / (2 + cw)).max(1);
+    let row_name = |i: usize| truncate(&format!("{:>digits$} {}", i + 1, labels[i]), lw);
+    for start in (0..n).step_by(per_block) {
+        let cols = start..(start + per_block).min(n);
+        if start > 0 {
+            let _ = writeln!(s);
+        }
+        let mut head = " ".repeat(lw);
+        for j in cols.clone() {
+            head.push_str("  ");
+            head.push_str(&pad_left(&(j + 1).to_string(), cw));
+        }
+        let _ = writeln!(s, "{}", p.paint(BOLD, head.trim_end()));
+        for (i, row) in r.confusion.matrix.iter().enumerate() {
+            let _ = write!(s, "{}", pad_right(&row_name(i), lw));
+            for j in cols.clone() {
+                let cell = pad_left(&row[j].to_string(), cw);
+                let style = cell_style(row[j], i == j, d.row_normalized[i][j]);
+                let _ = write!(s, "  {}", p.paint(style, &cell));
+            }
+            let _ = writeln!(s);
+        }
+    }
+    // the legend, wrapped to the width (continued lines indented by two; an
+    // item too wide for a line of its own is cut)
+    let mut line = String::from("columns:");
+    for (j, l) in labels.iter().enumerate() {
+        let mut item = format!(" {} {}{}", j + 1, l, if j + 1 < n { "," } else { "" });
+        if width(&line) + width(&item) > limit {
+            let _ = writeln!(s, "{line}");
+            line = "  ".to_string();
+        }
+        if width(&line) + width(&item) > limit {
+            item = truncate(&item, limit.saturating_sub(width(&line)));
+        }
+        line.push_str(&item);
+    }
+    let _ = writeln!(s, "{line}");
 }

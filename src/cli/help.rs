@@ -1,0 +1,96 @@
+//! What `--help` prints after the options: each command's examples, then
+//! the exit codes. Every line fits in 80 columns, so clap (which wraps help
+//! to the terminal, at most 100 columns) never breaks a command in the
+//! middle; a long command goes on after a `\` on an indented line, as a
+//! shell reads it.
+
+/// The exit codes, listed after the examples of every command.
+macro_rules! exit_codes {
+    () => {
+        "Exit status:
+  0    success
+  1    error: the command stopped and wrote no output
+  2    some inputs failed (label: each has a record with \"error\")
+  64   usage error: unknown option, bad value, conflicting options
+  130  interrupted: 128 + the signal number (Ctrl-C: 130)"
+    };
+}
+
+/// A command's examples, then the exit codes.
+macro_rules! after_help {
+    ($($line:literal)*) => {
+        concat!("Examples:\n", $("  ", $line, "\n",)* "\n", exit_codes!())
+    };
+}
+
+pub const TOP: &str = after_help!(
+    "# label the seed articles with the bundled cyber-topics model"
+    "tasnif label seeds/"
+    "# train on a folder with one sub-folder per topic"
+    "tasnif train corpus/ -o news.tasnif"
+    "# evaluate a model on labeled articles, or cross-validate settings"
+    "tasnif eval test/ -m news.tasnif"
+    "tasnif eval corpus/ --cv 5"
+    "# show a model's settings and top terms"
+    "tasnif inspect news.tasnif"
+);
+
+pub const TRAIN: &str = after_help!(
+    "tasnif train corpus/ -o news.tasnif"
+    "# the reference split's training half (paths relative to the corpus)"
+    "D=../shared/data/ant-multisource"
+    "tasnif train $D --list $D/split/train.txt -o news.tasnif"
+    "tasnif train labels.csv -o cyber.tasnif --stemmer snowball \\"
+    "    --nb multinomial --alpha 0.1"
+    "# semi-supervised (EM), with unlabeled articles"
+    "tasnif train labels.csv -o cyber.tasnif --unlabeled archive/ \\"
+    "    --unlabeled-weight 0.01"
+);
+
+pub const LABEL: &str = after_help!(
+    "# the bundled model, JSON lines on standard output"
+    "tasnif label seeds/"
+    "tasnif label archive/ -m news.tasnif -o out.csv --format csv -j 2"
+    "echo '{\"id\":\"a1\",\"text\":\"...\"}' | tasnif label - --top-k 3 --explain 5"
+);
+
+pub const EVAL: &str = after_help!(
+    "D=../shared/data/ant-multisource"
+    "tasnif eval $D -m news.tasnif --list $D/split/test.txt"
+    "tasnif eval corpus/ --cv 5 --seed 42 --json cv.json"
+    "# one self-contained page with charts"
+    "tasnif eval test/ -m news.tasnif --report report.html"
+    "# Markdown, its charts in report_files/"
+    "tasnif eval test/ -m news.tasnif --report report.md"
+    "tasnif eval labels.csv --cv 5 --learning-curve --unlabeled archive/ \\"
+    "    --unlabeled-weight 0.01,0.1"
+);
+
+pub const TUNE: &str = after_help!(
+    "D=../shared/data/ant-multisource"
+    "tasnif tune $D --list $D/split/train.txt --cv 5"
+    "tasnif train $D --list $D/split/train.txt --config tasnif-tune.json \\"
+    "    -o news.tasnif"
+);
+
+pub const BENCH: &str = after_help!(
+    "# the reference split in $TASNIF_DATA or ../shared/data"
+    "tasnif bench"
+    "tasnif bench corpus/ --train-list a.txt --test-list b.txt --runs 3 \\"
+    "    --json bench.json"
+);
+
+pub const INSPECT: &str = after_help!("tasnif inspect news.tasnif --top-terms 20");
+
+pub const COMPLETIONS: &str = after_help!(
+    "tasnif completions bash > ~/.local/share/bash-completion/completions/tasnif"
+    "tasnif completions zsh > ~/.zfunc/_tasnif"
+    "tasnif completions fish > ~/.config/fish/completions/tasnif.fish"
+);
+
+pub const MAN: &str = after_help!(
+    "tasnif man | man -l -"
+    "tasnif man label | man -l -"
+    "# every page, for a package: tasnif.1, tasnif-train.1, ..."
+    "tasnif man --dir /usr/local/share/man/man1"
+);
