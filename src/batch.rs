@@ -9,6 +9,13 @@
 //! scored. At most `QUEUE` chunks wait on each side, so memory does not grow
 //! with the number of documents. A document's result depends on its text
 //! alone, never on the other documents or on the number of threads.
+//!
+//! [`label_stream`] waits for a full chunk (or the end of the input) before
+//! scoring it: right for files. [`label_stream_live`] scores whatever has
+//! arrived as soon as the reader would wait, and tells the sink when
+//! nothing more is ready, so a program that writes one article to a pipe
+//! and waits for its record gets it (a co-process); when the input comes
+//! faster than it is scored, its chunks fill up as the other's do.
 
 use std::sync::mpsc::sync_channel;
 
@@ -65,24 +72,116 @@ where
     G: Fn(&Item, Result<Labeled, Error>) -> R + Sync,
     F: FnMut(&Item, R) -> Result<(), E> + Send,
 {
+    run(
+        model,
+        items,
+        opts,
+        render,
+        false,
+        |r: Option<(&Item, R)>| match r {
+            Some((item, r)) => sink(item, r),
+            None => Ok(()),
+        },
+    )
+}
+
+/// [`label_stream`] for input that arrives while it is labeled (standard
+/// input from another program): a chunk is scored as soon as the reader has
+/// no further item ready, rather than when [`CHUNK`] items have arrived,
+/// and `sink(None)` is called whenever every result so far has been handed
+/// over and no other is ready, which is when to flush the output. Results
+/// come as `Some((item, result))`, in input order.
+///
+/// # Errors
+/// Only the errors of `sink`, as for [`label_stream`].
+pub fn label_stream_live<I, R, E, G, F>(
+    model: &Classifier,
+    items: I,
+    opts: &BatchOptions,
+    render: G,
+    sink: F,
+) -> Result<(), E>
+where
+    I: IntoIterator<Item = Item>,
+    I::IntoIter: Send,
+    R: Send,
+    E: Send,
+    G: Fn(&Item, Result<Labeled, Error>) -> R + Sync,
+    F: FnMut(Option<(&Item, R)>) -> Result<(), E> + Send,
+{
+    run(model, items, opts, render, true, sink)
+}
+
+/// The three stages of [`label_stream`] and [`label_stream_live`].
+fn run<I, R, E, G, F>(
+    model: &Classifier,
+    items: I,
+    opts: &BatchOptions,
+    render: G,
+    live: bool,
+    mut sink: F,
+) -> Result<(), E>
+where
+    I: IntoIterator<Item = Item>,
+    I::IntoIter: Send,
+    R: Send,
+    E: Send,
+    G: Fn(&Item, Result<Labeled, Error>) -> R + Sync,
+    F: FnMut(Option<(&Item, R)>) -> Result<(), E> + Send,
+{
     let items = items.into_iter();
     std::thread::scope(|s| {
         let (in_tx, in_rx) = sync_channel::<Vec<Item>>(QUEUE);
         let (out_tx, out_rx) = sync_channel::<(Vec<Item>, Vec<R>)>(QUEUE);
-        s.spawn(move || {
-            let mut items = items;
-            loop {
-                let chunk: Vec<Item> = items.by_ref().take(CHUNK).collect();
-                if chunk.is_empty() || in_tx.send(chunk).is_err() {
-                    break;
+        if live {
+            // One item at a time to a chunker that never waits for a second.
+            let (item_tx, item_rx) = sync_channel::<Item>(CHUNK);
+            s.spawn(move || {
+                for item in items {
+                    if item_tx.send(item).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+            s.spawn(move || {
+                while let Ok(first) = item_rx.recv() {
+                    let mut chunk = Vec::with_capacity(CHUNK);
+                    chunk.push(first);
+                    while chunk.len() < CHUNK {
+                        match item_rx.try_recv() {
+                            Ok(item) => chunk.push(item),
+                            Err(_) => break,
+                        }
+                    }
+                    if in_tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+        } else {
+            s.spawn(move || {
+                let mut items = items;
+                loop {
+                    let chunk: Vec<Item> = items.by_ref().take(CHUNK).collect();
+                    if chunk.is_empty() || in_tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
         let writer = s.spawn(move || -> Result<(), E> {
-            for (chunk, results) in out_rx {
+            let mut next = out_rx.recv().ok();
+            while let Some((chunk, results)) = next {
                 for (item, r) in chunk.iter().zip(results) {
-                    sink(item, r)?;
+                    sink(Some((item, r)))?;
                 }
+                next = match out_rx.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(_) => {
+                        sink(None)?; // nothing else ready: time to flush
+                        out_rx.recv().ok()
+                    }
+                };
             }
             Ok(())
         });
@@ -141,7 +240,7 @@ where
     items
         .par_iter()
         .map_init(PredictScratch::default, |scratch, item| {
-            render(item, labeled(model, item.read(&opts.read), scratch, opts))
+            render(item, label_one(model, item, opts, scratch))
         })
         .collect()
 }
@@ -177,6 +276,23 @@ pub fn label_text(
         scratch,
         opts,
     )
+}
+
+/// Labels one document on the calling thread with the scratch buffers
+/// `scratch`: the result [`label_items`] gives for it (which calls this on
+/// each of its workers). For a caller that already runs in parallel (a
+/// request of a server, say) and would gain nothing from another thread.
+///
+/// # Errors
+/// The document cannot be read, or (for a model without a gate) has no
+/// letter or digit.
+pub fn label_one(
+    model: &Classifier,
+    item: &Item,
+    opts: &BatchOptions,
+    scratch: &mut PredictScratch,
+) -> Result<Labeled, Error> {
+    labeled(model, item.read(&opts.read), scratch, opts)
 }
 
 /// The result of a document read as `read`: its prediction; for a gated

@@ -128,6 +128,20 @@ pub enum ErrorKind {
     /// A setting of a gate was given for a model without one (no none label).
     #[error("{setting} sets a gate, and there is none: a gate needs a none label (none_label)")]
     NoGate { setting: &'static str },
+    /// An annotation project file that is not one: another kind of file,
+    /// or an SQLite database of another application or of a newer tasnif.
+    #[error("not a tasnif annotation project: {message}")]
+    NotAProject { message: String },
+    /// An annotation project whose database is damaged.
+    #[error("corrupted annotation project: {message}")]
+    CorruptProject { message: String },
+    /// The label set of an annotation project changed since it was read
+    /// (by another process), or a change that would drop labels in use.
+    #[error("the label set changed: {message}")]
+    LabelSetChanged { message: String },
+    /// The annotation project's database failed (locked, full disk, …).
+    #[error("annotation database: {message}")]
+    Database { message: String },
 }
 
 impl Error {

@@ -14,6 +14,7 @@
 //! # Ok::<(), tasnif::Error>(())
 //! ```
 
+pub mod annotate;
 pub mod atomic;
 pub mod batch;
 pub mod corpus;
@@ -25,6 +26,8 @@ pub mod model;
 pub mod nb;
 pub mod progress;
 pub mod record;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod text;
 pub mod train;
 

@@ -10,7 +10,9 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(code) => return ExitCode::from(code),
     };
-    cli::exit_on_signals();
+    if !args.handles_signals() {
+        cli::exit_on_signals();
+    }
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

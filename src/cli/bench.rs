@@ -190,6 +190,7 @@ pub fn run_op(a: BenchOpArgs) -> anyhow::Result<u8> {
                 },
                 &mut sink,
                 false,
+                false,
             )?;
             anyhow::ensure!(
                 failed == 0 && total as u64 == n_docs,

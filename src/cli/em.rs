@@ -26,31 +26,31 @@ pub struct EmOpts {
     /// Unlabeled articles for semi-supervised training with EM: a folder
     /// (every *.txt below it) or a .jsonl file (text, optional id). Copies
     /// of labeled articles are left out; unreadable files are reported and skipped.
-    #[arg(long, value_name = "DIR|FILE")]
+    #[arg(long, value_name = "DIR|FILE", group = "em_input")]
     pub unlabeled: Option<PathBuf>,
     /// Keep only the unlabeled articles listed in FILE (paths relative to the --unlabeled folder).
     #[arg(long, value_name = "FILE", requires = "unlabeled")]
     unlabeled_list: Option<PathBuf>,
     /// Most EM iterations after the labeled-only model [default: 10].
-    #[arg(long, value_name = "N", requires = "unlabeled")]
+    #[arg(long, value_name = "N", requires = "em_input")]
     em_iterations: Option<usize>,
     /// Weight λ of an unlabeled article relative to a labeled one, 0 < λ ≤ 1
     /// [default: 0.01]. eval --learning-curve takes a comma-separated list (one row each).
     #[arg(
         long,
         value_name = "W",
-        requires = "unlabeled",
+        requires = "em_input",
         value_delimiter = ',',
         num_args = 1,
         allow_negative_numbers = true
     )]
     unlabeled_weight: Vec<f64>,
     /// Stop EM when no posterior changed by more than this; 0 runs every iteration [default: 0.001].
-    #[arg(long, value_name = "T", requires = "unlabeled")]
+    #[arg(long, value_name = "T", requires = "em_input")]
     em_tolerance: Option<f64>,
     /// Fit the vocabulary and idf on the labeled articles only, or on all
     /// (labeled and unlabeled) [default: labeled].
-    #[arg(long, value_enum, requires = "unlabeled")]
+    #[arg(long, value_enum, requires = "em_input")]
     em_vocabulary: Option<EmVocabularyArg>,
 }
 

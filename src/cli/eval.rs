@@ -25,8 +25,8 @@ use super::{GateThreshold, OutputFormat, ReadOpts, TrainOpts};
 pub struct EvalArgs {
     /// Labeled articles (same forms as for train).
     data: PathBuf,
-    /// Evaluate this model [default without --cv: $TASNIF_MODEL].
-    #[arg(short, long, conflicts_with = "cv")]
+    /// Evaluate this model [default without --cv or --active-learning: $TASNIF_MODEL].
+    #[arg(short, long, conflicts_with_all = ["cv", "active_learning"])]
     model: Option<PathBuf>,
     /// Instead of a model, stratified K-fold cross-validation of the training options.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(2..))]
@@ -107,6 +107,46 @@ pub struct EvalArgs {
     f1_labels: Vec<String>,
     #[command(flatten)]
     em: EmOpts,
+    #[command(flatten)]
+    active: ActiveOpts,
+}
+
+/// `eval --active-learning`: a simulated person labels what each strategy
+/// offers, with DATA's labels as the oracle.
+#[derive(Debug, Args)]
+pub struct ActiveOpts {
+    /// Simulate active learning on DATA (the pool; its labels are the
+    /// oracle): the learning curve of each strategy against random
+    /// sampling, scored on --test-list (default: a stratified fifth of
+    /// DATA, held out with --seed). --seed is the first of --seeds seeds.
+    #[arg(long, conflicts_with_all = ["cv", "model", "learning_curve", "multi", "predictions", "groups"])]
+    active_learning: bool,
+    /// Strategies to measure against random [default: all].
+    #[arg(long, value_enum, value_delimiter = ',', requires = "active_learning")]
+    strategy: Vec<tasnif::annotate::Strategy>,
+    /// Labels before the first retraining (the seed set).
+    #[arg(long, default_value_t = 10, requires = "active_learning")]
+    start: usize,
+    /// Labels between retrainings (and points of the curve).
+    #[arg(long, default_value_t = 10, requires = "active_learning")]
+    step: usize,
+    /// Labels at the end.
+    #[arg(long, default_value_t = 500, requires = "active_learning")]
+    budget: usize,
+    /// Runs per strategy (seeds --seed, --seed + 1, …).
+    #[arg(long, default_value_t = 5, requires = "active_learning")]
+    seeds: usize,
+    /// Train every model with EM on the unlabeled rest of the pool (--em-* settings).
+    #[arg(long, requires = "active_learning", group = "em_input")]
+    unlabeled_em: bool,
+    /// The held-out articles: documents of DATA listed in FILE (relative to DATA).
+    #[arg(long, value_name = "FILE", requires = "active_learning")]
+    test_list: Option<PathBuf>,
+    /// Write the model trained on the labels the first strategy chose at
+    /// the budget from --seed (what `annotate export` then `train` give
+    /// after the same rounds of `annotate next` and `add`).
+    #[arg(long, value_name = "FILE", requires = "active_learning")]
+    save_model: Option<PathBuf>,
 }
 
 /// `--f1-labels` outside the learning curve: topics of the data, for the
@@ -175,7 +215,7 @@ fn report_width() -> Option<usize> {
 
 pub fn run(mut a: EvalArgs) -> anyhow::Result<u8> {
     let start = Instant::now();
-    if a.model.is_none() && a.cv.is_none() {
+    if a.model.is_none() && a.cv.is_none() && !a.active.active_learning {
         a.model = std::env::var_os("TASNIF_MODEL")
             .filter(|m| !m.is_empty())
             .map(PathBuf::from);
@@ -197,6 +237,9 @@ pub fn run(mut a: EvalArgs) -> anyhow::Result<u8> {
         usage!("--unlabeled works with --cv K --learning-curve in eval");
     }
     let read = a.read.options();
+    if a.active.active_learning {
+        return active_learning(&a, &read, start);
+    }
     let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
     if let (true, Some(k)) = (a.learning_curve, a.cv) {
         run_curve(CurveArgs {
@@ -387,6 +430,95 @@ pub fn run(mut a: EvalArgs) -> anyhow::Result<u8> {
     }
     outln!("({} documents, {secs:.2} s)", d.metrics.documents);
     Ok(0)
+}
+
+/// `eval --active-learning`.
+fn active_learning(
+    a: &EvalArgs,
+    read: &tasnif::corpus::ReadOptions,
+    start: Instant,
+) -> anyhow::Result<u8> {
+    use tasnif::annotate::{report, simulate, SimOptions, Strategy};
+    if let Some(p) = &a.report {
+        let html = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        anyhow::ensure!(
+            html,
+            "report file {}: the active-learning report is an .html page",
+            p.display()
+        );
+    }
+    super::check_outputs(a.force, [a.active.save_model.as_deref()])?;
+    let params = a.opts.params()?;
+    let pool_data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    let (pool_data, test) = match &a.active.test_list {
+        Some(t) => (pool_data, load_labeled(&a.data, Some(t), read.encoding)?),
+        None => hold_out(pool_data, a.seed),
+    };
+    let (em, _) = a.em.params()?;
+    let opts = SimOptions {
+        strategies: if a.active.strategy.is_empty() {
+            Strategy::ALL.to_vec()
+        } else {
+            a.active.strategy.clone()
+        },
+        start: a.active.start,
+        step: a.active.step,
+        budget: a.active.budget,
+        seeds: a.active.seeds,
+        seed: a.seed,
+        em: a.active.unlabeled_em.then_some(em),
+        ..SimOptions::default()
+    };
+    let r = simulate(&pool_data, &test, &params, &opts, read)?;
+    out!("{}", report::render_text(&r));
+    if let Some(p) = &a.json {
+        let mut bytes = serde_json::to_vec_pretty(&r)?;
+        bytes.push(b'\n');
+        write_atomic(p, &bytes, true)?;
+    }
+    if let Some(p) = &a.report {
+        write_atomic(p, report::render_html(&r).as_bytes(), a.force)?;
+        outln!("report: {}", p.display());
+    }
+    if let Some(p) = &a.active.save_model {
+        let strategy = opts.strategies()[0];
+        let chosen = tasnif::annotate::chosen_labels(&pool_data, &params, &opts, strategy, read)?;
+        let data = LabeledData::from_pairs(
+            chosen
+                .into_iter()
+                .map(|(d, l)| (pool_data.items[d].clone(), l))
+                .collect(),
+        );
+        let model = tasnif::train::train(&data, &params, read)?;
+        model.save(p, a.force)?;
+        outln!(
+            "model: {} ({strategy}, seed {}, {} labels)",
+            p.display(),
+            a.seed,
+            data.len()
+        );
+    }
+    outln!("({:.2} s)", start.elapsed().as_secs_f64());
+    Ok(0)
+}
+
+/// A stratified fifth of `data` held out with `seed` (the first of five
+/// stratified folds), and the rest.
+fn hold_out(data: LabeledData, seed: u64) -> (LabeledData, LabeledData) {
+    let fold = tasnif::eval::stratified_folds(&data.targets, data.labels.len(), 5, seed);
+    let (mut pool, mut test) = (Vec::new(), Vec::new());
+    for (i, item) in data.items.into_iter().enumerate() {
+        let label = data.labels.name(data.targets[i]).to_string();
+        if fold[i] == 0 {
+            test.push((item, label));
+        } else {
+            pool.push((item, label));
+        }
+    }
+    (LabeledData::from_pairs(pool), LabeledData::from_pairs(test))
 }
 
 /// A report file to write, checked before the evaluation runs.

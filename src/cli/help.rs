@@ -64,6 +64,9 @@ pub const EVAL: &str = after_help!(
     "tasnif eval test/ -m news.tasnif --report report.md"
     "tasnif eval labels.csv --cv 5 --learning-curve --unlabeled archive/ \\"
     "    --unlabeled-weight 0.01,0.1"
+    "# active learning simulated, DATA's labels as the oracle"
+    "tasnif eval $D --list $D/split/train.txt --test-list $D/split/test.txt \\"
+    "    --active-learning --start 20 --step 40 --budget 2020 --report al.html"
 );
 
 pub const TUNE: &str = after_help!(
@@ -93,4 +96,56 @@ pub const MAN: &str = after_help!(
     "tasnif man label | man -l -"
     "# every page, for a package: tasnif.1, tasnif-train.1, ..."
     "tasnif man --dir /usr/local/share/man/man1"
+);
+
+pub const SERVE: &str = after_help!(
+    "# the bundled model on http://127.0.0.1:8080"
+    "tasnif serve"
+    "tasnif serve -m news.tasnif --port 9000 -j 2 --watch --log-format json"
+    "# beyond loopback, only with a bearer token"
+    "tasnif serve --host 0.0.0.0 --token-file /etc/tasnif/token"
+    "curl -s localhost:8080/v1/label -H 'Content-Type: application/json' \\"
+    "    -d '{\"id\":\"a1\",\"text\":\"...\"}'"
+    "# SIGHUP reloads the model; SIGTERM or Ctrl-C finishes the requests"
+    "# in flight, then exits 0. See docs/serve.md."
+);
+
+pub const ANNOTATE: &str = after_help!(
+    "tasnif annotate init news.db --pool archive/ --labels economy,sports"
+    "# the labeling page on http://127.0.0.1:8765/"
+    "tasnif annotate serve news.db"
+    "# or from the shell: the next articles as JSON lines"
+    "tasnif annotate next news.db -n 5"
+    "tasnif annotate add news.db --id archive/0001.txt --label sports"
+    "tasnif annotate stats news.db"
+    "# train on the labels so far"
+    "tasnif train news.db -o news.tasnif"
+);
+
+pub const ANNOTATE_INIT: &str = after_help!(
+    "tasnif annotate init news.db --pool archive/ \\"
+    "    --labels economy,sports,politics --none-label none"
+    "tasnif annotate init news.db --pool a.jsonl b/ --labels x,y \\"
+    "    --seed-terms 'sports=مباراة فريق'"
+    "# a new label set for an existing project"
+    "tasnif annotate init news.db --pool archive/ \\"
+    "    --labels economy,sports,politics,culture"
+);
+
+pub const ANNOTATE_NEXT: &str = after_help!("tasnif annotate next news.db -n 5 --strategy margin");
+
+pub const ANNOTATE_ADD: &str = after_help!(
+    "tasnif annotate add news.db --id archive/0001.txt --label sports \\"
+    "    --annotator amal"
+    "printf 'id,label\\narchive/0002.txt,economy\\n' | tasnif annotate add news.db -"
+);
+
+pub const ANNOTATE_EXPORT: &str = after_help!(
+    "tasnif annotate export news.db -o labels.csv"
+    "tasnif train labels.csv -o news.tasnif"
+);
+
+pub const ANNOTATE_SERVE: &str = after_help!(
+    "# then open http://127.0.0.1:8765/"
+    "tasnif annotate serve news.db --port 8765"
 );

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use tasnif::atomic::AtomicFile;
-use tasnif::batch::{label_stream, BatchOptions};
+use tasnif::batch::{label_stream, label_stream_live, BatchOptions, Labeled};
 use tasnif::corpus::{inputs, items_from_list, Item, LineFormat};
 use tasnif::model::{Classifier, PredictOptions};
 
@@ -91,6 +91,9 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
         .format
         .or_else(|| output.and_then(|p| Format::from_extension(p)))
         .unwrap_or(Format::Jsonl);
+    // A pipe or a terminal on standard input may be another program that
+    // waits for each record before it writes the next article.
+    let mut live = false;
     let items: Box<dyn Iterator<Item = Item> + Send> = match &a.list {
         Some(list) => {
             let root = match a.paths.as_slice() {
@@ -113,6 +116,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
                 }
                 paths.push(PathBuf::from("-"));
             }
+            live = paths.iter().any(|p| p.as_os_str() == "-") && !stdin_is_a_file();
             Box::new(inputs(paths, &a.read.options()).stdin_format(a.input_format))
         }
     };
@@ -135,7 +139,7 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
             tag_threshold: a.multi.then_some(a.threshold),
             model: &model,
         };
-        write_records(&model, items, &opts, a.jobs, fmt, out, show_progress)
+        write_records(&model, items, &opts, a.jobs, fmt, out, show_progress, live)
     };
     let (failed, total);
     match output {
@@ -175,10 +179,32 @@ pub fn run(a: LabelArgs) -> anyhow::Result<u8> {
     }
 }
 
+/// True when standard input is a regular file (`< articles.jsonl`), which
+/// can be read in whole chunks; false for a pipe, a terminal or a socket.
+fn stdin_is_a_file() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .and_then(|fd| std::fs::File::from(fd).metadata().ok())
+            .is_some_and(|m| m.is_file())
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
 /// Labels `items` with `model` on `jobs` threads (all cores when `None`),
 /// streaming: one record per item is written to `out` in input order while
 /// later items are still being read and scored; each failed input is reported
-/// on stderr. Returns (failed inputs, all inputs).
+/// on stderr. With `live` (input that arrives while it is labeled), each
+/// record is written and `out` flushed as soon as its article is scored and
+/// nothing else is ready. Returns (failed inputs, all inputs).
+#[allow(clippy::too_many_arguments)]
 pub fn write_records<I>(
     model: &Classifier,
     items: I,
@@ -187,6 +213,7 @@ pub fn write_records<I>(
     fmt: RecordFormat<'_>,
     out: &mut (dyn Write + Send),
     show_progress: bool,
+    live: bool,
 ) -> anyhow::Result<(usize, usize)>
 where
     I: IntoIterator<Item = Item>,
@@ -211,25 +238,29 @@ where
     let items = items.into_iter();
     let (mut failed, mut total) = (0usize, 0usize);
     out.write_all(&fmt.header())?;
+    let render = |item: &Item, r: Result<Labeled, tasnif::Error>| {
+        let line = fmt.render(&item.id, &r);
+        (line, r.err().map(|e| super::with_hint(&e)))
+    };
+    // Some(record) is written; None asks for the output to be flushed.
+    let mut sink = |r: Option<(Vec<u8>, Option<String>)>| -> io::Result<()> {
+        let Some((line, err)) = r else {
+            return out.flush();
+        };
+        total += 1;
+        if let Some(e) = err {
+            failed += 1;
+            progress.suspend(|| warn!("tasnif: {e}"));
+        }
+        progress.inc(1);
+        out.write_all(&line)
+    };
     pool.install(|| {
-        label_stream(
-            model,
-            items,
-            opts,
-            |item, r| {
-                let line = fmt.render(&item.id, &r);
-                (line, r.err().map(|e| super::with_hint(&e)))
-            },
-            |_, (line, err): (Vec<u8>, Option<String>)| -> io::Result<()> {
-                total += 1;
-                if let Some(e) = err {
-                    failed += 1;
-                    progress.suspend(|| warn!("tasnif: {e}"));
-                }
-                progress.inc(1);
-                out.write_all(&line)
-            },
-        )
+        if live {
+            label_stream_live(model, items, opts, render, |r| sink(r.map(|(_, x)| x)))
+        } else {
+            label_stream(model, items, opts, render, |_, x| sink(Some(x)))
+        }
     })?;
     progress.finish_and_clear();
     Ok((failed, total))

@@ -27,6 +27,7 @@ macro_rules! warn {
     }};
 }
 
+mod annotate;
 /// [`warn!`] for what is not an error (a summary, a note, a step of the
 /// work): left out under `-q`.
 macro_rules! note {
@@ -53,6 +54,7 @@ mod inspect;
 mod label;
 mod output;
 mod progress;
+mod serve;
 mod train;
 mod tune;
 
@@ -103,7 +105,7 @@ enum Command {
     Label(label::LabelArgs),
     /// Evaluate a model on labeled articles, or cross-validate training settings.
     #[command(after_help = help::EVAL)]
-    Eval(eval::EvalArgs),
+    Eval(Box<eval::EvalArgs>),
     /// Search training settings by cross-validation; write the best to a config file.
     #[command(after_help = help::TUNE)]
     Tune(tune::TuneArgs),
@@ -112,6 +114,9 @@ enum Command {
     Bench(bench::BenchArgs),
     #[command(hide = true)]
     BenchOp(bench::BenchOpArgs),
+    /// Label articles worth labeling first: a project file, the next articles, a web page.
+    #[command(after_help = help::ANNOTATE)]
+    Annotate(annotate::AnnotateArgs),
     /// Show a model's settings, labels, training summary and top terms.
     #[command(after_help = help::INSPECT)]
     Inspect(inspect::InspectArgs),
@@ -121,6 +126,9 @@ enum Command {
     /// Print a manual page (roff), or write them all into a folder.
     #[command(after_help = help::MAN)]
     Man(docs::ManArgs),
+    /// Label articles sent over HTTP (POST /v1/label), as they arrive.
+    #[command(after_help = help::SERVE)]
+    Serve(serve::ServeArgs),
 }
 
 /// Training options shared by `train`, `eval --cv`, `tune` and `bench`.
@@ -496,17 +504,30 @@ fn init_logging(quiet: bool, verbose: u8) {
 /// Runs a parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
-    init_logging(cli.quiet, cli.verbose);
+    if !matches!(cli.command, Command::Serve(_)) {
+        // the service sets up its own logs (text or JSON, requests at info)
+        init_logging(cli.quiet, cli.verbose);
+    }
     match cli.command {
         Command::Train(a) => train::run(a),
         Command::Label(a) => label::run(a),
-        Command::Eval(a) => eval::run(a),
+        Command::Eval(a) => eval::run(*a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Annotate(a) => annotate::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Tune(a) => tune::run(a),
         Command::BenchOp(a) => bench::run_op(a),
         Command::Completions(a) => docs::completions(a),
         Command::Man(a) => docs::man(a),
+        Command::Serve(a) => serve::run(a),
+    }
+}
+
+impl Cli {
+    /// Whether the command handles SIGINT, SIGTERM and SIGHUP itself (the
+    /// service drains and reloads), rather than [`exit_on_signals`].
+    pub fn handles_signals(&self) -> bool {
+        matches!(self.command, Command::Serve(_))
     }
 }
 

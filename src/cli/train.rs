@@ -17,7 +17,8 @@ const LARGE: usize = 1000;
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Labeled articles: a directory with one sub-folder per label (*.txt),
-    /// a .csv/.tsv manifest (path,label or text,label; optional id) or a .jsonl file (text, label, optional id).
+    /// a .csv/.tsv manifest (path,label or text,label; optional id), a .jsonl file (text, label, optional id),
+    /// or an annotation project (tasnif annotate): its current labels.
     data: PathBuf,
     /// Where to write the model.
     #[arg(short, long)]
@@ -62,7 +63,16 @@ pub fn run(a: TrainArgs) -> anyhow::Result<u8> {
         pool = pool.num_threads(j);
     }
     let pool = pool.build().context("starting worker threads")?;
-    let data = load_labeled(&a.data, a.list.as_deref(), read.encoding)?;
+    // an annotation project (`tasnif annotate`): its current labels
+    let data = if super::annotate::is_project_file(&a.data) {
+        anyhow::ensure!(
+            a.list.is_none(),
+            "--list selects files of a folder or manifest, not articles of an annotation project"
+        );
+        tasnif::annotate::store::Project::open(&a.data)?.labeled_data()?
+    } else {
+        load_labeled(&a.data, a.list.as_deref(), read.encoding)?
+    };
     // a bar only for data large enough to take a while
     let bar = Bar::new(data.len() >= LARGE && Bar::on_terminal_shown());
     let model = pool.install(|| -> anyhow::Result<_> {

@@ -287,6 +287,41 @@ fn string_field(v: &mut Value, name: &str) -> std::result::Result<String, String
     }
 }
 
+/// The article of one JSON object with `text` and an optional `id` (a
+/// string or a number), as a line of `label`'s standard input gives it: the
+/// item `NAME:N` (`name` and `n` name where it came from in messages and
+/// stand in for a missing id) whose reading fails when `text` is missing or
+/// not a string, or when `v` is not an object. The text is moved out of `v`,
+/// not copied.
+///
+/// ```
+/// use tasnif::corpus::{json_item, Source};
+/// let item = json_item(serde_json::json!({"id": 7, "text": "نص"}), "request", 1);
+/// assert_eq!(item.id, "7");
+/// assert!(matches!(item.source, Source::Text(ref t) if t == "نص"));
+/// let item = json_item(serde_json::json!({"txt": "نص"}), "request", 2);
+/// assert_eq!(item.id, "request:2");
+/// assert!(matches!(item.source, Source::Failed(_)));
+/// ```
+pub fn json_item(mut v: Value, name: &str, n: u64) -> Item {
+    let id = id_of(&v).unwrap_or_else(|| format!("{name}:{n}"));
+    let source = if !v.is_object() {
+        Err("not a JSON object".to_string())
+    } else {
+        string_field(&mut v, "text")
+    };
+    match source {
+        Ok(t) => Item {
+            id,
+            source: Source::Text(t),
+        },
+        Err(m) => Item {
+            id,
+            source: Source::Failed(Box::new(Error::record(name, n, m))),
+        },
+    }
+}
+
 /// Reads a labeled JSONL file: one object per line with `text`, `label` and
 /// an optional `id` (default `FILE:LINE`). Blank lines are skipped. JSON is
 /// UTF-8 by definition (RFC 8259), whatever `--encoding` says.
@@ -495,16 +530,7 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
             }
             return Some(match parse_line(&line) {
                 Err(m) => failed(fallback, m),
-                Ok(mut v) => {
-                    let id = id_of(&v).unwrap_or(fallback);
-                    match string_field(&mut v, "text") {
-                        Ok(t) => Item {
-                            id,
-                            source: Source::Text(t),
-                        },
-                        Err(m) => failed(id, m),
-                    }
-                }
+                Ok(v) => json_item(v, name, n as u64),
             });
         }
     }

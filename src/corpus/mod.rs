@@ -12,7 +12,7 @@ pub use dir::{inputs, walk_txt, Inputs};
 pub use encoding::{arabic_share, Encoding, TextEncoding, MIN_ARABIC_SHARE};
 pub use groups::{read_groups, Groups, NEVER_HELD_OUT};
 pub use manifest::{
-    parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest,
+    json_item, parse_jsonl_labeled, parse_manifest, read_jsonl_labeled, read_manifest,
     read_manifest_unlabeled, read_secondary, JsonlInputs, LineFormat,
 };
 pub use unlabeled::load_unlabeled;

@@ -92,6 +92,30 @@ pub fn shared_data(test: &str) -> Option<PathBuf> {
     None
 }
 
+/// Chromium, or `None` with a printed reason (a failure under `CI=true`).
+pub fn chromium(test: &str) -> Option<PathBuf> {
+    let name = std::env::var("TASNIF_CHROMIUM").unwrap_or_else(|_| "chromium".to_string());
+    let found = if name.contains('/') {
+        Some(PathBuf::from(&name)).filter(|p| p.is_file())
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(&name))
+                .find(|p| p.is_file())
+        })
+    };
+    if found.is_none() {
+        let why = format!(
+            "{test}: {name} is not installed (apt-get install chromium, or set TASNIF_CHROMIUM)"
+        );
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{why}; CI=true, so this fails instead of skipping");
+        }
+        eprintln!("SKIPPED {why}");
+    }
+    found
+}
+
 /// Per-topic vocabularies for synthetic articles.
 pub const TOPICS: [(&str, &[&str]); 3] = [
     (

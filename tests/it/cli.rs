@@ -333,12 +333,14 @@ fn completions_and_manual_pages_are_generated() {
     assert_eq!(
         files,
         [
+            "tasnif-annotate.1",
             "tasnif-bench.1",
             "tasnif-completions.1",
             "tasnif-eval.1",
             "tasnif-inspect.1",
             "tasnif-label.1",
             "tasnif-man.1",
+            "tasnif-serve.1",
             "tasnif-train.1",
             "tasnif-tune.1",
             "tasnif.1",

@@ -397,3 +397,62 @@ fn csv_list_columns_stay_unambiguous_for_labels_with_separators() {
     }
     assert_eq!(rows, 18);
 }
+
+/// `label -` as a co-process: another program writes one article, waits for
+/// its record, then writes the next, without ever closing the pipe. Each
+/// record must come back while the input is still open, byte for byte what
+/// labeling the same lines in one batch gives.
+#[test]
+fn label_stdin_answers_each_line_before_the_next_is_written() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let seeds = seeds();
+    let lines: Vec<String> = (0..100)
+        .map(|i| {
+            serde_json::json!({"id": format!("a{i}"), "text": seeds[i % seeds.len()]}).to_string()
+        })
+        .collect();
+    let batch = tasnif_stdin(&root(), &["label", "-"], &(lines.join("\n") + "\n"));
+    assert_eq!(batch.status.code(), Some(0), "{}", stderr(&batch));
+    let expected: Vec<String> = stdout(&batch).lines().map(str::to_string).collect();
+    assert_eq!(expected.len(), 100);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tasnif"))
+        .args(["label", "-"])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the tasnif binary starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.expect("a line of output")).is_err() {
+                break;
+            }
+        }
+    });
+    for (i, line) in lines.iter().enumerate() {
+        writeln!(stdin, "{line}").expect("write a line");
+        stdin.flush().expect("flush");
+        let got = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = child.kill();
+                panic!("no record for line {i} within 20 s while standard input stays open ({e})");
+            }
+        };
+        assert_eq!(got, expected[i], "record {i}");
+    }
+    drop(stdin);
+    let status = child.wait().expect("tasnif ends");
+    reader.join().expect("reader");
+    assert_eq!(status.code(), Some(0));
+    assert!(rx.try_recv().is_err(), "no record beyond the 100 lines");
+}

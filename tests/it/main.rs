@@ -8,6 +8,7 @@ mod common;
 #[path = "../fuzz_checks/mod.rs"]
 mod fuzz_checks;
 
+mod annotate;
 mod architecture;
 mod cli;
 mod corpus;
@@ -24,4 +25,7 @@ mod nb_linfa;
 mod outputs;
 mod props;
 mod report;
+mod serve;
 mod train;
+#[cfg(unix)]
+mod workbench;

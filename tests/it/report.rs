@@ -3,7 +3,7 @@
 //! and bad report arguments. Synthetic data only (tests/common), so these
 //! run without the corpus.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -67,30 +67,6 @@ fn run_ok(f: &Fixture, args: &[&str]) -> String {
 }
 
 // ---------------------------------------------------------------- browser
-
-/// Chromium, or `None` with a printed reason (a failure under `CI=true`).
-fn chromium(test: &str) -> Option<PathBuf> {
-    let name = std::env::var("TASNIF_CHROMIUM").unwrap_or_else(|_| "chromium".to_string());
-    let found = if name.contains('/') {
-        Some(PathBuf::from(&name)).filter(|p| p.is_file())
-    } else {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join(&name))
-                .find(|p| p.is_file())
-        })
-    };
-    if found.is_none() {
-        let why = format!(
-            "{test}: {name} is not installed (apt-get install chromium, or set TASNIF_CHROMIUM)"
-        );
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{why}; CI=true, so this fails instead of skipping");
-        }
-        eprintln!("SKIPPED {why}");
-    }
-    found
-}
 
 /// Runs headless chromium on `page` with `extra` arguments, a fresh
 /// profile, no network services; returns its standard output. Fails after
