@@ -9,22 +9,25 @@ Every system labels the test split of the reference corpus (4,167 articles,
 
 * cli: ``tasnif bench-op label -j 1`` (and ``-j 2``), the measurement
   ``tasnif bench`` makes for ``label``: reading the files, labeling, writing
-  the JSON records to a sink; loading the model is timed apart.
+  the JSON records to a sink; loading the model is timed apart. With
+  ``-j 1``, its CPU seconds too.
 * python: ``Model.label(texts, ids, threads=1)`` on the texts in memory
-  (records as dicts).
-* spark: ``examples/spark_label.label_dataframe`` on a cached DataFrame of the
-  texts (2 partitions per copy), written to Spark's ``noop`` sink (everything
-  but the file writes), and to Parquet; 2 cores. "without labeling" runs the
-  same plan with made-up records: what the engine costs by itself.
-* spark/ray "inside": the seconds the workers spent in ``Model.label`` and in
-  making the records' DataFrame or Arrow table, summed over batches: the
-  labeling's own per-core throughput inside the engine, where it shares the
-  cores with the engine's processes; wall seconds, and the worker process's
-  CPU seconds over the same spans.
-* ray: ``examples/ray_label.label_dataset`` on a materialized Dataset of the
-  texts (4 blocks per copy), materialized; 2 actors on 2 CPUs. A new pool of
-  actors starts for every run (each unpickles the model). "without labeling"
-  as for Spark.
+  (records as dicts, through JSON), and ``Model.label_arrow(table,
+  threads=1)`` on a pyarrow table of them (records as Arrow columns).
+* spark: ``tasnif.spark.label_dataframe`` (mapInArrow) on a cached DataFrame
+  of the texts (2 partitions per copy), written to Spark's ``noop`` sink
+  (everything but the file writes); 2 cores. "engine alone" runs the same
+  plan with made-up records: what the engine costs by itself.
+* spark/ray "inside": the seconds the workers spent in ``Model.label_arrow``
+  (the labeling and the building of its Arrow output), summed over batches:
+  the labeling's own per-core throughput inside the engine, where it shares
+  the cores with the engine's processes; wall seconds, and the worker
+  process's CPU seconds over the same spans. "JSON" times, the same way, the
+  path before ``label_arrow``: texts to Python strings, ``Model.label``
+  (JSON rendered and parsed), the dicts to an Arrow table.
+* ray: ``tasnif.ray.label_dataset`` on a materialized Dataset of the texts
+  (4 blocks per copy), materialized; a pool of 2 actors on 2 CPUs, new for
+  every run (each unpickles the model). "engine alone" as for Spark.
 
 Each figure is the median of ``--runs`` timed runs after one untimed warm-up
 run; MB are 10^6 bytes of article text (UTF-8, as in the files). "per core"
@@ -50,7 +53,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # The installed wheel, not the sources beside this script.
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE / "examples"))
 
 import tasnif  # noqa: E402
 
@@ -63,6 +65,36 @@ def timed(fn, runs):
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), times
+
+
+def via_json(model):
+    """The path before ``label_arrow``: the batch's texts and ids to Python
+    strings, ``Model.label`` (records rendered to JSON in Rust and parsed by
+    ``json.loads``), the dicts to an Arrow table of ``label_arrow``'s schema."""
+    import pyarrow as pa
+
+    schema = model.label_arrow(pa.table({"id": ["0"], "text": ["x"]}), threads=1).schema
+
+    def label(batch, threads):
+        recs = model.label(batch.column("text").to_pylist(),
+                           ids=batch.column("id").to_pylist(), threads=threads)
+        return pa.Table.from_pylist(recs, schema=schema)
+
+    return label
+
+
+def with_timing(label, batch, options):
+    """``label`` (``label_arrow`` or ``via_json``'s) on one batch, and the
+    wall and CPU seconds it took, in two more columns (on the first row;
+    zeros below)."""
+    import pyarrow as pa
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = label(batch, **options)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    n = out.num_rows
+    return (out.append_column("busy_s", pa.array([wall] + [0.0] * (n - 1), pa.float64()))
+               .append_column("cpu_s", pa.array([cpu] + [0.0] * (n - 1), pa.float64())))
 
 
 def main() -> None:
@@ -83,6 +115,8 @@ def main() -> None:
     if not cli.is_file():
         sys.exit(f"no tasnif binary at {cli}; run cargo build --release or set TASNIF_BIN")
 
+    import pyarrow as pa
+
     tmp = Path(tempfile.mkdtemp(prefix="tasnif-bench-"))
     os.chdir(tmp)  # Spark's and Ray's workers start here, away from python/tasnif
     model_path = tmp / "bench.tasnif"
@@ -92,48 +126,59 @@ def main() -> None:
     ids = [l.strip() for l in (corpus / "split/test.txt").read_text("utf-8").splitlines()
            if l.strip()]
     raw = [(corpus / i).read_bytes() for i in ids]
-    texts = [b.decode("utf-8").removeprefix("\ufeff") for b in raw]
+    texts = [tasnif.read_text(corpus / i) for i in ids]
     ids_n = [f"{c}/{i}" for c in range(a.copies) for i in ids]
     texts_n = texts * a.copies
+    table = pa.table({"id": ids_n, "text": texts_n})
     mb = sum(len(b) for b in raw) * a.copies / 1e6
     docs = len(texts_n)
-    print(f"{docs} articles, {mb:.1f} MB; median of {a.runs} runs after a warm-up",
-          file=sys.stderr)
+    load = [os.getloadavg()]
+    print(f"{docs} articles, {mb:.1f} MB; median of {a.runs} runs after a warm-up; "
+          f"load average {load[0][0]:.2f}", file=sys.stderr)
 
     results = {}
 
     def report(name, cores, seconds, runs, note=""):
         results[name] = {"cores": cores, "seconds": seconds, "runs_s": runs,
                          "mb_per_s": mb / seconds, "mb_per_s_per_core": mb / seconds / cores,
-                         "docs_per_s_per_core": docs / seconds / cores, "note": note}
-        print(f"{name:<22} {cores} core(s) {seconds:7.3f} s {mb / seconds:8.1f} MB/s "
+                         "docs_per_s_per_core": docs / seconds / cores, "note": note,
+                         "load_average_1min": os.getloadavg()[0]}
+        print(f"{name:<28} {cores} core(s) {seconds:7.3f} s {mb / seconds:8.1f} MB/s "
               f"{mb / seconds / cores:8.1f} MB/s per core {docs / seconds / cores:9.0f} docs/s "
-              f"per core {note}", flush=True)
+              f"per core  load {os.getloadavg()[0]:.2f} {note}", flush=True)
 
     if "cli" in engines:
         for jobs in (1, 2):
-            runs = []
+            runs, cpus = [], []
             for _ in range(a.runs + 1):
                 out = subprocess.run(
                     [str(cli), "bench-op", "label", str(corpus), "--list",
                      str(corpus / "split/test.txt"), "--model", str(model_path), "-j", str(jobs),
                      "--copies", str(a.copies)], check=True, capture_output=True, text=True)
                 runs.append(json.loads(out.stdout)["seconds"])
-            runs = runs[1:]
+                cpus.append(json.loads(out.stdout)["cpu_seconds"])
+            runs, cpus = runs[1:], cpus[1:]
             report(f"cli label -j {jobs}", jobs, statistics.median(runs), runs)
+            if jobs == 1:
+                report("cli label -j 1, CPU", 1, statistics.median(cpus), cpus,
+                       "(CPU seconds of the same)")
 
     if "python" in engines:
         s, runs = timed(lambda: model.label(texts_n, ids=ids_n, threads=1), a.runs)
-        report("python threads=1", 1, s, runs)
-        s, runs = timed(lambda: model.label(texts_n, ids=ids_n, threads=2), a.runs)
-        report("python threads=2", 2, s, runs)
+        report("python label threads=1", 1, s, runs, "(dicts)")
+        s, runs = timed(lambda: via_json(model)(table, threads=1), a.runs)
+        report("python via JSON t=1", 1, s, runs, "(dicts to an Arrow table)")
+        s, runs = timed(lambda: model.label_arrow(table, threads=1), a.runs)
+        report("python label_arrow t=1", 1, s, runs, "(Arrow columns)")
+        s, runs = timed(lambda: model.label_arrow(table, threads=2), a.runs)
+        report("python label_arrow t=2", 2, s, runs, "(Arrow columns)")
 
     if "spark" in engines:
         import pandas as pd
         from pyspark.sql import SparkSession
         from pyspark.sql import functions as F
 
-        from spark_label import label_dataframe, record_schema
+        from tasnif.spark import label_dataframe, spark_schema
 
         os.environ["PYSPARK_PYTHON"] = sys.executable
         spark = (SparkSession.builder.master("local[2]").appName("tasnif-bench")
@@ -147,103 +192,83 @@ def main() -> None:
         df.count()
         labeled = label_dataframe(df, model)
         s, runs = timed(lambda: labeled.write.format("noop").mode("overwrite").save(), a.runs)
-        report("spark local[2]", 2, s, runs, "(to the noop sink)")
-        out = str(tmp / "spark.parquet")
-        s, runs = timed(lambda: labeled.write.mode("overwrite").parquet(out), a.runs)
-        report("spark local[2] parquet", 2, s, runs, "(writing Parquet)")
+        report("spark local[2]", 2, s, runs, "(whole job, to the noop sink)")
+
+        # Inside the workers: the seconds spent in label_arrow, summed over
+        # batches (core-seconds; carried in two columns of the first row).
+        bc = spark.sparkContext.broadcast(model)
+        schema = spark_schema(model).add("busy_s", "double").add("cpu_s", "double")
+        for path, name in [(False, "spark, inside"), (True, "spark, inside, JSON")]:
+            def timed_batches(batches, path=path):
+                m = bc.value
+                label = via_json(m) if path else m.label_arrow
+                for b in batches:
+                    yield from with_timing(label, b, {"threads": 1}).to_batches()
+
+            busy_df = df.mapInArrow(timed_batches, schema)
+            busy_df.agg(F.sum("busy_s")).collect()  # warm-up
+            sums = [busy_df.agg(F.sum("busy_s"), F.sum("cpu_s")).collect()[0]
+                    for _ in range(a.runs)]
+            what = "via_json" if path else "label_arrow"
+            report(f"{name}, wall", 1, statistics.median(r[0] for r in sums),
+                   [r[0] for r in sums], f"(wall seconds in {what}, summed over batches)")
+            report(f"{name}, CPU", 1, statistics.median(r[1] for r in sums),
+                   [r[1] for r in sums], "(CPU seconds of the same)")
 
         # The engine alone: the same plan with records made up, not labeled.
         def fake(batches):
             for b in batches:
-                n = len(b)
-                yield pd.DataFrame({"id": b["id"], "label": ["x"] * n, "probability": [0.5] * n,
-                                    "top": [[{"label": "x", "probability": 0.5}]] * n,
-                                    "error": [None] * n})
+                n = b.num_rows
+                yield pa.record_batch({
+                    "id": b.column("id"), "label": pa.array(["x"] * n),
+                    "probability": pa.array([0.5] * n),
+                    "top": pa.array([[{"label": "x", "probability": 0.5}]] * n,
+                                    pa.list_(pa.struct([("label", pa.string()),
+                                                        ("probability", pa.float64())]))),
+                    "error": pa.nulls(n, pa.string())})
 
-        # Inside the workers: the seconds spent in Model.label and in making
-        # the records' DataFrame, as the example's function does, summed
-        # over batches (core-seconds; carried in a column of the first row).
-        bc = spark.sparkContext.broadcast(model)
-
-        def timed_batches(batches):
-            m = bc.value
-            for b in batches:
-                t0, c0 = time.perf_counter(), time.process_time()
-                recs = m.label(b["text"].tolist(), ids=b["id"].astype(str).tolist(), threads=1)
-                out = pd.DataFrame.from_records(recs, columns=cols)
-                busy = [0.0] * len(out)
-                cpu = [0.0] * len(out)
-                busy[0] = time.perf_counter() - t0
-                cpu[0] = time.process_time() - c0
-                out["busy_s"] = busy
-                out["cpu_s"] = cpu
-                yield out
-
-        cols = ["id", "label", "probability", "top", "error"]
-        busy_df = df.mapInPandas(timed_batches,
-                                 record_schema(0) + ", busy_s double, cpu_s double")
-        busy_df.agg({"busy_s": "sum"}).collect()  # warm-up
-        sums = [busy_df.agg(F.sum("busy_s"), F.sum("cpu_s")).collect()[0] for _ in range(a.runs)]
-        busy = statistics.median(r[0] for r in sums)
-        report("spark, inside workers", 1, busy, [r[0] for r in sums],
-               "(wall seconds in Model.label + DataFrame, summed over batches)")
-        cpu = statistics.median(r[1] for r in sums)
-        report("spark, inside, CPU", 1, cpu, [r[1] for r in sums],
-               "(CPU seconds of the same)")
-
-        empty = df.mapInPandas(fake, record_schema(0))
+        empty = df.mapInArrow(fake, spark_schema(model))
         s, runs = timed(lambda: empty.write.format("noop").mode("overwrite").save(), a.runs)
-        report("spark without labeling", 2, s, runs, "(engine cost alone)")
+        report("spark, engine alone", 2, s, runs, "(made-up records)")
         spark.stop()
 
     if "ray" in engines:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        import pandas as pd
-        import pyarrow as pa
         import ray
 
-        from ray_label import label_dataset, record_schema
+        from tasnif.ray import label_dataset
 
-        ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR",
-                 runtime_env={"env_vars": {"PYTHONPATH": str(HERE / "examples")}})
+        ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
         ray.data.DataContext.get_current().enable_progress_bars = False
-        frame = pd.DataFrame({"id": ids_n, "text": texts_n})
+        frame = table.to_pandas()
         step = -(-len(frame) // (4 * a.copies))
         ds = ray.data.from_pandas([frame.iloc[i:i + step] for i in range(0, len(frame), step)])
         ds = ds.materialize()
         s, runs = timed(lambda: label_dataset(ds, model, concurrency=2).materialize(), a.runs)
-        report("ray num_cpus=2", 2, s, runs, "(materialized)")
+        report("ray num_cpus=2", 2, s, runs, "(whole job, materialized)")
 
         class Timed:
-            def __init__(self, model):
-                self.model = model
+            def __init__(self, model, path):
+                self.label = via_json(model) if path else model.label_arrow
 
             def __call__(self, b):
-                t0, c0 = time.perf_counter(), time.process_time()
-                recs = self.model.label(b.column("text").to_pylist(),
-                                        ids=b.column("id").to_pylist(), threads=1)
-                out = pa.Table.from_pylist(recs, schema=record_schema(0))
-                busy = [0.0] * out.num_rows
-                cpu = [0.0] * out.num_rows
-                busy[0] = time.perf_counter() - t0
-                cpu[0] = time.process_time() - c0
-                return out.append_column("busy_s", pa.array(busy)).append_column(
-                    "cpu_s", pa.array(cpu))
+                return with_timing(self.label, b, {"threads": 1})
 
-        def timed_sum():
-            return ds.map_batches(Timed, fn_constructor_args=(model,), batch_format="pyarrow",
-                                  batch_size=4096,
-                                  compute=ray.data.ActorPoolStrategy(size=2), num_cpus=1).sum(
-                                      ["busy_s", "cpu_s"])
+        for path, name in [(False, "ray, inside"), (True, "ray, inside, JSON")]:
+            def timed_sum(path=path):
+                return ds.map_batches(Timed, fn_constructor_args=(model, path),
+                                      batch_format="pyarrow", batch_size=4096,
+                                      compute=ray.data.ActorPoolStrategy(size=2),
+                                      num_cpus=1).sum(["busy_s", "cpu_s"])
 
-        timed_sum()
-        sums = [timed_sum() for _ in range(a.runs)]
-        busy = statistics.median(r["sum(busy_s)"] for r in sums)
-        report("ray, inside actors", 1, busy, [r["sum(busy_s)"] for r in sums],
-               "(wall seconds in Model.label + Arrow table, summed over batches)")
-        cpu = statistics.median(r["sum(cpu_s)"] for r in sums)
-        report("ray, inside, CPU", 1, cpu, [r["sum(cpu_s)"] for r in sums],
-               "(CPU seconds of the same)")
+            timed_sum()
+            sums = [timed_sum() for _ in range(a.runs)]
+            what = "via_json" if path else "label_arrow"
+            report(f"{name}, wall", 1, statistics.median(r["sum(busy_s)"] for r in sums),
+                   [r["sum(busy_s)"] for r in sums],
+                   f"(wall seconds in {what}, summed over batches)")
+            report(f"{name}, CPU", 1, statistics.median(r["sum(cpu_s)"] for r in sums),
+                   [r["sum(cpu_s)"] for r in sums], "(CPU seconds of the same)")
 
         class Fake:
             def __init__(self, model):
@@ -260,14 +285,27 @@ def main() -> None:
                                                batch_format="pyarrow", batch_size=4096,
                                                compute=ray.data.ActorPoolStrategy(size=2),
                                                num_cpus=1).materialize(), a.runs)
-        report("ray without labeling", 2, s, runs, "(engine cost alone)")
+        report("ray, engine alone", 2, s, runs, "(made-up records)")
         ray.shutdown()
 
+    load.append(os.getloadavg())
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.processor()}",
             "python": platform.python_version(), "copies": a.copies, "docs": docs, "mb": mb,
-            "load_average": os.getloadavg()}
+            "load_average_start_end": load}
     print(json.dumps(meta), file=sys.stderr)
+    # Wall against wall and CPU against CPU: on a loaded machine wall seconds
+    # count the waits for a core, CPU seconds do not.
+    if "cli label -j 1" in results:
+        for name in ["python label_arrow t=1", "python via JSON t=1",
+                     "spark, inside, wall", "spark, inside, CPU", "spark, inside, JSON, wall",
+                     "spark, inside, JSON, CPU", "ray, inside, wall", "ray, inside, CPU",
+                     "ray, inside, JSON, wall", "ray, inside, JSON, CPU"]:
+            if name in results:
+                ref = "cli label -j 1, CPU" if name.endswith("CPU") else "cli label -j 1"
+                ratio = results[ref]["mb_per_s_per_core"] / results[name]["mb_per_s_per_core"]
+                print(f"{name:<28} {ratio:.2f}  (the CLI's MB/s per core over this one's; "
+                      f"against '{ref}')", file=sys.stderr)
     if a.json:
         Path(a.json).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# CI of the Python package: builds the wheel (maturin, release), installs it
-# with pip alone into a fresh virtualenv and imports it, then adds the pinned
-# test dependencies (pyspark, ray, pandas, pyarrow, pytest) and runs
-# python/tests: the API against the command line, PySpark on local[2] and
-# Ray Data on a local Ray with 2 CPUs. The tests compare with the release
-# build of `tasnif` (built here unless TASNIF_BIN names a binary).
+# CI of the Python package: builds the manylinux2014 abi3 wheel (maturin
+# --zig, release), checks its platform tag (maturin's policy check, then
+# auditwheel show), installs it with pip alone into a fresh virtualenv and
+# imports it, then adds the pinned test dependencies (scikit-learn, pyspark,
+# ray, pandas, pyarrow, pytest) and runs python/tests: the API and Arrow
+# against the command line, scikit-learn's estimator checks, PySpark on
+# local[2] and Ray Data on a local Ray with 2 CPUs. The tests compare with
+# the release build of `tasnif` (built here unless TASNIF_BIN names a binary).
 #
 # Environment: PYTHON (default python3, 3.9 or later), CARGO_TARGET_DIR
 # (default: the project's target/), TASNIF_DATA (the corpus; see the README),
@@ -27,23 +29,40 @@ if [ -z "${TASNIF_BIN:-}" ]; then
   export TASNIF_BIN=$target/release/tasnif
 fi
 
-# maturin lives in a build environment of its own, kept between runs.
+# The build tools live in an environment of their own, kept between runs:
+# maturin, zig (the linker maturin --zig uses to target glibc 2.17, whatever
+# this machine's glibc) and auditwheel (the check of the wheel's platform tag).
 tools=$target/python-tools
-if ! "$tools/bin/maturin" --version 2>/dev/null | grep -q "^maturin 1.16.0$"; then
-  step "installing maturin"
+want="maturin==1.16.0 ziglang==0.17.1 auditwheel==6.8.2"
+if [ "$(cat "$tools/.installed" 2>/dev/null)" != "$want" ]; then
+  step "installing $want"
   rm -rf "$tools"
   "$python" -m venv "$tools"
-  "$tools/bin/pip" install --quiet "maturin==1.16.0"
+  # shellcheck disable=SC2086
+  "$tools/bin/pip" install --quiet $want
+  echo "$want" > "$tools/.installed"
 fi
 
-step "building the wheel"
+step "building the wheel (manylinux2014, abi3)"
 wheels=$target/wheels
 rm -rf "$wheels"
-# The same target folder as the root crate: the library and its dependencies,
-# built with the same release profile, are compiled once for both.
-CARGO_TARGET_DIR=$target "$tools/bin/maturin" build --release --quiet \
-  --manifest-path "$here/Cargo.toml" --out "$wheels"
+# maturin checks the wheel against the manylinux2014 policy of pyproject.toml
+# and fails if a symbol needs a newer glibc. The --zig build compiles for an
+# explicit target (target/x86_64-unknown-linux-gnu/), apart from the
+# command line's build.
+PATH="$tools/bin:$PATH" CARGO_TARGET_DIR=$target "$tools/bin/maturin" build --release --quiet \
+  --zig --manifest-path "$here/Cargo.toml" --out "$wheels"
 wheel=$(ls "$wheels"/tasnif-*.whl)
+arch=$(uname -m)
+case "$(basename "$wheel")" in
+  tasnif-*-cp39-abi3-manylinux2014_"$arch".manylinux_2_17_"$arch".whl) ;;
+  *) echo "python/ci.sh: $(basename "$wheel") is not a manylinux2014 abi3 wheel" >&2; exit 1 ;;
+esac
+step "auditwheel show $(basename "$wheel")"
+"$tools/bin/auditwheel" show "$wheel" | tee "$target/auditwheel-show.txt"
+tr -s ' \n' ' ' < "$target/auditwheel-show.txt" \
+  | grep -q "is consistent with the following platform tag: \"manylinux_2_17_$arch\"" \
+  || { echo "python/ci.sh: auditwheel does not find the wheel manylinux_2_17" >&2; exit 1; }
 
 step "installing $(basename "$wheel") into a fresh virtualenv with pip alone"
 venv=$target/python-ci-venv

@@ -21,7 +21,7 @@ use std::sync::mpsc::sync_channel;
 
 use rayon::prelude::*;
 
-use crate::corpus::{Item, ReadOptions, Source, TextEncoding};
+use crate::corpus::{Item, ReadOptions, Source, Text, TextEncoding};
 use crate::error::{Error, ErrorKind};
 use crate::model::{Classifier, PredictOptions, PredictScratch, Prediction};
 
@@ -339,6 +339,39 @@ where
         .collect()
 }
 
+/// Labels one text held in memory without copying it (a string of an Arrow
+/// buffer, say): the same result as [`label_items`] gives for an [`Item`]
+/// with this `id` whose source is that text ([`crate::corpus::Source::Text`]).
+/// `scratch` is the calling worker's own.
+///
+/// ```
+/// use tasnif::batch::{label_text, BatchOptions};
+/// use tasnif::model::{Classifier, PredictScratch};
+/// let model = Classifier::from_bytes(tasnif::DEFAULT_MODEL)?;
+/// let mut scratch = PredictScratch::default();
+/// let r = label_text(&model, "a", "تسريب بيانات ملايين المستخدمين", &BatchOptions::default(), &mut scratch)?;
+/// assert!(r.prediction.probability > 0.0);
+/// # Ok::<(), tasnif::Error>(())
+/// ```
+///
+/// # Errors
+/// The text is over the size limit, or (for a model without a gate) has
+/// no letter or digit; the error names `id`.
+pub fn label_text(
+    model: &Classifier,
+    id: &str,
+    text: &str,
+    opts: &BatchOptions,
+    scratch: &mut PredictScratch,
+) -> Result<Labeled, Error> {
+    labeled(
+        model,
+        crate::corpus::inline_text(id, text, &opts.read),
+        scratch,
+        opts,
+    )
+}
+
 /// Labels one document on the calling thread with the scratch buffers
 /// `scratch`: the result [`label_items`] gives for it (which calls this on
 /// each of its workers). For a caller that already runs in parallel (a
@@ -353,7 +386,18 @@ pub fn label_one(
     opts: &BatchOptions,
     scratch: &mut PredictScratch,
 ) -> Result<Labeled, Error> {
-    match item.read(&opts.read) {
+    labeled(model, item.read(&opts.read), scratch, opts)
+}
+
+/// The result of a document read as `read`: its prediction; for a gated
+/// model, a document with no letter or digit is the none label.
+fn labeled(
+    model: &Classifier,
+    read: Result<Text<'_>, Error>,
+    scratch: &mut PredictScratch,
+    opts: &BatchOptions,
+) -> Result<Labeled, Error> {
+    match read {
         Ok(t) => Ok(Labeled {
             prediction: model.predict(&t.text, scratch, &opts.predict),
             encoding: t.encoding,
@@ -363,5 +407,104 @@ pub fn label_one(
             encoding: TextEncoding::Utf8,
         }),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Source;
+    use crate::train::{train, TrainParams};
+
+    /// A one-stage model trained on a few made-up articles.
+    fn flat_model() -> Classifier {
+        let words = [
+            ("economy", "البنك الأسعار التضخم النفط الاستثمار"),
+            ("sports", "المباراة الفريق الهدف الدوري اللاعب"),
+        ];
+        let pairs = (0..8)
+            .map(|i| {
+                let (label, text) = words[i % 2];
+                let item = Item {
+                    id: format!("d{i}"),
+                    source: Source::Text(format!("{text} {i}")),
+                };
+                (item, label.to_string())
+            })
+            .collect();
+        let data = crate::corpus::LabeledData::from_pairs(pairs);
+        train(&data, &TrainParams::new(), &ReadOptions::default()).expect("trains")
+    }
+
+    #[test]
+    fn a_borrowed_text_gets_the_result_of_an_item_with_that_text() {
+        let texts = [
+            "تسريب بيانات ملايين المستخدمين بعد اختراق",
+            "المباراة الفريق الهدف",
+            " ... ",
+            "",
+            "البنك الأسعار والمباراة",
+        ];
+        let models = [
+            Classifier::from_bytes(crate::DEFAULT_MODEL).expect("bundled"),
+            flat_model(),
+        ];
+        let small = BatchOptions {
+            predict: PredictOptions {
+                top_k: 2,
+                explain: 3,
+                gate_threshold: None,
+            },
+            read: ReadOptions {
+                max_bytes: 30,
+                ..ReadOptions::default()
+            },
+        };
+        for model in &models {
+            for opts in [BatchOptions::default(), small] {
+                let items: Vec<Item> = texts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| Item {
+                        id: format!("t{i}"),
+                        source: Source::Text(t.to_string()),
+                    })
+                    .collect();
+                let want = label_items(model, &items, &opts, |_, r| r);
+                let mut scratch = PredictScratch::default();
+                let got: Vec<Result<Labeled, Error>> = items
+                    .iter()
+                    .zip(texts)
+                    .map(|(item, t)| label_text(model, &item.id, t, &opts, &mut scratch))
+                    .collect();
+                assert_eq!(got.len(), want.len());
+                for (g, w) in got.iter().zip(&want) {
+                    match (g, w) {
+                        (Ok(g), Ok(w)) => assert_eq!(g, w),
+                        (Err(g), Err(w)) => assert_eq!(g.to_string(), w.to_string()),
+                        _ => panic!("different outcomes: {g:?} and {w:?}"),
+                    }
+                }
+            }
+            // blank texts are errors for the one-stage model, none for the gated one
+            let blank = label_text(
+                model,
+                "b",
+                " ... ",
+                &BatchOptions::default(),
+                &mut PredictScratch::default(),
+            );
+            assert_eq!(blank.is_ok(), model.gate().is_some());
+        }
+        // the size limit names the text's id
+        let e = label_text(
+            &models[0],
+            "long",
+            texts[0],
+            &small,
+            &mut PredictScratch::default(),
+        )
+        .expect_err("over 30 bytes");
+        assert!(e.to_string().starts_with("long: "), "{e}");
     }
 }

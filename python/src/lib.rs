@@ -7,6 +7,9 @@
 //! (serde_json writes the shortest decimal that reads back as the same
 //! double, and Python parses it exactly).
 
+mod arrow;
+mod train;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -16,21 +19,19 @@ use pyo3::exceptions::{
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString};
+use rayon::prelude::*;
 use rayon::ThreadPool;
-use tasnif::batch::{label_items, BatchOptions, MAX_THREADS};
-use tasnif::corpus::{load_labeled, Encoding, Item, ReadOptions, Source, DEFAULT_MAX_BYTES};
+use tasnif::batch::{label_items, label_text, BatchOptions, MAX_THREADS};
+use tasnif::corpus::{Item, ReadOptions, Source, DEFAULT_MAX_BYTES};
 use tasnif::error::{Error, ErrorKind};
-use tasnif::model::{Classifier, PredictOptions};
-use tasnif::nb::{NbKind, Priors, RefineKind};
+use tasnif::model::{Classifier, PredictOptions, PredictScratch};
 use tasnif::record::{Record, RecordOptions};
-use tasnif::text::StemmerKind;
-use tasnif::train::TrainOverrides;
 
 /// A library error as the Python exception a user expects: a missing file
 /// is `FileNotFoundError`, an existing output `FileExistsError`, another
 /// I/O failure `OSError`, everything else (bad model file, bad data, bad
 /// parameter) `ValueError`. The message is the library's, naming the file.
-fn py_err(e: tasnif::Error) -> PyErr {
+pub(crate) fn py_err(e: tasnif::Error) -> PyErr {
     let msg = e.to_string();
     match e.kind() {
         ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
@@ -48,6 +49,14 @@ fn py_err(e: tasnif::Error) -> PyErr {
 /// least recently used one, so the threads alive stay under
 /// `POOLS_KEPT * MAX_THREADS` whatever counts are asked for.
 static POOLS: Mutex<Option<Pools>> = Mutex::new(None);
+
+/// What `Model._probabilities` returns: the chosen labels' indexes and the
+/// probabilities (native int64 and float64 bytes) and the texts that failed.
+type Probabilities<'py> = (
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Vec<(usize, String)>,
+);
 
 /// The process id and its pools with their thread counts, least recently
 /// used first.
@@ -67,7 +76,7 @@ fn default_threads() -> usize {
         .min(MAX_THREADS)
 }
 
-fn pool(threads: Option<usize>) -> PyResult<Arc<ThreadPool>> {
+pub(crate) fn pool(threads: Option<usize>) -> PyResult<Arc<ThreadPool>> {
     let n = threads.unwrap_or_else(default_threads);
     let pid = std::process::id();
     let mut guard = POOLS.lock().unwrap_or_else(|p| p.into_inner());
@@ -98,7 +107,7 @@ fn pool(threads: Option<usize>) -> PyResult<Arc<ThreadPool>> {
 }
 
 /// A count argument: an int of at least `min`, else `ValueError` naming it.
-fn count(name: &str, v: i64, min: i64) -> PyResult<usize> {
+pub(crate) fn count(name: &str, v: i64, min: i64) -> PyResult<usize> {
     if v < min {
         return Err(PyValueError::new_err(format!(
             "{name} must be at least {min}, got {v}"
@@ -107,7 +116,7 @@ fn count(name: &str, v: i64, min: i64) -> PyResult<usize> {
     usize::try_from(v).map_err(|_| PyValueError::new_err(format!("{name} is too large: {v}")))
 }
 
-fn threads_arg(threads: Option<i64>) -> PyResult<Option<usize>> {
+pub(crate) fn threads_arg(threads: Option<i64>) -> PyResult<Option<usize>> {
     let Some(t) = threads else {
         return Ok(None);
     };
@@ -119,7 +128,7 @@ fn threads_arg(threads: Option<i64>) -> PyResult<Option<usize>> {
     count("threads", t, 1).map(Some)
 }
 
-fn type_name(v: &Bound<'_, PyAny>) -> String {
+pub(crate) fn type_name(v: &Bound<'_, PyAny>) -> String {
     v.get_type()
         .name()
         .map_or_else(|_| "?".to_string(), |n| n.to_string())
@@ -128,7 +137,7 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
 /// Refuses a single string where a sequence of strings is expected
 /// (iterating it would label each character), and a mapping (iterating it
 /// would label its keys).
-fn sequence<'py>(
+pub(crate) fn sequence<'py>(
     name: &str,
     v: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, pyo3::types::PyIterator>> {
@@ -161,8 +170,8 @@ fn sequence<'py>(
 /// is immutable and safe to share between threads; it pickles as its file's
 /// bytes, so Spark and Ray can ship it to their workers.
 #[pyclass(frozen, module = "tasnif", name = "Model")]
-struct Model {
-    inner: Classifier,
+pub(crate) struct Model {
+    pub(crate) inner: Classifier,
 }
 
 #[pymethods]
@@ -245,17 +254,17 @@ impl Model {
         self.inner.labels().names().to_vec()
     }
 
-    /// Terms in the vocabulary.
-    #[getter]
     /// For a gated model (one with a none label), the name under which its
     /// records give the probability of any of its topics (`cyber` for the
     /// bundled model); None for a one-stage model.
+    #[getter]
     fn gate_name(&self) -> Option<String> {
         self.inner
             .gate_settings()
             .map(|(_, _, name)| name.to_string())
     }
 
+    /// Terms in the vocabulary.
     #[getter]
     fn vocabulary_size(&self) -> u64 {
         self.inner.summary().vocabulary_size
@@ -301,30 +310,7 @@ impl Model {
         threads: Option<i64>,
         gate_threshold: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(t) = gate_threshold {
-            if !(t > 0.0 && t <= 1.0) {
-                return Err(PyValueError::new_err(format!(
-                    "gate_threshold must be a probability in (0, 1], got {t}"
-                )));
-            }
-            if self.inner.gate().is_none() {
-                return Err(PyValueError::new_err(
-                    "gate_threshold applies to a model with a none label (a gate), and this model has none",
-                ));
-            }
-        }
-        let opts = BatchOptions {
-            predict: PredictOptions {
-                top_k: count("top_k", top_k, 1)?,
-                explain: count("explain", explain, 0)?,
-                gate_threshold,
-            },
-            read: ReadOptions::default(),
-        };
-        let record_opts = RecordOptions {
-            explain: opts.predict.explain > 0,
-            tag_threshold: tag_threshold(multi)?,
-        };
+        let (opts, record_opts) = self.options(top_k, explain, multi, gate_threshold)?;
         let threads = threads_arg(threads)?;
         let texts = read_texts(texts)?;
         let ids = read_ids(ids, texts.len())?;
@@ -367,6 +353,161 @@ impl Model {
         loads.call1((PyBytes::new(py, &json),))
     }
 
+    /// Labels the texts of Arrow data: a table whose rows are articles,
+    /// given through the Arrow PyCapsule interface (anything with
+    /// `__arrow_c_stream__` or `__arrow_c_array__`: a pyarrow Table,
+    /// RecordBatch or RecordBatchReader, a polars or pandas (2.2+)
+    /// DataFrame, a DuckDB result). The texts are read where they lie in the
+    /// Arrow buffers, and the records are written as typed Arrow columns, in
+    /// the order of `tasnif label`'s JSON fields: `id` (string), `label`
+    /// (string), `probability` (double), for a gated model its probability
+    /// of any topic under `gate_name` (double), `top` (list of struct
+    /// `{label: string, probability: double}`), `tags` (list of string,
+    /// only with `multi`), `explain` and a gated model's `evidence` (list of
+    /// struct `{term: string, weight: double}`, only when `explain` > 0) and
+    /// `error` (string, null on success). Every value equals the record's
+    /// from `label` and `tasnif label`; no JSON is made.
+    ///
+    /// `text_column`: the column of texts (string, large_string or
+    /// string_view); a null text gives a record with `error` set.
+    /// `id_column`: the column of ids (strings or integers, written as
+    /// strings); None numbers the rows from 0, as `label` does. A null id
+    /// gives a null `id` (and errors name the row).
+    /// `top_k`, `explain`, `multi`, `gate_threshold`, `threads`: as for
+    /// `label`.
+    /// `as_stream`: return an `ArrowRecords` (which has
+    /// `__arrow_c_stream__`, for polars, DuckDB or any other consumer,
+    /// without pyarrow) instead of a `pyarrow.Table`.
+    ///
+    /// Every input batch is labeled as it is read, with the GIL released;
+    /// the records of the whole input are kept in memory until returned. For
+    /// data larger than memory, call it on each batch (as `tasnif.spark`
+    /// and `tasnif.ray` do).
+    ///
+    /// Raises TypeError for data that does not speak the PyCapsule interface
+    /// or a column of the wrong type, ValueError for a missing column or a
+    /// bad option, ImportError when a pyarrow Table is asked for and pyarrow
+    /// is not installed.
+    #[pyo3(
+        signature = (data, text_column = "text", id_column = Some("id"), top_k = 3, explain = 0, multi = None, threads = None, gate_threshold = None, as_stream = false),
+        text_signature = "($self, data, text_column='text', id_column='id', top_k=3, explain=0, multi=None, threads=None, gate_threshold=None, as_stream=False)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn label_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        text_column: &str,
+        id_column: Option<&str>,
+        top_k: i64,
+        explain: i64,
+        multi: Option<&Bound<'py, PyAny>>,
+        threads: Option<i64>,
+        gate_threshold: Option<f64>,
+        as_stream: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (batch, record) = self.options(top_k, explain, multi, gate_threshold)?;
+        let opts = arrow::ArrowOptions {
+            batch,
+            record,
+            threads: threads_arg(threads)?.unwrap_or_else(default_threads),
+        };
+        let (input, batches) = arrow::import(data)?;
+        let (schema, batches) = arrow::label_batches(
+            py,
+            &self.inner,
+            &batches,
+            &input,
+            text_column,
+            id_column,
+            &opts,
+        )?;
+        let records = Bound::new(py, arrow::ArrowRecords { schema, batches })?.into_any();
+        if as_stream {
+            return Ok(records);
+        }
+        let pyarrow = py.import("pyarrow").map_err(|e| {
+            pyo3::exceptions::PyImportError::new_err(format!(
+                "label_arrow returns a pyarrow.Table, and pyarrow cannot be imported ({e}); \
+                 install pyarrow (pip install tasnif[arrow]) or pass as_stream=True"
+            ))
+        })?;
+        pyarrow.getattr("table")?.call1((records,))
+    }
+
+    /// Every label's probability for each text (columns in `labels`
+    /// order) and the index of the chosen label: what
+    /// `tasnif.sklearn.TasnifClassifier` gives as `predict_proba` and
+    /// `predict`. Returns `(chosen, probabilities, errors)`: the chosen
+    /// labels' indexes as native int64 bytes (-1 for a text that could not
+    /// be labeled), the probabilities as native float64 bytes, row by row
+    /// (NaN for such a text), and a list of `(row, message)` for those
+    /// texts. The GIL is released while the texts are scored.
+    #[pyo3(signature = (texts, threads = None, gate_threshold = None))]
+    fn _probabilities<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        threads: Option<i64>,
+        gate_threshold: Option<f64>,
+    ) -> PyResult<Probabilities<'py>> {
+        let (opts, _) = self.options(1, 0, None, gate_threshold)?;
+        let threads = threads_arg(threads)?;
+        let texts = read_texts(texts)?;
+        let model = &self.inner;
+        let k = model.labels().len();
+        type Row = Result<(usize, Vec<f64>), String>;
+        let rows: Vec<Row> = py.detach(|| -> PyResult<Vec<Row>> {
+            let pool = pool(threads)?;
+            Ok(pool.install(|| {
+                texts
+                    .par_iter()
+                    .enumerate()
+                    .map_init(PredictScratch::default, |scratch, (i, t)| {
+                        let id = i.to_string();
+                        let r = match t {
+                            Ok(t) => label_text(model, &id, t, &opts, scratch),
+                            Err(message) => Err(Error::at(
+                                id.as_str(),
+                                ErrorKind::Invalid {
+                                    message: message.clone(),
+                                },
+                            )),
+                        };
+                        r.map(|l| (l.prediction.label.index(), l.prediction.probabilities))
+                            .map_err(|e| e.to_string())
+                    })
+                    .collect()
+            }))
+        })?;
+        let mut chosen = Vec::with_capacity(rows.len() * 8);
+        let mut probs = Vec::with_capacity(rows.len() * k * 8);
+        let mut errors = Vec::new();
+        for (i, r) in rows.into_iter().enumerate() {
+            match r {
+                Ok((label, p)) if p.len() == k => {
+                    chosen.extend_from_slice(&(label as i64).to_ne_bytes());
+                    for x in p {
+                        probs.extend_from_slice(&x.to_ne_bytes());
+                    }
+                }
+                other => {
+                    chosen.extend_from_slice(&(-1i64).to_ne_bytes());
+                    for _ in 0..k {
+                        probs.extend_from_slice(&f64::NAN.to_ne_bytes());
+                    }
+                    errors.push((
+                        i,
+                        other.err().unwrap_or_else(|| {
+                            format!("{i}: the model gave no probability for every label")
+                        }),
+                    ));
+                }
+            }
+        }
+        Ok((PyBytes::new(py, &chosen), PyBytes::new(py, &probs), errors))
+    }
+
     fn __reduce__<'py>(
         &self,
         py: Python<'py>,
@@ -381,6 +522,43 @@ impl Model {
             self.inner.labels().names(),
             self.inner.summary().vocabulary_size
         )
+    }
+}
+
+impl Model {
+    /// The labeling options of `label` and `label_arrow`, checked.
+    fn options(
+        &self,
+        top_k: i64,
+        explain: i64,
+        multi: Option<&Bound<'_, PyAny>>,
+        gate_threshold: Option<f64>,
+    ) -> PyResult<(BatchOptions, RecordOptions)> {
+        if let Some(t) = gate_threshold {
+            if !(t > 0.0 && t <= 1.0) {
+                return Err(PyValueError::new_err(format!(
+                    "gate_threshold must be a probability in (0, 1], got {t}"
+                )));
+            }
+            if self.inner.gate().is_none() {
+                return Err(PyValueError::new_err(
+                    "gate_threshold applies to a model with a none label (a gate), and this model has none",
+                ));
+            }
+        }
+        let opts = BatchOptions {
+            predict: PredictOptions {
+                top_k: count("top_k", top_k, 1)?,
+                explain: count("explain", explain, 0)?,
+                gate_threshold,
+            },
+            read: ReadOptions::default(),
+        };
+        let record = RecordOptions {
+            explain: opts.predict.explain > 0,
+            tag_threshold: tag_threshold(multi)?,
+        };
+        Ok((opts, record))
     }
 }
 
@@ -438,7 +616,7 @@ fn read_texts(texts: &Bound<'_, PyAny>) -> PyResult<Vec<Result<String, String>>>
 }
 
 /// The ids: given (str or int, as many as the texts), or the indexes.
-fn read_ids(ids: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<String>> {
+pub(crate) fn read_ids(ids: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<String>> {
     let Some(ids) = ids.filter(|v| !v.is_none()) else {
         return Ok((0..n).map(|i| i.to_string()).collect());
     };
@@ -467,247 +645,16 @@ fn read_ids(ids: Option<&Bound<'_, PyAny>>, n: usize) -> PyResult<Vec<String>> {
     Ok(out)
 }
 
-// The signature's max_bytes default is written out, so that Python's
-// inspect shows it; it is the library's default.
-const _: () = assert!(DEFAULT_MAX_BYTES == 16777216);
-
-/// Trains a model on labeled articles, as ``tasnif train`` does.
-///
-/// The same data and options give the same model, byte for byte, as the
-/// command line. Options left as ``None`` take the value of ``config`` if it
-/// sets one, else the command line's default (given below as of this
-/// version; ``tasnif train --help`` lists them). The semi-supervised options
-/// of the command line (``--unlabeled`` and the EM settings) are not here.
-///
-/// Args:
-///     data: a directory with one sub-folder per label (``*.txt`` files), a
-///         ``.csv``/``.tsv`` manifest (``path,label`` or ``text,label``,
-///         optional ``id``) or a ``.jsonl`` file (``text``, ``label``,
-///         optional ``id``).  (``tasnif train DATA``)
-///     output: where to write the model file; not written when None.
-///         (``-o``)
-///     list: keep only the documents listed in this file, paths relative to
-///         ``data``, one per line.  (``--list``)
-///     config: training settings from a JSON file as ``tasnif tune``
-///         writes; the options given here override it.  (``--config``)
-///     stemmer: ``"none"`` (default), ``"light10"`` or ``"snowball"``.
-///     ngrams: longest word n-gram, 1 (default) or 2.
-///     min_df: keep terms found in at least this many documents (default 1).
-///     max_df: drop terms found in more than this fraction of documents,
-///         0 < max_df <= 1 (default 1).
-///     max_features: keep only this many most frequent terms (default all).
-///     chi2: keep only the K terms of largest chi-squared statistic against
-///         the labels, or ``"all"`` (default 20000).
-///     none_label: the label of articles about none of the topics: train a
-///         gate that tells it from the others, and the topic model on the
-///         rest (default: no such label).
-///     gate_priors: with ``none_label``, the gate's class priors:
-///         ``"fitted"`` (default, the share of none articles in the data)
-///         or ``"uniform"`` (even odds: more topic articles found, more
-///         false alarms).
-///     weighting: ``"tfidf"`` (default) or ``"counts"``.
-///     nb: ``"multinomial"`` (default) or ``"complement"``.
-///     alpha: smoothing, > 0 (default 0.03).
-///     uniform_priors: uniform class priors (multinomial NB).
-///     weight_norm: Rennie's weight normalization (complement NB).
-///     refine: ``"perceptron"`` (default) or ``"none"``: refine the naive
-///         Bayes weights (of the model, or of a gated model's topic stage)
-///         with an averaged perceptron that scores each training article
-///         leave-one-out, when every label has at least
-///         ``refine_min_docs`` articles.
-///     refine_epochs, refine_margin, refine_step, refine_balance,
-///         refine_seed, refine_min_docs: the perceptron's passes (≥ 1,
-///         default 3), margin (≥ 0, default 5), step (> 0, default 1),
-///         class-balance exponent (≥ 0, default 0.25), seed (default 0) and
-///         least articles per label (default 150; 0 always refines), as
-///         ``--refine-epochs`` and the others.
-///     gate_refine: with ``none_label``, ``"none"`` or ``"perceptron"`` for
-///         the gate's weights.
-///     sublinear_tf: replace tf by 1 + ln(tf) (default False).
-///     l2_norm: scale vectors to unit length (default True).
-///     keep_teh_marbuta: keep ة distinct from ه (folded by default).
-///     encoding: of the article files and manifests: ``"auto"`` (default:
-///         byte-order mark, else UTF-8, else Windows-1256 when mostly
-///         Arabic), ``"utf-8"``, ``"windows-1256"`` or ``"utf-16"``.
-///     max_bytes: largest article read, in bytes (default 16 MiB).
-///     overwrite: replace ``output`` if it exists.  (``--force``)
-///     threads: worker threads (default: every core).
-///
-/// Returns:
-///     The trained :class:`Model`.
-///
-/// Raises:
-///     FileNotFoundError: ``data``, ``list`` or ``config`` does not exist.
-///     FileExistsError: ``output`` exists and ``overwrite`` is False.
-///     OSError: another file could not be read or written.
-///     ValueError: an invalid option, malformed data, or data that cannot
-///         be trained on (one label only, too few documents per label).
-#[pyfunction]
-#[pyo3(signature = (
-    data, output = None, list = None, *, config = None, stemmer = None, ngrams = None,
-    min_df = None, max_df = None, max_features = None, chi2 = None, none_label = None,
-    gate_priors = None, weighting = None, nb = None, alpha = None, uniform_priors = false,
-    weight_norm = false, refine = None, refine_epochs = None, refine_margin = None,
-    refine_step = None, refine_balance = None, refine_seed = None, refine_min_docs = None,
-    gate_refine = None,
-    sublinear_tf = None, l2_norm = None, keep_teh_marbuta = false,
-    encoding = None, max_bytes = 16777216, overwrite = false, threads = None
-))]
-#[allow(clippy::too_many_arguments)]
-fn train(
-    py: Python<'_>,
-    data: PathBuf,
-    output: Option<PathBuf>,
-    list: Option<PathBuf>,
-    config: Option<PathBuf>,
-    stemmer: Option<String>,
-    ngrams: Option<i64>,
-    min_df: Option<i64>,
-    max_df: Option<f64>,
-    max_features: Option<i64>,
-    chi2: Option<&Bound<'_, PyAny>>,
-    none_label: Option<String>,
-    gate_priors: Option<String>,
-    weighting: Option<String>,
-    nb: Option<String>,
-    alpha: Option<f64>,
-    uniform_priors: bool,
-    weight_norm: bool,
-    refine: Option<String>,
-    refine_epochs: Option<i64>,
-    refine_margin: Option<f64>,
-    refine_step: Option<f64>,
-    refine_balance: Option<f64>,
-    refine_seed: Option<u64>,
-    refine_min_docs: Option<u64>,
-    gate_refine: Option<String>,
-    sublinear_tf: Option<bool>,
-    l2_norm: Option<bool>,
-    keep_teh_marbuta: bool,
-    encoding: Option<String>,
-    max_bytes: u64,
-    overwrite: bool,
-    threads: Option<i64>,
-) -> PyResult<Model> {
-    // The library's one overlay of options on the defaults or the config
-    // file, as the command line's flags use it.
-    let parse_err = |e: tasnif::Error| PyValueError::new_err(e.to_string());
-    let chi2 = match chi2.filter(|k| !k.is_none()) {
-        None => None,
-        Some(k) if k.extract::<String>().is_ok_and(|s| s == "all") => Some(None),
-        Some(k) => {
-            let k: i64 = k.extract().map_err(|_| {
-                PyValueError::new_err(format!(
-                    "chi2 must be a number of terms or \"all\", got {}",
-                    k.repr().map_or_else(|_| "?".into(), |r| r.to_string())
-                ))
-            })?;
-            Some(Some(count("chi2", k, 1)?))
-        }
-    };
-    let overrides = TrainOverrides {
-        stemmer: stemmer
-            .map(|s| s.parse::<StemmerKind>())
-            .transpose()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?,
-        keep_teh_marbuta,
-        ngrams: ngrams
-            .map(|n| {
-                u8::try_from(count("ngrams", n, 1)?)
-                    .map_err(|_| PyValueError::new_err(format!("ngrams must be 1 or 2, got {n}")))
-            })
-            .transpose()?,
-        min_df: min_df
-            .map(|n| {
-                u32::try_from(count("min_df", n, 1)?)
-                    .map_err(|_| PyValueError::new_err(format!("min_df is too large: {n}")))
-            })
-            .transpose()?,
-        max_df,
-        max_features: max_features
-            .map(|n| count("max_features", n, 1))
-            .transpose()?,
-        chi2,
-        none_label,
-        gate_priors: gate_priors
-            .map(|g| g.parse::<Priors>())
-            .transpose()
-            .map_err(parse_err)?,
-        weighting: weighting
-            .map(|w| w.parse())
-            .transpose()
-            .map_err(parse_err)?,
-        sublinear_tf,
-        l2_norm,
-        nb: nb
-            .map(|k| k.parse::<NbKind>())
-            .transpose()
-            .map_err(parse_err)?,
-        alpha,
-        uniform_priors,
-        weight_norm,
-        refine: refine
-            .map(|k| k.parse::<RefineKind>())
-            .transpose()
-            .map_err(parse_err)?,
-        refine_epochs: refine_epochs
-            .map(|n| {
-                u32::try_from(count("refine_epochs", n, 1)?)
-                    .map_err(|_| PyValueError::new_err(format!("refine_epochs is too large: {n}")))
-            })
-            .transpose()?,
-        refine_margin,
-        refine_step,
-        refine_balance,
-        refine_seed,
-        refine_min_docs,
-        gate_refine: gate_refine
-            .map(|k| k.parse::<RefineKind>())
-            .transpose()
-            .map_err(parse_err)?,
-        ..TrainOverrides::default()
-    };
-    let p = overrides.params(config.as_deref()).map_err(py_err)?;
-    if let Some(out) = &output {
-        if !overwrite && out.exists() {
-            return Err(py_err(tasnif::Error::at(out, ErrorKind::OutputExists)));
-        }
-    }
-    let read = ReadOptions {
-        max_bytes,
-        encoding: match encoding.as_deref() {
-            None | Some("auto") => Encoding::Auto,
-            Some("utf-8" | "utf8") => Encoding::Utf8,
-            Some("windows-1256" | "cp1256") => Encoding::Windows1256,
-            Some("utf-16" | "utf16") => Encoding::Utf16,
-            Some(e) => {
-                return Err(PyValueError::new_err(format!(
-                    "unknown encoding {e:?} (expected auto, utf-8, windows-1256 or utf-16)"
-                )))
-            }
-        },
-    };
-    let threads = threads_arg(threads)?;
-    let inner = py.detach(|| -> PyResult<Classifier> {
-        let pool = pool(threads)?;
-        pool.install(|| {
-            let data = load_labeled(&data, list.as_deref(), read.encoding)?;
-            let model = tasnif::train::train(&data, &p, &read)?;
-            if let Some(out) = &output {
-                model.save(out, overwrite)?;
-            }
-            Ok(model)
-        })
-        .map_err(py_err)
-    })?;
-    Ok(Model { inner })
-}
-
 /// The Rust extension of the `tasnif` package.
 #[pymodule]
 fn _tasnif(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Model>()?;
-    m.add_function(wrap_pyfunction!(train, m)?)?;
+    m.add_class::<arrow::ArrowRecords>()?;
+    m.add_function(wrap_pyfunction!(train::train, m)?)?;
+    m.add_function(wrap_pyfunction!(train::load_labeled_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(train::read_text, m)?)?;
+    m.add_function(wrap_pyfunction!(train::stratified_folds, m)?)?;
+    m.add_function(wrap_pyfunction!(train::train_defaults, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_MAX_BYTES", DEFAULT_MAX_BYTES)?;
     Ok(())

@@ -19,9 +19,18 @@ ship it to their workers.
 
 from __future__ import annotations
 
-from ._tasnif import DEFAULT_MAX_BYTES, Model, __version__, train
+from ._tasnif import (
+    DEFAULT_MAX_BYTES,
+    ArrowRecords,
+    Model,
+    __version__,
+    load_labeled,
+    read_text,
+    train,
+)
 
-__all__ = ["Model", "train", "DEFAULT_MAX_BYTES", "__version__"]
+__all__ = ["Model", "ArrowRecords", "train", "load_labeled", "read_text",
+           "DEFAULT_MAX_BYTES", "__version__"]
 
 
 def _load_bytes(data: bytes) -> Model:

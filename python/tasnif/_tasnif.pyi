@@ -1,7 +1,10 @@
 """Type stubs of the Rust extension ``tasnif._tasnif`` (re-exported by ``tasnif``)."""
 
 import os
-from typing import Any, Iterable, List, Optional, Tuple, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Literal, Optional, Tuple, TypedDict, Union, overload
+
+if TYPE_CHECKING:
+    import pyarrow
 
 __version__: str
 DEFAULT_MAX_BYTES: int
@@ -113,13 +116,68 @@ class Model:
 
         The GIL is released while the batch is scored in parallel.
         """
+    @overload
+    def label_arrow(
+        self,
+        data: Any,
+        text_column: str = "text",
+        id_column: Optional[str] = "id",
+        top_k: int = 3,
+        explain: int = 0,
+        multi: Union[None, bool, float] = None,
+        threads: Optional[int] = None,
+        gate_threshold: Optional[float] = None,
+        as_stream: Literal[False] = False,
+    ) -> "pyarrow.Table": ...
+    @overload
+    def label_arrow(
+        self,
+        data: Any,
+        text_column: str = "text",
+        id_column: Optional[str] = "id",
+        top_k: int = 3,
+        explain: int = 0,
+        multi: Union[None, bool, float] = None,
+        threads: Optional[int] = None,
+        gate_threshold: Optional[float] = None,
+        *,
+        as_stream: Literal[True],
+    ) -> "ArrowRecords":
+        """Labels the texts of Arrow data (anything with ``__arrow_c_stream__``
+        or ``__arrow_c_array__``: a pyarrow Table or RecordBatch, a polars or
+        pandas DataFrame, ...): the records as typed Arrow columns, in the
+        order of ``tasnif label``'s JSON fields, with the same values; a
+        ``pyarrow.Table``, or with ``as_stream=True`` an :class:`ArrowRecords`
+        (the full description is the method's docstring)."""
+    def _probabilities(
+        self, texts: Iterable[Optional[str]], threads: Optional[int] = None,
+        gate_threshold: Optional[float] = None,
+    ) -> Tuple[bytes, bytes, List[Tuple[int, str]]]:
+        """Internal (tasnif.sklearn): chosen label indexes (int64 bytes), every
+        label's probability (float64 bytes, row by row) and the failed texts."""
     def __reduce__(self) -> Tuple[Any, Tuple[bytes]]: ...
 
+class ArrowRecords:
+    """Labeled records as Arrow record batches, readable any number of times
+    through the Arrow PyCapsule interface (``pyarrow.table(r)``,
+    ``polars.from_arrow(r)``, DuckDB)."""
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...
+    def __arrow_c_schema__(self) -> Any: ...
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> List[str]: ...
+    def __len__(self) -> int: ...
+
 def train(
-    data: _Path,
+    data: Optional[_Path] = None,
     output: Optional[_Path] = None,
-    list: Optional[_Path] = None,
+    list_file: Optional[_Path] = None,
     *,
+    texts: Optional[Iterable[str]] = None,
+    labels: Optional[Iterable[str]] = None,
+    ids: Optional[Iterable[Union[str, int]]] = None,
     config: Optional[_Path] = None,
     stemmer: Optional[str] = None,
     ngrams: Optional[int] = None,
@@ -129,6 +187,10 @@ def train(
     chi2: Union[None, int, str] = None,
     none_label: Optional[str] = None,
     gate_priors: Optional[str] = None,
+    gate_threshold: Union[None, float, str] = None,
+    gate_min_terms: Optional[int] = None,
+    gate_name: Optional[str] = None,
+    gate_refine: Optional[str] = None,
     weighting: Optional[str] = None,
     nb: Optional[str] = None,
     alpha: Optional[float] = None,
@@ -141,7 +203,6 @@ def train(
     refine_balance: Optional[float] = None,
     refine_seed: Optional[int] = None,
     refine_min_docs: Optional[int] = None,
-    gate_refine: Optional[str] = None,
     sublinear_tf: Optional[bool] = None,
     l2_norm: Optional[bool] = None,
     keep_teh_marbuta: bool = False,
@@ -150,5 +211,29 @@ def train(
     overwrite: bool = False,
     threads: Optional[int] = None,
 ) -> Model:
-    """Trains a model on labeled articles, as ``tasnif train`` does (the
-    full description is the function's own docstring: ``help(tasnif.train)``)."""
+    """Trains a model on labeled articles, from files (``data``) or from texts
+    in memory (``texts`` and ``labels``), as ``tasnif train`` does (the full
+    description is the function's own docstring: ``help(tasnif.train)``).
+    The keyword ``list`` (the old name of ``list_file``) still works, with a
+    DeprecationWarning."""
+
+def load_labeled(
+    data: _Path,
+    list_file: Optional[_Path] = None,
+    *,
+    encoding: Optional[str] = None,
+    max_bytes: int = ...,
+    threads: Optional[int] = None,
+) -> Tuple[List[str], List[str], List[str]]:
+    """``(ids, texts, labels)`` of labeled articles, read and decoded as
+    ``tasnif train`` and ``tasnif eval`` read them, in their order."""
+
+def read_text(path: _Path, *, encoding: Optional[str] = None, max_bytes: int = ...) -> str:
+    """One article file's text, decoded as the command line decodes it."""
+
+def stratified_folds(labels: Iterable[str], n_splits: int = 5, seed: int = 42) -> List[int]:
+    """Internal (tasnif.sklearn.TasnifKFold): the fold of each document, as
+    ``tasnif eval --cv`` deals them."""
+
+def train_defaults() -> Dict[str, Any]:
+    """Internal (tasnif.sklearn): the defaults of ``tasnif train``."""

@@ -131,8 +131,9 @@ def assert_same_records(got: List[dict], want: List[dict]) -> None:
 
 
 def engine(module: str):
-    """Imports pyspark or ray; a test needing one that is not installed is
-    skipped, or fails under CI=true (ci.sh installs both)."""
+    """Imports an optional dependency (pyspark, ray, sklearn); a test (or a
+    test module) needing one that is not installed is skipped, or fails under
+    CI=true (ci.sh installs them all)."""
     import importlib
 
     try:
@@ -140,7 +141,8 @@ def engine(module: str):
     except ImportError as e:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{module} is not installed ({e}); CI=true, so this fails")
-        pytest.skip(f"{module} is not installed ({e}); python/ci.sh installs it")
+        pytest.skip(f"{module} is not installed ({e}); python/ci.sh installs it",
+                    allow_module_level=True)
 
 
 def read_parquet_records(path: Path) -> List[dict]:

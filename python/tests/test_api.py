@@ -288,6 +288,17 @@ def write_corpus(root: Path, per_label: int = 12) -> Path:
      ["--chi2", "all", "--none-label", "economy", "--encoding", "utf-8", "--max-features", "25"]),
     ({"none_label": "sports", "gate_priors": "uniform"},
      ["--none-label", "sports", "--gate-priors", "uniform"]),
+    ({"none_label": "sports", "gate_threshold": 0.4, "gate_min_terms": 1, "gate_name": "any",
+      "gate_refine": "perceptron"},
+     ["--none-label", "sports", "--gate-threshold", "0.4", "--gate-min-terms", "1",
+      "--gate-name", "any", "--gate-refine", "perceptron"]),
+    ({"refine": "perceptron", "refine_epochs": 2, "refine_margin": 1.5, "refine_step": 0.5,
+      "refine_balance": 0.0, "refine_seed": 7, "refine_min_docs": 0},
+     ["--refine", "perceptron", "--refine-epochs", "2", "--refine-margin", "1.5",
+      "--refine-step", "0.5", "--refine-balance", "0", "--refine-seed", "7",
+      "--refine-min-docs", "0"]),
+    ({"nb": "complement", "weight_norm": True, "refine": "none"},
+     ["--nb", "complement", "--weight-norm", "--refine", "none"]),
 ])
 def test_train_gives_the_cli_model_byte_for_byte(cli, tmp_path, options, flags):
     corpus = write_corpus(tmp_path / "corpus")
@@ -298,6 +309,77 @@ def test_train_gives_the_cli_model_byte_for_byte(cli, tmp_path, options, flags):
     assert (tmp_path / "py.tasnif").read_bytes() == want
     assert model.to_bytes() == want
     assert model.labels == sorted(TOPICS)
+    # The same articles from memory, read as the command line reads them.
+    ids, texts, labels = tasnif.load_labeled(corpus)
+    options.pop("encoding", None)
+    assert tasnif.train(texts=texts, labels=labels, ids=ids, **options).to_bytes() == want
+
+
+def test_load_labeled_reads_as_the_cli_reads(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", per_label=2)
+    # Windows-1256 and a UTF-8 byte-order mark are decoded as tasnif label decodes them.
+    text = "أعلنت الشركة عن تسريب بيانات ملايين المستخدمين"
+    (corpus / "economy" / "000.txt").write_bytes(text.encode("cp1256"))
+    (corpus / "economy" / "001.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    ids, texts, labels = tasnif.load_labeled(corpus)
+    assert ids == sorted(f"{t}/{n:03}.txt" for t in TOPICS for n in range(2))
+    assert labels == [i.split("/")[0] for i in ids]
+    assert texts[:2] == [text, text]
+    assert texts[2] == (corpus / ids[2]).read_text(encoding="utf-8")
+    assert tasnif.read_text(corpus / "economy" / "000.txt") == text
+    with pytest.raises(ValueError, match="not valid UTF-8"):
+        tasnif.read_text(corpus / "economy" / "000.txt", encoding="utf-8")
+    (tmp_path / "list.txt").write_text("sports/001.txt\neconomy/000.txt\n", encoding="utf-8")
+    ids, texts, labels = tasnif.load_labeled(corpus, tmp_path / "list.txt")
+    assert (ids, labels) == (["economy/000.txt", "sports/001.txt"], ["economy", "sports"])
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        tasnif.load_labeled(tmp_path / "nowhere")
+
+
+def test_train_from_texts_refuses_bad_input(tmp_path):
+    texts, labels = ["نص عن الاقتصاد والبنك", "مباراة الفريق"] * 3, ["economy", "sports"] * 3
+    assert tasnif.train(texts=texts, labels=labels).labels == ["economy", "sports"]
+    cases = [
+        (dict(texts=texts), ValueError, "texts needs labels"),
+        (dict(texts=texts, labels=labels[:-1]), ValueError, "labels has 5 items but texts has 6"),
+        (dict(texts=texts, labels=labels, ids=["a"]), ValueError, "ids has 1 items"),
+        (dict(texts=texts[:-1] + [None], labels=labels), ValueError, r"texts\[5\] is None"),
+        (dict(texts=texts[:-1] + [b"x"], labels=labels), TypeError, r"texts\[5\] is bytes"),
+        (dict(texts=texts, labels=labels[:-1] + [3]), TypeError, r"labels\[5\] is int"),
+        (dict(texts="نص", labels=["a"]), TypeError, "not a single str"),
+        (dict(texts=[], labels=[]), ValueError, "texts is empty"),
+        (dict(texts=texts, labels=labels, encoding="utf-8"), ValueError, "encoding applies to files"),
+        (dict(texts=texts, labels=labels, list_file="l.txt"), ValueError, "list_file"),
+        (dict(data=tmp_path, texts=texts, labels=labels), ValueError, "not both"),
+        (dict(data=tmp_path, labels=labels), ValueError, "labels and ids go with texts"),
+        (dict(), TypeError, "needs data"),
+        (dict(texts=texts, labels=labels, bogus=1), TypeError, "unexpected keyword argument 'bogus'"),
+        (dict(texts=["نص", " ... "] * 3, labels=labels, ids=list("abcdef")), ValueError,
+         "b: empty document"),
+        (dict(texts=texts, labels=["x"] * 6), ValueError, "only one label"),
+    ]
+    for kwargs, exc, words in cases:
+        with pytest.raises(exc, match=words):
+            tasnif.train(**kwargs)
+
+
+def test_the_old_list_keyword_still_works_with_a_warning(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    (tmp_path / "list.txt").write_text("economy/000.txt\nsports/001.txt\ntechnology/002.txt\n"
+                                       "economy/003.txt\nsports/004.txt\ntechnology/005.txt\n",
+                                       encoding="utf-8")
+    want = tasnif.train(corpus, list_file=tmp_path / "list.txt").to_bytes()
+    with pytest.warns(DeprecationWarning, match="list_file") as caught:
+        assert tasnif.train(corpus, list=tmp_path / "list.txt").to_bytes() == want
+    # the warning points at the caller's line, not at pytest's
+    assert [w.filename for w in caught] == [__file__]
+    # positionally, the third argument is still the list
+    assert tasnif.train(corpus, None, tmp_path / "list.txt").to_bytes() == want
+    with pytest.raises(TypeError, match="both list_file and its old name"):
+        tasnif.train(corpus, list=tmp_path / "list.txt", list_file=tmp_path / "list.txt")
+    import inspect
+    import builtins
+    assert not set(inspect.signature(tasnif.train).parameters) & set(dir(builtins))
 
 
 def test_train_with_config_and_list(cli, tmp_path):
@@ -309,7 +391,7 @@ def test_train_with_config_and_list(cli, tmp_path):
             "--alpha", "0.5"]
     out = run_cli(cli, ["train", str(corpus), "-o", str(tmp_path / "cli.tasnif"), *args], ROOT)
     assert out.returncode == 0, out.stderr
-    model = tasnif.train(corpus, list=tmp_path / "list.txt", config=tmp_path / "conf.json",
+    model = tasnif.train(corpus, list_file=tmp_path / "list.txt", config=tmp_path / "conf.json",
                          alpha=0.5)
     assert model.to_bytes() == (tmp_path / "cli.tasnif").read_bytes()
     # Without the list it is another model.
@@ -337,6 +419,10 @@ def test_train_refuses_bad_input(tmp_path):
         tasnif.train(corpus, encoding="latin-1")
     with pytest.raises(TypeError):
         tasnif.train(corpus, "out.tasnif", None, "light10")  # options are keywords
+    with pytest.raises(ValueError, match="gate_threshold must be a probability"):
+        tasnif.train(corpus, none_label="sports", gate_threshold="high")
+    with pytest.raises(ValueError, match="none_label"):
+        tasnif.train(corpus, gate_name="any")
     (tmp_path / "exists.tasnif").write_bytes(b"x")
     with pytest.raises(FileExistsError, match="exists.tasnif"):
         tasnif.train(corpus, output=tmp_path / "exists.tasnif")

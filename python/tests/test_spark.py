@@ -1,5 +1,5 @@
-"""PySpark: label a DataFrame with mapInPandas on local[2], write Parquet,
-read it back, and compare with `tasnif label` on the same articles."""
+"""tasnif.spark on PySpark local[2]: label DataFrames with mapInArrow, write
+Parquet, read it back, and compare with `tasnif label` on the same articles."""
 
 import os
 import sys
@@ -14,7 +14,7 @@ from conftest import ROOT, assert_same_records, cli_records, engine, read_parque
 @pytest.fixture(scope="module")
 def spark():
     engine("pyspark")
-    import pandas as pd  # noqa: F401  (mapInPandas needs it)
+    import pandas as pd  # noqa: F401  (createDataFrame from pandas)
     from pyspark.sql import SparkSession
 
     # The Python workers run this interpreter (the virtualenv with the wheel).
@@ -24,6 +24,7 @@ def spark():
         SparkSession.builder.master("local[2]")
         .appName("tasnif-test")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.shuffle.partitions", "2")
         .getOrCreate()
@@ -40,7 +41,7 @@ def articles(spark, ids, texts):
 
 
 def test_seeds_through_spark_match_the_cli(spark, cli, seed_articles, tmp_path):
-    from spark_label import label_dataframe
+    from tasnif.spark import label_dataframe
 
     ids, texts = seed_articles
     want = cli_records(cli, ["--explain", "3", *ids], ROOT)
@@ -54,13 +55,31 @@ def test_seeds_through_spark_match_the_cli(spark, cli, seed_articles, tmp_path):
     assert_same_records([r for r in got if r["id"] != "blank"], want)
 
 
-def test_a_folder_of_txt_files_is_read_whole(spark, cli, tmp_path):
-    from spark_label import label_dataframe, read_articles
+def test_a_model_path_options_and_other_columns(spark, cli, seed_articles, tmp_path):
+    from tasnif.spark import label_dataframe, spark_schema
+
+    ids, texts = seed_articles
+    path = tmp_path / "m.tasnif"
+    tasnif.Model.default().save(path)
+    df = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], "n long, body string")
+    records = label_dataframe(df, str(path), text_column="body", id_column="n", top_k=1,
+                              multi=True)
+    assert records.columns == ["id", "label", "probability", "cyber", "top", "tags", "error"]
+    assert records.schema == spark_schema(path, top_k=1, multi=True)
+    want = cli_records(cli, ["--top-k", "1", "--multi", *ids], ROOT)
+    got = sorted((r.asDict(recursive=True) for r in records.collect()), key=lambda r: r["id"])
+    assert [r["id"] for r in got] == [str(i) for i in range(5)]
+    assert [{**r, "id": None} for r in got] == [{**w, "id": None} for w in want]
+    with pytest.raises(FileNotFoundError):
+        label_dataframe(df, tmp_path / "missing.tasnif")
+
+
+def test_the_example_labels_a_folder_of_txt_files(spark, cli, tmp_path):
+    from spark_label import run
 
     want = {Path(r["id"]).name: r for r in cli_records(cli, ["seeds/"], ROOT)}
     out = tmp_path / "folder.parquet"
-    label_dataframe(read_articles(spark, str(ROOT / "seeds")), tasnif.Model.default()) \
-        .write.parquet(str(out))
+    run(spark, ["--input", str(ROOT / "seeds"), "--output", str(out)])
     got = read_parquet_records(out)
     assert sorted(Path(r["id"]).name for r in got) == sorted(want)  # one record per file
     for r in got:
@@ -68,23 +87,12 @@ def test_a_folder_of_txt_files_is_read_whole(spark, cli, tmp_path):
         assert {**r, "id": None} == {**want[Path(r["id"]).name], "id": None}
 
 
-def test_without_explain_the_column_is_absent(spark, seed_articles):
-    from spark_label import label_dataframe
-
-    ids, texts = seed_articles
-    df = label_dataframe(articles(spark, ids, texts), tasnif.Model.default(), top_k=1)
-    assert df.columns == ["id", "label", "probability", "cyber", "top", "error"]
-    rows = [r.asDict(recursive=True) for r in df.collect()]
-    assert all(len(r["top"]) == 1 and r["top"][0]["label"] == r["label"] for r in rows)
-
-
 def test_reference_split_through_spark_matches_the_cli(spark, reference, tmp_path):
-    from spark_label import label_dataframe
+    from tasnif.spark import label_dataframe
 
     df = articles(spark, reference["ids"], reference["texts"])
     assert df.rdd.getNumPartitions() >= 2, "both cores should get work"
-    model = tasnif.Model.load(reference["model"])
     out = tmp_path / "test-split.parquet"
-    label_dataframe(df, model, explain=3).write.parquet(str(out))
+    label_dataframe(df, reference["model"], explain=3).write.parquet(str(out))
     assert len(list(out.glob("part-*.parquet"))) >= 2
     assert_same_records(read_parquet_records(out), reference["records"])

@@ -104,24 +104,42 @@ impl Item {
     pub fn read(&self, opts: &ReadOptions) -> Result<Text<'_>> {
         match &self.source {
             Source::File(p) => read_text(p, opts),
-            Source::Text(t) => {
-                let check = if t.len() as u64 > opts.max_bytes {
-                    Err(ErrorKind::TooLarge {
-                        bytes: t.len() as u64,
-                        limit: opts.max_bytes,
-                    })
-                } else {
-                    check_text(t)
-                };
-                check.map_err(|k| Error::at(&self.id, k))?;
-                Ok(Text {
-                    text: Cow::Borrowed(t.as_str()),
-                    encoding: TextEncoding::Utf8,
-                })
-            }
+            Source::Text(t) => inline_text(&self.id, t, opts),
             Source::Failed(e) => Err((**e).clone()),
         }
     }
+}
+
+/// A text given inline (not read from a file), checked as [`Item::read`]
+/// checks an item whose source is [`Source::Text`]: at most
+/// `opts.max_bytes` bytes, at least one letter or digit. Borrows the text,
+/// so text held elsewhere (an Arrow buffer, say) is not copied.
+///
+/// ```
+/// use tasnif::corpus::{inline_text, ReadOptions};
+/// let opts = ReadOptions::default();
+/// assert_eq!(inline_text("a1", "الخبر", &opts)?.text, "الخبر");
+/// let e = inline_text("a2", " ... ", &opts).unwrap_err();
+/// assert!(e.to_string().starts_with("a2: "));
+/// # Ok::<(), tasnif::Error>(())
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::TooLarge`] or [`ErrorKind::Empty`], at `id`.
+pub fn inline_text<'a>(id: &str, text: &'a str, opts: &ReadOptions) -> Result<Text<'a>> {
+    let check = if text.len() as u64 > opts.max_bytes {
+        Err(ErrorKind::TooLarge {
+            bytes: text.len() as u64,
+            limit: opts.max_bytes,
+        })
+    } else {
+        check_text(text)
+    };
+    check.map_err(|k| Error::at(id, k))?;
+    Ok(Text {
+        text: Cow::Borrowed(text),
+        encoding: TextEncoding::Utf8,
+    })
 }
 
 /// Labeled documents: one [`Item`] and one label per document.
