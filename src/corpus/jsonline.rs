@@ -70,13 +70,11 @@ mod tests {
 
     #[test]
     fn agrees_with_the_general_path_or_leaves_the_line_to_it() {
-        let lines = [
+        // lines the fast path reads
+        let fast_lines = [
             r#"{"id": "a1", "text": "نص الخبر"}"#,
             r#"{"text": "بلا معرف"}"#,
             r#"  {"id": 7, "text": "x"}"#,
-            r#"{"id": -0, "text": "x"}"#,
-            r#"{"id": 1.50, "text": "x"}"#,
-            r#"{"id": 1e3, "text": "x"}"#,
             r#"{"id": 12345678901234567890, "text": "x"}"#,
             r#"{"id": -9223372036854775808, "text": "x"}"#,
             r#"{"id": "  ", "text": "blank id"}"#,
@@ -86,21 +84,12 @@ mod tests {
             r#"{"id": ["a"], "text": "array id"}"#,
             r#"{"id": "a\"b\u0627", "text": "escapes \n \t \u0628 \ud83d\ude00 \\"}"#,
             r#"{"label": "x", "meta": {"k": [1, 2, {"t": "no"}]}, "text": "extra fields"}"#,
-            r#"{"text": "a", "text": "b"}"#,
-            r#"{"id": "a", "id": "b", "text": "c"}"#,
-            r#"{"text": 5}"#,
-            r#"{"txt": "no text"}"#,
-            r#"{}"#,
-            r#"["id", "text"]"#,
-            r#""text""#,
-            r#"{"text": "trailing"} x"#,
-            r#"{"text": "unterminated"#,
             r#"{"text": "", "id": "empty text"}"#,
         ];
         // the lines the general path alone reads: repeated keys (the last
         // wins there), a text that is not a string, no object, bad JSON, an
         // id that is a number but not a 64-bit integer (refused there)
-        const SLOW: [&str; 12] = [
+        let slow_lines = [
             r#"{"id": -0, "text": "x"}"#,
             r#"{"id": 1.50, "text": "x"}"#,
             r#"{"id": 1e3, "text": "x"}"#,
@@ -114,6 +103,7 @@ mod tests {
             r#"{"text": "trailing"} x"#,
             r#"{"text": "unterminated"#,
         ];
+        let lines: Vec<&str> = fast_lines.iter().chain(&slow_lines).copied().collect();
         let mut fast = 0;
         for (i, line) in lines.iter().enumerate() {
             let n = i as u64 + 1;
@@ -126,15 +116,11 @@ mod tests {
                     assert_eq!((item.id, Ok(t)), general(line, n), "{line}");
                 }
                 None => assert!(
-                    SLOW.contains(line),
+                    slow_lines.contains(line),
                     "{line}: a plain article left to the general path"
                 ),
             }
         }
-        assert_eq!(
-            fast,
-            lines.len() - SLOW.len(),
-            "lines read by the fast path"
-        );
+        assert_eq!(fast, fast_lines.len(), "lines read by the fast path");
     }
 }
