@@ -504,12 +504,7 @@ impl Project {
     pub fn open(path: &Path) -> Result<Project> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if !meta.is_file() {
-            return Err(Error::at(
-                path,
-                ErrorKind::NotAProject {
-                    message: "not a regular file".into(),
-                },
-            ));
+            return Err(not_a_project(path, "not a regular file"));
         }
         let mut head = [0u8; 16];
         {
@@ -517,44 +512,25 @@ impl Project {
             let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
             let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
             if n < 16 || &head != b"SQLite format 3\0" {
-                return Err(Error::at(
-                    path,
-                    ErrorKind::NotAProject {
-                        message: "not an SQLite database".into(),
-                    },
-                ));
+                return Err(not_a_project(path, "not an SQLite database"));
             }
         }
         let conn = open_conn(path, false)?;
-        let app: i32 = conn
-            .pragma_query_value(None, "application_id", |r| r.get(0))
-            .map_err(|e| db(path, e))?;
+        let app: i32 = pragma(&conn, path, "application_id")?;
         if app != APPLICATION_ID {
-            return Err(Error::at(
+            return Err(not_a_project(
                 path,
-                ErrorKind::NotAProject {
-                    message: format!(
-                        "an SQLite database of another application (application_id {app:#x})"
-                    ),
-                },
+                format!("an SQLite database of another application (application_id {app:#x})"),
             ));
         }
-        let version: i32 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| db(path, e))?;
+        let version: i32 = pragma(&conn, path, "user_version")?;
         if version != SCHEMA_VERSION {
-            return Err(Error::at(
+            return Err(not_a_project(
                 path,
-                ErrorKind::NotAProject {
-                    message: format!(
-                        "schema version {version}; this tasnif reads version {SCHEMA_VERSION}"
-                    ),
-                },
+                format!("schema version {version}; this tasnif reads version {SCHEMA_VERSION}"),
             ));
         }
-        let check: String = conn
-            .pragma_query_value(None, "quick_check", |r| r.get(0))
-            .map_err(|e| db(path, e))?;
+        let check: String = pragma(&conn, path, "quick_check")?;
         if check != "ok" {
             return Err(Error::at(
                 path,
@@ -1348,6 +1324,22 @@ pub fn cohen_kappa(pairs: &[(&str, &str)]) -> Option<f64> {
         return None;
     }
     Some((agree - chance) / (1.0 - chance))
+}
+
+/// The error of a file that is not a tasnif annotation project.
+fn not_a_project(path: &Path, message: impl Into<String>) -> Error {
+    Error::at(
+        path,
+        ErrorKind::NotAProject {
+            message: message.into(),
+        },
+    )
+}
+
+/// The value of SQLite's `PRAGMA name` on `conn` (the project at `path`).
+fn pragma<T: rusqlite::types::FromSql>(conn: &Connection, path: &Path, name: &str) -> Result<T> {
+    conn.pragma_query_value(None, name, |r| r.get(0))
+        .map_err(|e| db(path, e))
 }
 
 #[cfg(test)]
