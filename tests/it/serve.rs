@@ -832,6 +832,11 @@ fn watch_loads_a_changed_model_file_by_itself() {
         .filter_map(|l| l["name"].as_str())
         .collect();
     assert_eq!(labels, ["economy", "sports", "technology"]);
+    // the log line may reach the reader thread after the new model serves
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("the model file changed") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         server.log().contains("the model file changed"),
         "{}",
