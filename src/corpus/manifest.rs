@@ -512,7 +512,8 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
             let line = self.read_line().transpose()?;
             self.n += 1;
             let (name, n) = (&self.name, self.n);
-            let fallback = format!("{name}:{n}");
+            // the id of a line without one (made only when needed: most lines have one)
+            let fallback = || format!("{name}:{n}");
             let failed = |id: String, m: String| Item {
                 id,
                 source: Source::Failed(Box::new(Error::record(name.as_str(), n as u64, m))),
@@ -521,7 +522,7 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
                 Ok(Line::Ok(l)) => l,
                 Ok(Line::TooLong(len)) => {
                     return Some(failed(
-                        fallback,
+                        fallback(),
                         format!(
                             "line is {len} bytes, over the limit of {} bytes",
                             self.max_line
@@ -530,12 +531,12 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
                 }
                 Err(e) => {
                     self.done = true;
-                    return Some(failed(fallback, e.to_string()));
+                    return Some(failed(fallback(), e.to_string()));
                 }
             };
             // SIMD validation: std's check of each line cost as much as its parse
             if simdutf8::basic::from_utf8(&line).is_err() {
-                return Some(failed(fallback, "not valid UTF-8".into()));
+                return Some(failed(fallback(), "not valid UTF-8".into()));
             }
             // SAFETY: the bytes were just validated as UTF-8.
             let mut line = unsafe { String::from_utf8_unchecked(line) };
@@ -551,7 +552,7 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
                     line.pop();
                 }
                 return Some(Item {
-                    id: fallback,
+                    id: fallback(),
                     source: Source::Text(line),
                 });
             }
@@ -559,7 +560,7 @@ impl<R: BufRead> Iterator for JsonlInputs<R> {
                 return Some(item);
             }
             return Some(match parse_line(&line) {
-                Err(m) => failed(fallback, m),
+                Err(m) => failed(fallback(), m),
                 Ok(v) => json_item(v, name, n as u64),
             });
         }
