@@ -815,21 +815,7 @@ impl Project {
                  FROM actions a JOIN docs d ON d.doc = a.doc ORDER BY a.seq",
             )
             .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(Action {
-                    seq: r.get(0)?,
-                    doc: r.get::<_, i64>(1)? as usize,
-                    id: r.get(2)?,
-                    label: r.get(3)?,
-                    annotator: r.get(4)?,
-                    at: r.get(5)?,
-                    label_set: r.get(6)?,
-                    note: r.get(7)?,
-                    undone_at: r.get(8)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = st.query_map([], action_row).map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(|e| self.err(e))
     }
@@ -968,19 +954,7 @@ impl Project {
                 "SELECT a.seq, a.doc, d.id, a.label, a.annotator, a.at, a.label_set, a.note, a.undone_at
                  FROM actions a JOIN docs d ON d.doc = a.doc WHERE a.seq = ?1",
                 [seq],
-                |r| {
-                    Ok(Action {
-                        seq: r.get(0)?,
-                        doc: r.get::<_, i64>(1)? as usize,
-                        id: r.get(2)?,
-                        label: r.get(3)?,
-                        annotator: r.get(4)?,
-                        at: r.get(5)?,
-                        label_set: r.get(6)?,
-                        note: r.get(7)?,
-                        undone_at: r.get(8)?,
-                    })
-                },
+                action_row,
             )
             .map_err(|e| self.err(e))
     }
@@ -1324,6 +1298,22 @@ pub fn cohen_kappa(pairs: &[(&str, &str)]) -> Option<f64> {
         return None;
     }
     Some((agree - chance) / (1.0 - chance))
+}
+
+/// An [`Action`] from a row of `SELECT a.seq, a.doc, d.id, a.label,
+/// a.annotator, a.at, a.label_set, a.note, a.undone_at`.
+fn action_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Action> {
+    Ok(Action {
+        seq: r.get(0)?,
+        doc: r.get::<_, i64>(1)? as usize,
+        id: r.get(2)?,
+        label: r.get(3)?,
+        annotator: r.get(4)?,
+        at: r.get(5)?,
+        label_set: r.get(6)?,
+        note: r.get(7)?,
+        undone_at: r.get(8)?,
+    })
 }
 
 /// The error of a file that is not a tasnif annotation project.
